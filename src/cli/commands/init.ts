@@ -1,0 +1,17 @@
+/** `lockstep init`: a new secrets repository. */
+import { initRepository } from "../../ops/init.js";
+import type { GlobalOptions } from "../context.js";
+import { out } from "../output.js";
+
+/** Options of `init`. */
+export interface InitCommandOptions extends GlobalOptions {
+  env?: string[];
+}
+
+/** Writes lockstep.yaml, access.yaml and secrets/ in `-C DIR` or here. */
+export async function init(o: InitCommandOptions): Promise<void> {
+  const r = await initRepository({ ...(o.C !== undefined && { dir: o.C }), ...(o.env !== undefined && { environments: o.env }) });
+  if (r.gitInitialized) out(`Initialized a git repository in ${r.root}`);
+  out(`Wrote ${r.files.join(", ")} in ${r.root}`);
+  out("Next: add members (lockstep member add NAME --key age1...), then rules in access.yaml.");
+}

@@ -1,0 +1,76 @@
+/**
+ * The shapes of the secrets repository's files, after schema validation.
+ * The JSON Schemas in `schemas/` are the source of truth; these types mirror them.
+ */
+
+/** One stage of an environment's rollout. */
+export interface StageConfig {
+  name: string;
+  consumers?: string[];
+}
+
+/** An environment of lockstep.yaml. */
+export interface EnvironmentConfig {
+  stages: StageConfig[];
+}
+
+/** Rotation policy: how old a version may get, and how to make a new one. */
+export interface RotationPolicy {
+  maxAge?: string;
+  generate?: string;
+}
+
+/** lockstep.yaml. */
+export interface ProjectConfig {
+  environments: Record<string, EnvironmentConfig>;
+  rotation?: RotationPolicy;
+}
+
+/** A member of access.yaml: a person or a CI job, with one or more age recipients. */
+export interface MemberConfig {
+  recipients: string[];
+  github?: string;
+}
+
+/** An access rule: which members and groups read and approve the secrets it matches. */
+export interface AccessRule {
+  match: string;
+  readers?: string[];
+  approvers?: string[];
+}
+
+/** access.yaml. */
+export interface AccessConfig {
+  members: Record<string, MemberConfig>;
+  groups?: Record<string, string[]>;
+  rules?: AccessRule[];
+}
+
+/** The kind of value a secret holds. */
+export type SecretType = "string" | "json";
+
+/** One recipient of a version, in stanza order. */
+export interface VersionRecipient {
+  member: string;
+  key: string;
+}
+
+/** One immutable version of a secret. */
+export interface SecretVersion {
+  version: number;
+  created: string;
+  recipients: VersionRecipient[];
+  ciphertext: string;
+}
+
+/** A secret's manifest, `secrets/<env>/<path>.yaml`. Versions are newest first. */
+export interface SecretManifest {
+  description?: string;
+  type?: SecretType;
+  schema?: string;
+  env?: string;
+  consumers?: string[];
+  rotation?: RotationPolicy;
+  stages: Record<string, number>;
+  versions: SecretVersion[];
+}

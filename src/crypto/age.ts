@@ -1,0 +1,121 @@
+/**
+ * The one module that encrypts and decrypts age files. Everything else hands
+ * it plaintext bytes, recipients and identities.
+ */
+import { armor, Decrypter, Encrypter, type Identity, type Stanza } from "age-encryption";
+import { IntegrityError, NoIdentityError } from "../errors.js";
+import type { AgeIdentity, AgeRecipient } from "./keys.js";
+
+/** Encrypts `plaintext` to `recipients`, stanzas in the given order; returns an armored age file. */
+export async function encryptArmored(plaintext: Uint8Array, recipients: readonly AgeRecipient[]): Promise<string> {
+  const e = new Encrypter();
+  for (const r of recipients) e.addRecipient(r.target);
+  return armor.encode(await e.encrypt(plaintext));
+}
+
+/** Where a ciphertext is, for messages: file and secret version. */
+export interface CiphertextPlace {
+  file: string;
+  what: string;
+}
+
+/**
+ * Decrypts an armored age file.
+ *
+ * `order` is the recipient strings in stanza order, as a manifest records
+ * them: an identity whose recipient is listed tries only its own stanza. If
+ * that fails (a hand-edited list), every identity tries every stanza.
+ *
+ * @throws NoIdentityError if no identity opens it; IntegrityError if it is damaged.
+ */
+export async function decryptArmored(
+  armored: string,
+  identities: readonly AgeIdentity[],
+  order: readonly string[],
+  place: CiphertextPlace,
+): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = armor.decode(armored);
+  } catch (e) {
+    throw new IntegrityError(`${place.what}: the ciphertext's armor is broken`, {
+      file: place.file,
+      fix: "restore the file from Git history (`git checkout -- FILE`)",
+      cause: e,
+    });
+  }
+  const d = new Decrypter();
+  d.addIdentity(hinted(identities, order));
+  for (const id of identities) d.addIdentity(id.unwrapper);
+  try {
+    return await d.decrypt(bytes);
+  } catch (e) {
+    if (e instanceof Error && e.message.startsWith("no identity matched")) {
+      throw new NoIdentityError(`${place.what}: none of your identities is a recipient of this version`, {
+        file: place.file,
+        fix: `ask a reader to add your key (\`lockstep member add\`) and run \`lockstep rekey\`; identities tried: ${describe(identities)}`,
+        cause: e,
+      });
+    }
+    throw new IntegrityError(`${place.what}: the ciphertext is damaged or was tampered with`, {
+      file: place.file,
+      fix: "restore the file from Git history (`git checkout -- FILE`)",
+      cause: e,
+    });
+  }
+}
+
+/** An identity that tries only the stanzas that `order` says are ours. */
+function hinted(identities: readonly AgeIdentity[], order: readonly string[]): Identity {
+  return {
+    async unwrapFileKey(stanzas: Stanza[]): Promise<Uint8Array | null> {
+      for (const id of identities) {
+        for (const [i, key] of order.entries()) {
+          const stanza = stanzas[i];
+          if (key !== id.recipient || stanza === undefined) continue;
+          try {
+            const fileKey = id.native ? id.native.unwrapStanza(stanza) : await id.unwrapper.unwrapFileKey([stanza]);
+            if (fileKey !== null) return fileKey;
+          } catch {
+            // A stanza that is not what the order promised: let the full scan decide.
+          }
+        }
+      }
+      return null;
+    },
+  };
+}
+
+function describe(identities: readonly AgeIdentity[]): string {
+  const sources = [...new Set(identities.map((i) => i.source))];
+  return sources.length === 0 ? "none" : sources.join(", ");
+}
+
+/**
+ * Counts the recipient stanzas of an armored age file without decrypting it.
+ * @throws IntegrityError if the armor or header is broken.
+ */
+export function countStanzas(armored: string, place: CiphertextPlace): number {
+  try {
+    const bytes = armor.decode(armored);
+    const end = findHeaderEnd(bytes);
+    const header = new TextDecoder().decode(bytes.subarray(0, end));
+    const lines = header.split("\n");
+    if (lines[0] !== "age-encryption.org/v1") throw new Error("not an age v1 header");
+    return lines.filter((l) => l.startsWith("-> ")).length;
+  } catch (e) {
+    throw new IntegrityError(`${place.what}: the ciphertext's armor or header is broken`, {
+      file: place.file,
+      cause: e,
+    });
+  }
+}
+
+function findHeaderEnd(bytes: Uint8Array): number {
+  const marker = new TextEncoder().encode("\n--- ");
+  outer: for (let i = 0; i + marker.length <= bytes.length; i++) {
+    for (let j = 0; j < marker.length; j++) if (bytes[i + j] !== marker[j]) continue outer;
+    return i;
+  }
+  throw new Error("no header end");
+}

@@ -1,0 +1,95 @@
+/**
+ * Every failure lockstep reports is a {@link LockstepError} with a stable
+ * `code`. The CLI maps codes to exit codes in one table; library users switch
+ * on `code` (or `instanceof`) and never need to parse messages.
+ */
+
+/** Stable error codes. Scripts may rely on them; never rename one. */
+export type ErrorCode =
+  | "USAGE"
+  | "NOT_A_REPOSITORY"
+  | "ALREADY_EXISTS"
+  | "YAML_INVALID"
+  | "SCHEMA_INVALID"
+  | "UNKNOWN_SECRET"
+  | "UNKNOWN_VERSION"
+  | "UNKNOWN_STAGE"
+  | "UNKNOWN_MEMBER"
+  | "INVALID_ID"
+  | "INVALID_KEY"
+  | "INVALID_VALUE"
+  | "NO_READERS"
+  | "LOCKED"
+  | "IO"
+  | "NO_IDENTITY"
+  | "INTEGRITY";
+
+/** Options shared by every lockstep error. */
+export interface ErrorDetails {
+  /** The file the error is about, relative to the repository when inside it. */
+  file?: string;
+  /** 1-based line in `file`. */
+  line?: number;
+  /** What the user can do about it. */
+  fix?: string;
+  /** The underlying error, kept for debugging (`LOCKSTEP_DEBUG=1`). */
+  cause?: unknown;
+}
+
+/** Base class of every error lockstep throws on purpose. */
+export class LockstepError extends Error {
+  /** Stable machine-readable code. */
+  readonly code: ErrorCode;
+  /** File the error is about, if any. */
+  readonly file: string | undefined;
+  /** 1-based line in `file`, if known. */
+  readonly line: number | undefined;
+  /** What to do about it, if there is something. */
+  readonly fix: string | undefined;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.file = details.file;
+    this.line = details.line;
+    this.fix = details.fix;
+  }
+}
+
+/** The user asked for something that does not make sense (exit 2). */
+export class UsageError extends LockstepError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super("USAGE", message, details);
+  }
+}
+
+/** A file of the secrets repository is not YAML, or breaks its schema (exit 1). */
+export class FileFormatError extends LockstepError {
+  constructor(code: "YAML_INVALID" | "SCHEMA_INVALID", message: string, details: ErrorDetails) {
+    super(code, message, details);
+  }
+}
+
+/** No identity available to this process can open the ciphertext (exit 3). */
+export class NoIdentityError extends LockstepError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super("NO_IDENTITY", message, details);
+  }
+}
+
+/**
+ * A ciphertext is damaged, or stands where it does not belong (exit 4).
+ * The message is deliberately vague about the contents: nothing of a
+ * plaintext that failed its checks is ever shown.
+ */
+export class IntegrityError extends LockstepError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super("INTEGRITY", message, details);
+  }
+}
+
+/** Type guard for errors lockstep raised on purpose. */
+export function isLockstepError(e: unknown): e is LockstepError {
+  return e instanceof LockstepError;
+}

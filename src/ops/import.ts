@@ -1,0 +1,90 @@
+/**
+ * `import`: many secrets at once from a .env or JSON file. Every entry is
+ * checked before the first is written, so a bad line leaves nothing half-imported.
+ */
+import { parseDotenv } from "../core/dotenv.js";
+import { defaultEnvName, parseSecretId } from "../core/ids.js";
+import type { SecretType } from "../core/model.js";
+import { LockstepError } from "../errors.js";
+import type { Repository, SetResult } from "../repository.js";
+
+/** Input formats of `import`. */
+export type ImportFormat = "dotenv" | "json";
+
+/** Options of {@link importSecrets}. */
+export interface ImportOptions {
+  format: ImportFormat;
+  /** Path prefix under the environment: `--prefix api` makes `ENV/api/<key>`. */
+  prefix?: string;
+  /** Name of the input, for messages. */
+  source: string;
+}
+
+/** One secret to write. */
+interface Entry {
+  id: string;
+  value: string;
+  type: SecretType;
+  envName: string;
+}
+
+function entriesFromJson(text: string, source: string): { key: string; value: string; type: SecretType }[] {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new LockstepError("INVALID_VALUE", `${source}: not valid JSON: ${(e as Error).message}`, {
+      file: source,
+      fix: 'pass a JSON object of variable name to value, e.g. {"DB_PASSWORD": "..."}',
+    });
+  }
+  if (typeof data !== "object" || data === null || Array.isArray(data)) {
+    throw new LockstepError("INVALID_VALUE", `${source}: expected a JSON object of variable name to value`, { file: source });
+  }
+  return Object.entries(data).map(([key, v]) =>
+    typeof v === "string" ? { key, value: v, type: "string" } : { key, value: JSON.stringify(v), type: "json" },
+  );
+}
+
+/**
+ * Creates (or adds a version to) one secret per variable: `KEY` becomes
+ * `ENV/[prefix/]key` (lower-cased), exporting as `KEY` again.
+ */
+export async function importSecrets(repo: Repository, env: string, text: string, options: ImportOptions): Promise<SetResult[]> {
+  if (!repo.config.environments[env]) repo.secretId(`${env}/x`); // throws the usual unknown-environment error
+  const raw =
+    options.format === "json"
+      ? entriesFromJson(text, options.source)
+      : parseDotenv(text, options.source).map((e) => ({ key: e.key, value: e.value, type: "string" as const }));
+  if (raw.length === 0) {
+    throw new LockstepError("INVALID_VALUE", `${options.source} holds no variables to import`, { file: options.source });
+  }
+  const seen = new Map<string, string>();
+  const entries: Entry[] = raw.map(({ key, value, type }) => {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+      throw new LockstepError("INVALID_VALUE", `${options.source}: "${key}" is not a valid variable name`, {
+        file: options.source,
+        fix: "variable names are letters, digits and _, not starting with a digit",
+      });
+    }
+    const path = `${options.prefix ? `${options.prefix}/` : ""}${key.toLowerCase()}`;
+    const id = parseSecretId(`${env}/${path}`).id;
+    const previous = seen.get(id);
+    if (previous !== undefined) {
+      throw new LockstepError("INVALID_VALUE", `${options.source}: ${previous} and ${key} both map to ${id}`, {
+        file: options.source,
+      });
+    }
+    seen.set(id, key);
+    repo.parsedRecipients(id); // every secret needs readers: fail before writing any
+    return { id, value, type, envName: key };
+  });
+  const results: SetResult[] = [];
+  for (const e of entries) {
+    const derived = defaultEnvName(e.id.slice(env.length + 1));
+    results.push(
+      await repo.set(e.id, e.value, { type: e.type, ...(derived !== e.envName && { envName: e.envName }) }),
+    );
+  }
+  return results;
+}

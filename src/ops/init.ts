@@ -1,0 +1,79 @@
+/**
+ * `init`: a new secrets repository, lockstep.yaml, access.yaml and secrets/.
+ */
+import { mkdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { isSecretId } from "../core/ids.js";
+import { UsageError } from "../errors.js";
+import { writeFileExclusive } from "../storage/fs.js";
+import { ensureGitRepository } from "../storage/git.js";
+import { ACCESS_FILE, CONFIG_FILE, SECRETS_DIR } from "../storage/layout.js";
+
+/** Options of {@link initRepository}. */
+export interface InitOptions {
+  /** The folder to initialize (default: the working directory). */
+  dir?: string;
+  /** Environment names (default: staging and production). */
+  environments?: readonly string[];
+}
+
+/** What `init` wrote. */
+export interface InitResult {
+  root: string;
+  files: string[];
+  gitInitialized: boolean;
+}
+
+function configText(envs: readonly string[]): string {
+  const body = envs
+    .map(
+      (e) => `  ${e}:
+    stages:                    # rollout order: the first stage gets new versions first
+      - name: canary
+        consumers: []          # apps deployed from this stage, e.g. [api-canary]
+      - name: stable
+        consumers: []`,
+    )
+    .join("\n");
+  return `# lockstep secrets repository: environments, their stages and consumers.
+environments:
+${body}
+rotation:
+  maxAge: 90d                  # default for secrets that set none
+`;
+}
+
+function accessText(envs: readonly string[]): string {
+  const rules = envs
+    .map((e) => `  # - match: "${e}/**"\n  #   readers: [platform, ci-${e}]\n  #   approvers: [platform]`)
+    .join("\n");
+  return `# Who may read and approve which secrets.
+# Add members with: lockstep member add NAME --key age1... [--group G]
+members: {}
+groups: {}
+rules: []
+# Rules are globs over secret ids; a secret's readers are those of every rule that matches, e.g.:
+${rules}
+`;
+}
+
+/**
+ * Writes a new secrets repository's files; never overwrites one. Makes the
+ * folder a git repository if it is not inside one.
+ * @throws LockstepError `ALREADY_EXISTS` if lockstep.yaml or access.yaml exists.
+ */
+export async function initRepository(options: InitOptions = {}): Promise<InitResult> {
+  const root = resolve(options.dir ?? process.cwd());
+  const envs = options.environments && options.environments.length > 0 ? options.environments : ["staging", "production"];
+  for (const e of envs) {
+    if (!isSecretId(`${e}/x`)) throw new UsageError(`"${e}" is not a valid environment name (letters, digits, '.', '_', '-')`);
+  }
+  if (new Set(envs).size !== envs.length) throw new UsageError("an environment is named twice");
+  await mkdir(root, { recursive: true });
+  await writeFileExclusive(join(root, CONFIG_FILE), configText(envs), 0o644, CONFIG_FILE);
+  await writeFileExclusive(join(root, ACCESS_FILE), accessText(envs), 0o644, ACCESS_FILE);
+  await mkdir(join(root, SECRETS_DIR), { recursive: true });
+  await writeFileExclusive(join(root, SECRETS_DIR, ".gitkeep"), "", 0o644, `${SECRETS_DIR}/.gitkeep`).catch(() => {});
+  const gitInitialized = await ensureGitRepository(root);
+  return { root, files: [CONFIG_FILE, ACCESS_FILE, `${SECRETS_DIR}/`], gitInitialized };
+}

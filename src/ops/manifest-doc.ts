@@ -1,0 +1,62 @@
+/**
+ * Edits of a manifest as a YAML document, so that what users wrote by hand
+ * (comments, key order, extra formatting) survives lockstep's writes.
+ */
+import { Document, isMap, isSeq, type Scalar, type YAMLMap, type YAMLSeq } from "yaml";
+import type { SecretManifest, SecretVersion } from "../core/model.js";
+
+/** A version as a YAML node: ciphertext as a literal block, recipients in flow style. */
+function versionNode(doc: Document, v: SecretVersion): YAMLMap {
+  const node = doc.createNode(v) as YAMLMap;
+  styleVersion(node);
+  return node;
+}
+
+function styleVersion(node: YAMLMap): void {
+  const ct = node.get("ciphertext", true) as Scalar | undefined;
+  if (ct) ct.type = "BLOCK_LITERAL";
+  const recipients = node.get("recipients", true);
+  if (isSeq(recipients)) {
+    for (const r of recipients.items) if (isMap(r)) r.flow = true;
+  }
+}
+
+/** A new manifest document. */
+export function newManifestDocument(m: SecretManifest): Document {
+  const doc = new Document(m);
+  const versions = doc.get("versions", true) as YAMLSeq;
+  for (const v of versions.items) styleVersion(v as YAMLMap);
+  return doc;
+}
+
+/** Adds a version at the top of `versions` (newest first) and moves `stages`. */
+export function addVersion(doc: Document, v: SecretVersion, stages: Record<string, number>): void {
+  const versions = doc.get("versions", true) as YAMLSeq;
+  versions.items.unshift(versionNode(doc, v));
+  for (const [stage, n] of Object.entries(stages)) doc.setIn(["stages", stage], n);
+}
+
+/** Replaces a version's recipients and ciphertext (rekey); its number and date stay. */
+export function replaceVersionCiphertext(doc: Document, v: SecretVersion): void {
+  const versions = doc.get("versions", true) as YAMLSeq;
+  const node = versions.items.find((n) => isMap(n) && n.get("version") === v.version) as YAMLMap | undefined;
+  if (!node) throw new Error(`version ${v.version} not in document`);
+  node.set("recipients", doc.createNode(v.recipients));
+  node.set("ciphertext", v.ciphertext);
+  styleVersion(node);
+}
+
+/** Sets a top-level metadata key, keeping the document's order for existing keys. */
+export function setMetadata(doc: Document, key: keyof SecretManifest, value: unknown): void {
+  if (value === undefined) return;
+  if (doc.has(key)) {
+    doc.set(key, value);
+    return;
+  }
+  // New keys go before `stages`, where a reader expects metadata.
+  const map = doc.contents as YAMLMap;
+  const at = map.items.findIndex((p) => (p.key as Scalar | null)?.value === "stages");
+  const pair = doc.createPair(key, value);
+  if (at === -1) map.items.push(pair);
+  else map.items.splice(at, 0, pair);
+}

@@ -1,0 +1,394 @@
+/**
+ * The library: a secrets repository opened for reading and writing. The CLI
+ * is a thin layer over this class; Node programs use it directly.
+ */
+import { approversOf, readersOf, recipientsFor, sameRecipients } from "./core/access.js";
+import { sealEnvelope, openEnvelope } from "./core/envelope.js";
+import { parseGenerator } from "./core/generators.js";
+import { parseSecretId, type SecretId } from "./core/ids.js";
+import type {
+  AccessConfig,
+  EnvironmentConfig,
+  ProjectConfig,
+  SecretManifest,
+  SecretType,
+  SecretVersion,
+  VersionRecipient,
+} from "./core/model.js";
+import { initialStages, type StagePolicy, stagesForNewVersion, versionAtStage } from "./core/stages.js";
+import { decryptArmored, encryptArmored } from "./crypto/age.js";
+import { type AgeIdentity, AgeRecipient } from "./crypto/keys.js";
+import { LockstepError, UsageError } from "./errors.js";
+import { addVersion, newManifestDocument, replaceVersionCiphertext, setMetadata } from "./ops/manifest-doc.js";
+import { importSecrets, type ImportOptions } from "./ops/import.js";
+import { type AddMemberOptions, type AddMemberResult, addMember, type RemoveMemberResult, removeMember } from "./ops/members.js";
+import { withFileLock } from "./storage/fs.js";
+import { type IdentitySources, loadIdentities } from "./storage/identities.js";
+import { findRoot, RepositoryFiles } from "./storage/layout.js";
+import { compileValueSchema, describeErrors } from "./storage/schemas.js";
+import type { YamlFile } from "./storage/yaml-file.js";
+
+/** How to open a repository. */
+export interface OpenOptions extends IdentitySources {
+  /** A folder inside the repository (default: the working directory). */
+  dir?: string;
+  /** The clock, for version dates (tests fix it). */
+  now?: () => Date;
+}
+
+/** Options of {@link Repository.set}. */
+export interface SetOptions {
+  /** `string` (default for a new secret) or `json` (must parse). */
+  type?: SecretType;
+  description?: string;
+  /** A value schema: `schemas/<name>.schema.json` in the repository. */
+  schema?: string;
+  /** Variable name on export. */
+  envName?: string;
+  /** Where the new version goes (default: the first stage). */
+  stages?: StagePolicy;
+  /** Kept as the secret's `rotation.generate` when the value was generated. */
+  generator?: string;
+}
+
+/** What a write did. */
+export interface SetResult {
+  id: string;
+  version: number;
+  created: boolean;
+  /** The stages now pointing at the new version. */
+  stages: string[];
+}
+
+/** Which version `get` reads. */
+export interface GetOptions {
+  version?: number;
+  stage?: string;
+}
+
+/** A secret's metadata, as `ls` and `show` report it (never a value). */
+export interface SecretInfo {
+  id: string;
+  file: string;
+  description?: string;
+  type: SecretType;
+  schema?: string;
+  env?: string;
+  consumers?: string[];
+  latest: number;
+  stages: Record<string, number>;
+  readers: string[];
+  approvers: string[];
+  versions: { version: number; created: string; recipients: VersionRecipient[] }[];
+}
+
+/** What `rekey` re-encrypted. */
+export interface RekeyResult {
+  id: string;
+  versions: number[];
+}
+
+/** An open secrets repository. */
+export class Repository {
+  /** Absolute path of the folder holding lockstep.yaml. */
+  readonly root: string;
+  /** lockstep.yaml. */
+  readonly config: ProjectConfig;
+  /** access.yaml, as last read or written through this object. */
+  get access(): AccessConfig {
+    return this.accessConfig;
+  }
+  private accessConfig: AccessConfig;
+  /** @internal The repository's files. */
+  readonly files: RepositoryFiles;
+  private readonly sources: IdentitySources;
+  private readonly now: () => Date;
+  private identities?: Promise<AgeIdentity[]>;
+
+  /** @internal Use {@link openRepository}. */
+  constructor(files: RepositoryFiles, config: ProjectConfig, access: AccessConfig, options: OpenOptions) {
+    this.files = files;
+    this.root = files.root;
+    this.config = config;
+    this.accessConfig = access;
+    this.sources = options;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** The identities of this process, loaded on first use (never for metadata commands). */
+  loadIdentities(): Promise<AgeIdentity[]> {
+    this.identities ??= loadIdentities(this.sources);
+    return this.identities;
+  }
+
+  /**
+   * Parses an id and checks its environment exists.
+   * @throws LockstepError `INVALID_ID`.
+   */
+  secretId(id: string): SecretId & { environment: EnvironmentConfig } {
+    const parsed = parseSecretId(id);
+    const environment = this.config.environments[parsed.env];
+    if (!environment) {
+      throw new LockstepError("INVALID_ID", `${id}: no environment "${parsed.env}" in lockstep.yaml`, {
+        file: "lockstep.yaml",
+        fix: `environments are: ${Object.keys(this.config.environments).join(", ")}`,
+      });
+    }
+    return { ...parsed, environment };
+  }
+
+  /** The members who may read `id`. */
+  readers(id: string): string[] {
+    return readersOf(this.access, this.secretId(id).id);
+  }
+
+  /** The members who approve changes to `id`. */
+  approvers(id: string): string[] {
+    return approversOf(this.access, this.secretId(id).id);
+  }
+
+  /**
+   * Creates a secret, or adds a version to it. A new secret points every
+   * stage at version 1; a new version goes where `options.stages` says.
+   */
+  async set(id: string, value: string, options: SetOptions = {}): Promise<SetResult> {
+    const sid = this.secretId(id);
+    const recipients = this.parsedRecipients(sid.id);
+    const file = this.files.manifestFile(sid.id);
+    return withFileLock(this.files.abs(file), file, async () => {
+      const existing = await this.files.readManifest(sid.id);
+      const type = options.type ?? existing?.data.type ?? "string";
+      await this.validateValue(sid.id, value, type, options.schema ?? existing?.data.schema);
+      const version = existing ? Math.max(...existing.data.versions.map((v) => v.version)) + 1 : 1;
+      const entry = await this.encryptVersion(sid.id, version, value, recipients);
+      if (!existing) {
+        const manifest: SecretManifest = {
+          ...(options.description !== undefined && { description: options.description }),
+          type,
+          ...(options.schema !== undefined && { schema: options.schema }),
+          ...(options.envName !== undefined && { env: options.envName }),
+          ...(options.generator !== undefined && { rotation: { generate: options.generator } }),
+          stages: initialStages(sid.environment),
+          versions: [entry],
+        };
+        await this.files.writeDocument(file, newManifestDocument(manifest));
+        return { id: sid.id, version, created: true, stages: Object.keys(manifest.stages) };
+      }
+      const moved = stagesForNewVersion(sid.environment, version, options.stages ?? "first");
+      const doc = existing.doc;
+      if (options.type !== undefined) setMetadata(doc, "type", options.type);
+      setMetadata(doc, "description", options.description);
+      setMetadata(doc, "schema", options.schema);
+      setMetadata(doc, "env", options.envName);
+      addVersion(doc, entry, moved);
+      await this.files.writeDocument(file, doc);
+      return { id: sid.id, version, created: false, stages: Object.keys(moved) };
+    });
+  }
+
+  /**
+   * Decrypts a version (default: the newest) and checks its binding.
+   * @throws NoIdentityError (exit 3), IntegrityError (exit 4).
+   */
+  async get(id: string, options: GetOptions = {}): Promise<string> {
+    const { sid, manifest } = await this.mustRead(id);
+    let n = options.version;
+    if (options.stage !== undefined) n = versionAtStage(sid.environment, manifest.data, options.stage, sid.id);
+    const v = n === undefined ? manifest.data.versions[0] : manifest.data.versions.find((x) => x.version === n);
+    if (!v) {
+      throw new LockstepError("UNKNOWN_VERSION", `${sid.id} has no version ${n}`, {
+        file: manifest.file,
+        fix: `versions are: ${manifest.data.versions.map((x) => x.version).join(", ")}`,
+      });
+    }
+    return this.decryptVersion(sid.id, v, manifest.file);
+  }
+
+  /** Adds a version made by the secret's generator (or `spec`). */
+  async rotate(id: string, options: { generate?: string; stages?: StagePolicy } = {}): Promise<SetResult> {
+    const { sid, manifest } = await this.mustRead(id);
+    const spec = options.generate ?? manifest.data.rotation?.generate ?? this.config.rotation?.generate;
+    if (spec === undefined) {
+      throw new UsageError(`${sid.id} has no generator to rotate with`, {
+        file: manifest.file,
+        fix: `pass --generate SPEC (e.g. password:32), or set rotation.generate in ${manifest.file}; for a value you supply, use \`lockstep set\``,
+      });
+    }
+    const value = parseGenerator(spec).generate();
+    return this.set(sid.id, value, { ...(options.stages !== undefined && { stages: options.stages }) });
+  }
+
+  /** Metadata of every secret (of one environment), sorted by id. */
+  async list(env?: string): Promise<SecretInfo[]> {
+    if (env !== undefined && !this.config.environments[env]) {
+      throw new LockstepError("INVALID_ID", `no environment "${env}" in lockstep.yaml`, {
+        file: "lockstep.yaml",
+        fix: `environments are: ${Object.keys(this.config.environments).join(", ")}`,
+      });
+    }
+    const ids = await this.files.listSecretIds(env);
+    return Promise.all(ids.map((id) => this.show(id)));
+  }
+
+  /** A secret's metadata, readers and versions; never a value or ciphertext. */
+  async show(id: string): Promise<SecretInfo> {
+    const { sid, manifest } = await this.mustRead(id);
+    const m = manifest.data;
+    return {
+      id: sid.id,
+      file: manifest.file,
+      ...(m.description !== undefined && { description: m.description }),
+      type: m.type ?? "string",
+      ...(m.schema !== undefined && { schema: m.schema }),
+      ...(m.env !== undefined && { env: m.env }),
+      ...(m.consumers !== undefined && { consumers: m.consumers }),
+      latest: Math.max(...m.versions.map((v) => v.version)),
+      stages: m.stages,
+      readers: readersOf(this.access, sid.id),
+      approvers: approversOf(this.access, sid.id),
+      versions: m.versions.map((v) => ({ version: v.version, created: v.created, recipients: v.recipients })),
+    };
+  }
+
+  /**
+   * Re-encrypts every version whose recipients differ from the secret's
+   * readers today (all secrets, or those named). Values and version numbers
+   * stay; only who can open them changes.
+   */
+  async rekey(ids?: readonly string[]): Promise<RekeyResult[]> {
+    const targets = ids && ids.length > 0 ? ids.map((i) => this.secretId(i).id) : await this.files.listSecretIds();
+    const results: RekeyResult[] = [];
+    for (const id of targets) {
+      const recipients = this.parsedRecipients(id);
+      const file = this.files.manifestFile(id);
+      const done = await withFileLock(this.files.abs(file), file, async () => {
+        const manifest = await this.mustReadManifest(id);
+        const stale = manifest.data.versions.filter((v) => !sameRecipients(v.recipients, recipients.list));
+        for (const v of stale) {
+          const value = await this.decryptVersion(id, v, manifest.file);
+          replaceVersionCiphertext(manifest.doc, await this.encryptVersion(id, v.version, value, recipients, v.created));
+        }
+        if (stale.length > 0) await this.files.writeDocument(file, manifest.doc);
+        return stale.map((v) => v.version);
+      });
+      if (done.length > 0) results.push({ id, versions: done });
+    }
+    return results;
+  }
+
+  /** Adds a member (or more keys to one) to access.yaml. */
+  async addMember(name: string, options: AddMemberOptions): Promise<AddMemberResult> {
+    const result = await addMember(this.files, name, options);
+    this.accessConfig = (await this.files.readAccess()).data;
+    return result;
+  }
+
+  /** Removes a member from access.yaml, and from every group and rule. */
+  async removeMember(name: string): Promise<RemoveMemberResult> {
+    const result = await removeMember(this.files, name);
+    this.accessConfig = (await this.files.readAccess()).data;
+    return result;
+  }
+
+  /** Creates or updates one secret per variable of a .env or JSON text. */
+  import(env: string, text: string, options: ImportOptions): Promise<SetResult[]> {
+    return importSecrets(this, env, text, options);
+  }
+
+  /** @internal Recipients of a new version of `id`, parsed. */
+  parsedRecipients(id: string): { list: VersionRecipient[]; keys: AgeRecipient[] } {
+    const list = recipientsFor(this.access, id);
+    const keys = list.map((r) => {
+      try {
+        return AgeRecipient.parse(r.key);
+      } catch (e) {
+        throw new LockstepError("INVALID_KEY", `access.yaml: member ${r.member} has an invalid recipient`, {
+          file: "access.yaml",
+          fix: `replace it with the member's age1... public key (\`lockstep member add ${r.member} --key age1...\`)`,
+          cause: e,
+        });
+      }
+    });
+    return { list, keys };
+  }
+
+  private async encryptVersion(
+    id: string,
+    version: number,
+    value: string,
+    recipients: { list: VersionRecipient[]; keys: AgeRecipient[] },
+    created?: string,
+  ): Promise<SecretVersion> {
+    const ciphertext = await encryptArmored(sealEnvelope({ id, version, value }), recipients.keys);
+    return {
+      version,
+      created: created ?? this.now().toISOString().replace(/\.\d{3}Z$/, "Z"),
+      recipients: recipients.list,
+      ciphertext,
+    };
+  }
+
+  /** @internal Decrypts one version and checks its binding. */
+  async decryptVersion(id: string, v: SecretVersion, file: string): Promise<string> {
+    const identities = await this.loadIdentities();
+    const bytes = await decryptArmored(
+      v.ciphertext,
+      identities,
+      v.recipients.map((r) => r.key),
+      { file, what: `${id} version ${v.version}` },
+    );
+    return openEnvelope(bytes, { id, version: v.version }, file);
+  }
+
+  private async validateValue(id: string, value: string, type: SecretType, schemaName?: string): Promise<void> {
+    let parsed: unknown = value;
+    if (type === "json") {
+      try {
+        parsed = JSON.parse(value);
+      } catch (e) {
+        throw new LockstepError("INVALID_VALUE", `${id}: the value is not valid JSON (type: json)`, {
+          fix: "pass a JSON document, or use --type string",
+          cause: e,
+        });
+      }
+    }
+    if (schemaName === undefined) return;
+    const validate = compileValueSchema(await this.files.readValueSchema(schemaName));
+    if (!validate(parsed)) {
+      const problems = describeErrors(validate.errors).map((v) => v.message.replace(/^the document/, "the value"));
+      throw new LockstepError("INVALID_VALUE", `${id}: the value breaks schema "${schemaName}": ${problems.join("; ")}`, {
+        file: `schemas/${schemaName}.schema.json`,
+        fix: "pass a value that fits the schema",
+      });
+    }
+  }
+
+  private async mustRead(id: string): Promise<{ sid: ReturnType<Repository["secretId"]>; manifest: YamlFile<SecretManifest> }> {
+    const sid = this.secretId(id);
+    return { sid, manifest: await this.mustReadManifest(sid.id) };
+  }
+
+  private async mustReadManifest(id: string): Promise<YamlFile<SecretManifest>> {
+    const manifest = await this.files.readManifest(id);
+    if (!manifest) {
+      throw new LockstepError("UNKNOWN_SECRET", `no secret ${id} (no ${this.files.manifestFile(id)})`, {
+        file: this.files.manifestFile(id),
+        fix: "list secrets with `lockstep ls`, or create it with `lockstep set`",
+      });
+    }
+    return manifest;
+  }
+}
+
+/** Opens the secrets repository that holds `options.dir` (default: the working directory). */
+export async function openRepository(options: OpenOptions = {}): Promise<Repository> {
+  const root = await findRoot(options.dir ?? process.cwd());
+  const files = new RepositoryFiles(root);
+  const [config, access] = await Promise.all([files.readConfig(), files.readAccess()]);
+  return new Repository(files, config.data, access.data, options);
+}
+
+/** Makes a value from a generator spec (`password:32`, `uuid`, ...). */
+export function generateValue(spec: string): string {
+  return parseGenerator(spec).generate();
+}

@@ -1,0 +1,103 @@
+/**
+ * File writes that cannot be half-done, and a lock that serializes writers
+ * of one file across processes.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { dirname } from "node:path";
+import { LockstepError } from "../errors.js";
+
+/**
+ * Writes `data` to `path` atomically: a temporary file beside it, flushed,
+ * then renamed over. Readers see the old file or the new one, never a part.
+ */
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  const fh = await open(tmp, "wx", mode);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } catch (e) {
+    await fh.close();
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  await fh.close();
+  try {
+    await rename(tmp, path);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+}
+
+/**
+ * Creates `path` with `data`, failing if it exists (never overwrites).
+ * @throws LockstepError `ALREADY_EXISTS`.
+ */
+export async function writeFileExclusive(path: string, data: string, mode: number, display = path): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  let fh: Awaited<ReturnType<typeof open>>;
+  try {
+    fh = await open(path, "wx", mode);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") {
+      throw new LockstepError("ALREADY_EXISTS", `${display} already exists; refusing to overwrite it`, {
+        file: display,
+        fix: "choose another path, or move the existing file away first",
+      });
+    }
+    throw e;
+  }
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+const LOCK_WAIT_MS = 15_000;
+const LOCK_STALE_MS = 60_000;
+
+/**
+ * Runs `fn` holding an exclusive lock on `path` (a `path.lock` file), so
+ * that concurrent lockstep processes writing one file take turns.
+ * @throws LockstepError `LOCKED` if the lock is not had within 15 seconds.
+ */
+export async function withFileLock<T>(path: string, display: string, fn: () => Promise<T>): Promise<T> {
+  const lock = `${path}.lock`;
+  await mkdir(dirname(lock), { recursive: true });
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fh = await open(lock, "wx");
+      await fh.writeFile(`${process.pid}\n`);
+      await fh.close();
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      const age = await stat(lock).then(
+        (s) => Date.now() - s.mtimeMs,
+        () => 0,
+      );
+      if (age > LOCK_STALE_MS) {
+        await rm(lock, { force: true }); // left by a process that died mid-write
+        continue;
+      }
+      if (Date.now() > deadline) {
+        throw new LockstepError("LOCKED", `${display} is locked by another lockstep process`, {
+          file: display,
+          fix: `wait for it to finish; if none is running, remove ${display}.lock`,
+        });
+      }
+      await new Promise((r) => setTimeout(r, Math.min(10 * 2 ** Math.min(attempt, 5), 200) * (0.5 + Math.random())));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    await rm(lock, { force: true });
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * The files of a secrets repository: where they are, and reading and writing
+ * them. The only module that knows the repository's folder layout.
+ */
+import { readdir, readFile } from "node:fs/promises";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import type { Document } from "yaml";
+import type { AccessConfig, ProjectConfig, SecretManifest } from "../core/model.js";
+import { LockstepError } from "../errors.js";
+import { writeFileAtomic } from "./fs.js";
+import { parseYamlFile, stringifyDocument, type YamlFile } from "./yaml-file.js";
+
+/** The repository's configuration file names. */
+export const CONFIG_FILE = "lockstep.yaml";
+export const ACCESS_FILE = "access.yaml";
+export const SECRETS_DIR = "secrets";
+
+/**
+ * Walks up from `start` to the folder holding lockstep.yaml.
+ * @throws LockstepError `NOT_A_REPOSITORY`.
+ */
+export async function findRoot(start: string): Promise<string> {
+  let dir = resolve(start);
+  for (;;) {
+    try {
+      await readFile(join(dir, CONFIG_FILE));
+      return dir;
+    } catch {
+      const up = dirname(dir);
+      if (up === dir) {
+        throw new LockstepError("NOT_A_REPOSITORY", `no ${CONFIG_FILE} in ${resolve(start)} or any folder above it`, {
+          fix: "run `lockstep init` to make a secrets repository here, or pass -C DIR",
+        });
+      }
+      dir = up;
+    }
+  }
+}
+
+/** Reads and writes the files of one secrets repository. */
+export class RepositoryFiles {
+  /** Absolute path of the folder holding lockstep.yaml. */
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = root;
+  }
+
+  /** The repository-relative path of a secret's manifest (always `/`-separated). */
+  manifestFile(id: string): string {
+    return `${SECRETS_DIR}/${id}.yaml`;
+  }
+
+  /** Absolute path of a repository-relative path. */
+  abs(rel: string): string {
+    return join(this.root, ...rel.split("/"));
+  }
+
+  /** lockstep.yaml, validated. */
+  readConfig(): Promise<YamlFile<ProjectConfig>> {
+    return this.readYaml<ProjectConfig>(CONFIG_FILE, "lockstep");
+  }
+
+  /** access.yaml, validated. */
+  readAccess(): Promise<YamlFile<AccessConfig>> {
+    return this.readYaml<AccessConfig>(ACCESS_FILE, "access");
+  }
+
+  /** A secret's manifest, validated, or undefined if the secret does not exist. */
+  async readManifest(id: string): Promise<YamlFile<SecretManifest> | undefined> {
+    try {
+      return await this.readYaml<SecretManifest>(this.manifestFile(id), "secret");
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+      throw e;
+    }
+  }
+
+  /** Writes a YAML document atomically. */
+  async writeDocument(rel: string, doc: Document): Promise<void> {
+    await writeFileAtomic(this.abs(rel), stringifyDocument(doc));
+  }
+
+  /** Reads a value schema, `schemas/<name>.schema.json` in the repository. */
+  async readValueSchema(name: string): Promise<object> {
+    const rel = `schemas/${name}.schema.json`;
+    let text: string;
+    try {
+      text = await readFile(this.abs(rel), "utf8");
+    } catch {
+      throw new LockstepError("INVALID_VALUE", `value schema "${name}" not found: no ${rel}`, {
+        file: rel,
+        fix: `write a JSON Schema to ${rel}, or remove "schema: ${name}" from the manifest`,
+      });
+    }
+    try {
+      return JSON.parse(text) as object;
+    } catch (e) {
+      throw new LockstepError("SCHEMA_INVALID", `${rel} is not valid JSON`, { file: rel, cause: e });
+    }
+  }
+
+  /** The ids of every secret (of one environment, if given), sorted. */
+  async listSecretIds(env?: string): Promise<string[]> {
+    const base = env === undefined ? this.abs(SECRETS_DIR) : this.abs(`${SECRETS_DIR}/${env}`);
+    let entries: string[];
+    try {
+      entries = await readdir(base, { recursive: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
+      throw e;
+    }
+    const secretsRoot = this.abs(SECRETS_DIR);
+    return entries
+      .filter((e) => e.endsWith(".yaml"))
+      .map((e) => relative(secretsRoot, join(base, e)).split(sep).join("/").slice(0, -".yaml".length))
+      .sort();
+  }
+
+  private async readYaml<T>(rel: string, schema: "lockstep" | "access" | "secret"): Promise<YamlFile<T>> {
+    const text = await readFile(this.abs(rel), "utf8");
+    return parseYamlFile<T>(text, rel, schema);
+  }
+}

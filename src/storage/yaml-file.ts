@@ -1,0 +1,75 @@
+/**
+ * YAML files of the secrets repository: parsed with line numbers, validated
+ * against their schema as they are read, and edited as documents so that a
+ * user's comments and key order survive every write.
+ */
+import { type Document, isMap, LineCounter, parseDocument, type Node } from "yaml";
+import { FileFormatError } from "../errors.js";
+import { describeErrors, type FileSchema, fileValidator } from "./schemas.js";
+
+/** A parsed, schema-valid YAML file. */
+export interface YamlFile<T> {
+  /** Path for messages (relative to the repository root). */
+  readonly file: string;
+  /** The editable document, comments and all. */
+  readonly doc: Document;
+  /** The validated data. */
+  readonly data: T;
+}
+
+/**
+ * Parses `text` and validates it against `schema`.
+ * @throws FileFormatError `YAML_INVALID` or `SCHEMA_INVALID`, naming file and line.
+ */
+export function parseYamlFile<T>(text: string, file: string, schema: FileSchema): YamlFile<T> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const first = doc.errors[0];
+  if (first) {
+    const line = lineCounter.linePos(first.pos[0]).line;
+    throw new FileFormatError("YAML_INVALID", `${file}:${line}: not valid YAML: ${first.message.split("\n")[0]}`, {
+      file,
+      line,
+      fix: "fix the YAML syntax at that line (indentation, quotes, a missing ':')",
+      cause: first,
+    });
+  }
+  const data = doc.toJS() as unknown;
+  const validate = fileValidator(schema);
+  if (!validate(data)) {
+    const violations = describeErrors(validate.errors);
+    const lines = violations.map((v) => lineOfPath(doc, lineCounter, v.path));
+    const line = lines[0];
+    const list = violations.map((v, i) => `${file}:${lines[i] ?? 1}: ${v.message}`);
+    throw new FileFormatError("SCHEMA_INVALID", list.join("\n"), {
+      file,
+      line,
+      fix: `see schemas/${schema}.schema.json in the lockstep package for the expected shape`,
+    });
+  }
+  return { file, doc, data: data as T };
+}
+
+/** The 1-based line of the deepest existing node on `path`. */
+export function lineOfPath(doc: Document, lc: LineCounter, path: readonly (string | number)[]): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : (doc.getIn(path.slice(0, n), true) as Node | undefined);
+    // For a map entry, point at the key rather than the value.
+    const range = node?.range;
+    if (range) return lc.linePos(keyStart(doc, path.slice(0, n)) ?? range[0]).line;
+  }
+  return undefined;
+}
+
+function keyStart(doc: Document, path: readonly (string | number)[]): number | undefined {
+  if (path.length === 0) return undefined;
+  const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
+  if (!isMap(parent)) return undefined;
+  const pair = parent.items.find((p) => (p.key as { value?: unknown } | null)?.value === path[path.length - 1]);
+  return (pair?.key as Node | undefined)?.range?.[0];
+}
+
+/** Serializes a document as lockstep writes YAML: no line folding. */
+export function stringifyDocument(doc: Document): string {
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: true });
+}

@@ -7,17 +7,55 @@
  * const password = await repo.get("production/db/password", { stage: "stable" });
  * ```
  */
-export { type AccessRule, type AccessConfig, type EnvironmentConfig, type MemberConfig, type ProjectConfig, type RotationPolicy, type SecretManifest, type SecretType, type SecretVersion, type StageConfig, type VersionRecipient } from "./core/model.js";
+
 export { approversOf, readersOf } from "./core/access.js";
+export { type DotenvEntry, parseDotenv } from "./core/dotenv.js";
+export { type Generator, parseGenerator } from "./core/generators.js";
 export { defaultEnvName, parseSecretId, type SecretId } from "./core/ids.js";
-export { parseDotenv, type DotenvEntry } from "./core/dotenv.js";
-export { parseGenerator, type Generator } from "./core/generators.js";
+export type {
+  AccessConfig,
+  AccessRule,
+  EnvironmentConfig,
+  MemberConfig,
+  ProjectConfig,
+  RotationPolicy,
+  SecretManifest,
+  SecretType,
+  SecretVersion,
+  StageConfig,
+  VersionRecipient,
+} from "./core/model.js";
 export type { StagePolicy } from "./core/stages.js";
-export { AgeIdentity, AgeRecipient, generateKey, type GeneratedKey, type KeyKind, parseIdentityFile } from "./crypto/keys.js";
+export {
+  AgeIdentity,
+  AgeRecipient,
+  type GeneratedKey,
+  generateKey,
+  type KeyKind,
+  parseIdentityFile,
+} from "./crypto/keys.js";
 export { NativeX25519Identity, NativeX25519Recipient } from "./crypto/x25519.js";
-export { type ErrorCode, FileFormatError, IntegrityError, isLockstepError, LockstepError, NoIdentityError, UsageError } from "./errors.js";
+export {
+  type ErrorCode,
+  FileFormatError,
+  IntegrityError,
+  isLockstepError,
+  LockstepError,
+  NoIdentityError,
+  UsageError,
+} from "./errors.js";
 export type { ImportFormat, ImportOptions } from "./ops/import.js";
-export { initRepository, type InitOptions, type InitResult } from "./ops/init.js";
+export { type InitOptions, type InitResult, initRepository } from "./ops/init.js";
 export type { AddMemberOptions, AddMemberResult, RemoveMemberResult } from "./ops/members.js";
-export { type GetOptions, generateValue, openRepository, type OpenOptions, type RekeyResult, Repository, type SecretInfo, type SetOptions, type SetResult } from "./repository.js";
-export { defaultIdentityFile, loadIdentities, type IdentitySources } from "./storage/identities.js";
+export {
+  type GetOptions,
+  generateValue,
+  type OpenOptions,
+  openRepository,
+  type RekeyResult,
+  Repository,
+  type SecretInfo,
+  type SetOptions,
+  type SetResult,
+} from "./repository.js";
+export { defaultIdentityFile, type IdentitySources, loadIdentities } from "./storage/identities.js";

@@ -3,7 +3,7 @@
  * is a thin layer over this class; Node programs use it directly.
  */
 import { approversOf, readersOf, recipientsFor, sameRecipients } from "./core/access.js";
-import { sealEnvelope, openEnvelope } from "./core/envelope.js";
+import { openEnvelope, sealEnvelope } from "./core/envelope.js";
 import { parseGenerator } from "./core/generators.js";
 import { parseSecretId, type SecretId } from "./core/ids.js";
 import type {
@@ -19,9 +19,15 @@ import { initialStages, type StagePolicy, stagesForNewVersion, versionAtStage } 
 import { decryptArmored, encryptArmored } from "./crypto/age.js";
 import { type AgeIdentity, AgeRecipient } from "./crypto/keys.js";
 import { LockstepError, UsageError } from "./errors.js";
+import { type ImportOptions, importSecrets } from "./ops/import.js";
 import { addVersion, newManifestDocument, replaceVersionCiphertext, setMetadata } from "./ops/manifest-doc.js";
-import { importSecrets, type ImportOptions } from "./ops/import.js";
-import { type AddMemberOptions, type AddMemberResult, addMember, type RemoveMemberResult, removeMember } from "./ops/members.js";
+import {
+  type AddMemberOptions,
+  type AddMemberResult,
+  addMember,
+  type RemoveMemberResult,
+  removeMember,
+} from "./ops/members.js";
 import { withFileLock } from "./storage/fs.js";
 import { type IdentitySources, loadIdentities } from "./storage/identities.js";
 import { findRoot, RepositoryFiles } from "./storage/layout.js";
@@ -266,7 +272,10 @@ export class Repository {
         const stale = manifest.data.versions.filter((v) => !sameRecipients(v.recipients, recipients.list));
         for (const v of stale) {
           const value = await this.decryptVersion(id, v, manifest.file);
-          replaceVersionCiphertext(manifest.doc, await this.encryptVersion(id, v.version, value, recipients, v.created));
+          replaceVersionCiphertext(
+            manifest.doc,
+            await this.encryptVersion(id, v.version, value, recipients, v.created),
+          );
         }
         if (stale.length > 0) await this.files.writeDocument(file, manifest.doc);
         return stale.map((v) => v.version);
@@ -322,7 +331,11 @@ export class Repository {
     const ciphertext = await encryptArmored(sealEnvelope({ id, version, value }), recipients.keys);
     return {
       version,
-      created: created ?? this.now().toISOString().replace(/\.\d{3}Z$/, "Z"),
+      created:
+        created ??
+        this.now()
+          .toISOString()
+          .replace(/\.\d{3}Z$/, "Z"),
       recipients: recipients.list,
       ciphertext,
     };
@@ -356,14 +369,20 @@ export class Repository {
     const validate = compileValueSchema(await this.files.readValueSchema(schemaName));
     if (!validate(parsed)) {
       const problems = describeErrors(validate.errors).map((v) => v.message.replace(/^the document/, "the value"));
-      throw new LockstepError("INVALID_VALUE", `${id}: the value breaks schema "${schemaName}": ${problems.join("; ")}`, {
-        file: `schemas/${schemaName}.schema.json`,
-        fix: "pass a value that fits the schema",
-      });
+      throw new LockstepError(
+        "INVALID_VALUE",
+        `${id}: the value breaks schema "${schemaName}": ${problems.join("; ")}`,
+        {
+          file: `schemas/${schemaName}.schema.json`,
+          fix: "pass a value that fits the schema",
+        },
+      );
     }
   }
 
-  private async mustRead(id: string): Promise<{ sid: ReturnType<Repository["secretId"]>; manifest: YamlFile<SecretManifest> }> {
+  private async mustRead(
+    id: string,
+  ): Promise<{ sid: ReturnType<Repository["secretId"]>; manifest: YamlFile<SecretManifest> }> {
     const sid = this.secretId(id);
     return { sid, manifest: await this.mustReadManifest(sid.id) };
   }

@@ -46,6 +46,8 @@ export function reportError(e: unknown, stderr: NodeJS.WriteStream = process.std
     return EXIT.failed;
   }
   stderr.write(`${red("internal error:")} ${e instanceof Error ? e.message : String(e)}\n`);
-  stderr.write(debug && e instanceof Error ? `${e.stack}\n` : "  (run with LOCKSTEP_DEBUG=1 for details, and report it)\n");
+  stderr.write(
+    debug && e instanceof Error ? `${e.stack}\n` : "  (run with LOCKSTEP_DEBUG=1 for details, and report it)\n",
+  );
   return EXIT.failed;
 }

@@ -17,7 +17,10 @@ export async function readInputFile(path: string): Promise<string> {
   try {
     return await readFile(path, "utf8");
   } catch (e) {
-    throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`, { file: path, cause: e });
+    throw new UsageError(`cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`, {
+      file: path,
+      cause: e,
+    });
   }
 }
 

@@ -16,7 +16,10 @@ function positiveInt(value: string): number {
 }
 
 /** Runs a command's module with its options merged with the global ones. */
-function action<T>(load: () => Promise<(o: T) => Promise<void>>, build: (args: unknown[], opts: Record<string, unknown>) => T) {
+function action<T>(
+  load: () => Promise<(o: T) => Promise<void>>,
+  build: (args: unknown[], opts: Record<string, unknown>) => T,
+) {
   return async (...args: unknown[]): Promise<void> => {
     const cmd = args[args.length - 1] as Command;
     const opts = cmd.optsWithGlobals();
@@ -29,7 +32,11 @@ const program = new Command("lockstep")
   .description("GitOps for secrets: age-encrypted, versioned, access-checked, rolled out in stages")
   .version("0.1.0")
   .option("-C <dir>", "run as if started in DIR")
-  .option("--identity <file>", "age identity file (repeatable; default: LOCKSTEP_AGE_KEY, LOCKSTEP_AGE_KEY_FILE, ~/.config/lockstep/identity.txt)", collect)
+  .option(
+    "--identity <file>",
+    "age identity file (repeatable; default: LOCKSTEP_AGE_KEY, LOCKSTEP_AGE_KEY_FILE, ~/.config/lockstep/identity.txt)",
+    collect,
+  )
   .showHelpAfterError("(run with --help for usage)")
   .configureHelp({ sortSubcommands: false })
   .exitOverride();
@@ -39,13 +46,23 @@ program
   .description("make a new age identity; its public key goes to stderr")
   .option("-o, --output <file>", "write the identity to FILE (mode 0600; never overwrites)")
   .option("--pq", "hybrid post-quantum key (age1pq1...) instead of X25519")
-  .action(action(async () => (await import("./commands/keygen.js")).keygen, (_a, o) => o));
+  .action(
+    action(
+      async () => (await import("./commands/keygen.js")).keygen,
+      (_a, o) => o,
+    ),
+  );
 
 program
   .command("init")
   .description("write lockstep.yaml, access.yaml and secrets/ (and git init if needed)")
   .option("--env <name>", "an environment (repeatable; default: staging and production)", collect)
-  .action(action(async () => (await import("./commands/init.js")).init, (_a, o) => o));
+  .action(
+    action(
+      async () => (await import("./commands/init.js")).init,
+      (_a, o) => o,
+    ),
+  );
 
 const member = program.command("member").description("edit the members of access.yaml");
 member
@@ -54,11 +71,21 @@ member
   .requiredOption("--key <recipient>", "age recipient, age1... (repeatable)", collect)
   .option("--github <user>", "GitHub user name, for CODEOWNERS")
   .option("--group <group>", "add to this group, made if new (repeatable)", collect)
-  .action(action(async () => (await import("./commands/member.js")).memberAdd, ([name], o) => ({ ...o, name }) as never));
+  .action(
+    action(
+      async () => (await import("./commands/member.js")).memberAdd,
+      ([name], o) => ({ ...o, name }) as never,
+    ),
+  );
 member
   .command("rm <name>")
   .description("remove a member from access.yaml, its groups and rules")
-  .action(action(async () => (await import("./commands/member.js")).memberRm, ([name], o) => ({ ...o, name }) as never));
+  .action(
+    action(
+      async () => (await import("./commands/member.js")).memberRm,
+      ([name], o) => ({ ...o, name }) as never,
+    ),
+  );
 
 const stageOptions = (c: Command): Command =>
   c
@@ -68,53 +95,90 @@ const stageOptions = (c: Command): Command =>
 stageOptions(
   program
     .command("set <id>")
-    .description("create a secret or add a version; the value comes from stdin (its final newline dropped), --file or --generate")
+    .description(
+      "create a secret or add a version; the value comes from stdin (its final newline dropped), --file or --generate",
+    )
     .option("--file <file>", "read the value from FILE, exactly")
     .option("--generate <spec>", "generate it: password:LEN, hex:BYTES, base64:BYTES, uuid, age-identity")
     .addOption(new Option("--type <type>", "value type").choices(["string", "json"]))
     .option("--description <text>", "what the secret is for")
     .option("--schema <name>", "value schema: schemas/<name>.schema.json in the secrets repository"),
-).action(action(async () => (await import("./commands/set.js")).set, ([id], o) => ({ ...o, id }) as never));
+).action(
+  action(
+    async () => (await import("./commands/set.js")).set,
+    ([id], o) => ({ ...o, id }) as never,
+  ),
+);
 
 program
   .command("get <id>")
   .description("write a value to stdout, exactly as stored (default: the newest version)")
   .option("--version <n>", "this version", positiveInt)
   .option("--stage <stage>", "the version this stage points at")
-  .action(action(async () => (await import("./commands/get.js")).get, ([id], o) => ({ ...o, id }) as never));
+  .action(
+    action(
+      async () => (await import("./commands/get.js")).get,
+      ([id], o) => ({ ...o, id }) as never,
+    ),
+  );
 
 stageOptions(
   program
     .command("rotate <id>")
     .description("add a version made by the secret's generator (to the first stage)")
     .option("--generate <spec>", "use this generator instead"),
-).action(action(async () => (await import("./commands/rotate.js")).rotate, ([id], o) => ({ ...o, id }) as never));
+).action(
+  action(
+    async () => (await import("./commands/rotate.js")).rotate,
+    ([id], o) => ({ ...o, id }) as never,
+  ),
+);
 
 program
   .command("ls [env]")
   .description("list secrets and their versions, never values")
   .option("--json", "one JSON document")
-  .action(action(async () => (await import("./commands/ls.js")).ls, ([env], o) => ({ ...o, env }) as never));
+  .action(
+    action(
+      async () => (await import("./commands/ls.js")).ls,
+      ([env], o) => ({ ...o, env }) as never,
+    ),
+  );
 
 program
   .command("show <id>")
   .description("a secret's metadata, readers, stages and versions, never its value")
   .option("--json", "one JSON document")
-  .action(action(async () => (await import("./commands/show.js")).show, ([id], o) => ({ ...o, id }) as never));
+  .action(
+    action(
+      async () => (await import("./commands/show.js")).show,
+      ([id], o) => ({ ...o, id }) as never,
+    ),
+  );
 
 program
   .command("import <env> [file]")
   .description("create secrets from a .env or JSON file (stdin if no FILE): KEY becomes ENV/[prefix/]key")
-  .addOption(new Option("--format <format>", "input format (default: by extension, else dotenv)").choices(["dotenv", "json"]))
+  .addOption(
+    new Option("--format <format>", "input format (default: by extension, else dotenv)").choices(["dotenv", "json"]),
+  )
   .option("--prefix <path>", "path prefix under the environment")
   .action(
-    action(async () => (await import("./commands/import.js")).importCommand, ([env, file], o) => ({ ...o, env, file }) as never),
+    action(
+      async () => (await import("./commands/import.js")).importCommand,
+      ([env, file], o) => ({ ...o, env, file }) as never,
+    ),
   );
 
 program
   .command("rekey [ids...]")
   .description("re-encrypt versions whose recipients differ from the readers (all secrets, or those named)")
-  .action(action(async () => (await import("./commands/rekey.js")).rekey, ([ids], o) => ({ ...o, ids: ids ?? [] }) as never));
+  .action(
+    action(
+      async () => (await import("./commands/rekey.js")).rekey,
+      ([ids], o) => ({ ...o, ids: ids ?? [] }) as never,
+    ),
+  );
 
 async function main(): Promise<number> {
   try {

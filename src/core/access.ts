@@ -17,7 +17,12 @@ export interface UnknownName {
  * Expands member and group names to member names, sorted. Groups may name
  * groups; a cycle is cut, not followed forever.
  */
-export function expandNames(access: AccessConfig, names: readonly string[], unknown?: UnknownName[], where = ""): string[] {
+export function expandNames(
+  access: AccessConfig,
+  names: readonly string[],
+  unknown?: UnknownName[],
+  where = "",
+): string[] {
   const out = new Set<string>();
   const seen = new Set<string>();
   const visit = (name: string, at: string): void => {

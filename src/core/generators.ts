@@ -35,7 +35,9 @@ export function parseGenerator(spec: string): Generator {
   };
   switch (kind) {
     case "password":
-      return sized((len) => Array.from({ length: len }, () => PASSWORD_ALPHABET[randomInt(PASSWORD_ALPHABET.length)]).join(""));
+      return sized((len) =>
+        Array.from({ length: len }, () => PASSWORD_ALPHABET[randomInt(PASSWORD_ALPHABET.length)]).join(""),
+      );
     case "hex":
       return sized((bytes) => randomBytes(bytes).toString("hex"));
     case "base64":

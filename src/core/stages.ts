@@ -23,7 +23,11 @@ export function initialStages(env: EnvironmentConfig): Record<string, number> {
  * The stages that move when version `version` is added under `policy`,
  * with the version each moves to.
  */
-export function stagesForNewVersion(env: EnvironmentConfig, version: number, policy: StagePolicy): Record<string, number> {
+export function stagesForNewVersion(
+  env: EnvironmentConfig,
+  version: number,
+  policy: StagePolicy,
+): Record<string, number> {
   const names = stageNames(env);
   if (policy === "none") return {};
   if (policy === "all") return Object.fromEntries(names.map((s) => [s, version]));
@@ -52,7 +56,8 @@ export function stageProblems(env: EnvironmentConfig, manifest: SecretManifest):
       problems.push({ stage, message: `stage ${stage} is missing from the manifest's stages` });
       continue;
     }
-    if (!versions.has(v)) problems.push({ stage, message: `stage ${stage} points at version ${v}, which does not exist` });
+    if (!versions.has(v))
+      problems.push({ stage, message: `stage ${stage} points at version ${v}, which does not exist` });
     if (previous && v > previous.version) {
       problems.push({
         stage,
@@ -62,7 +67,8 @@ export function stageProblems(env: EnvironmentConfig, manifest: SecretManifest):
     previous = { stage, version: v };
   }
   for (const stage of Object.keys(manifest.stages)) {
-    if (!stageNames(env).includes(stage)) problems.push({ stage, message: `stage ${stage} is not a stage of this environment` });
+    if (!stageNames(env).includes(stage))
+      problems.push({ stage, message: `stage ${stage} is not a stage of this environment` });
   }
   return problems;
 }

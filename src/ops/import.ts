@@ -39,7 +39,9 @@ function entriesFromJson(text: string, source: string): { key: string; value: st
     });
   }
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
-    throw new LockstepError("INVALID_VALUE", `${source}: expected a JSON object of variable name to value`, { file: source });
+    throw new LockstepError("INVALID_VALUE", `${source}: expected a JSON object of variable name to value`, {
+      file: source,
+    });
   }
   return Object.entries(data).map(([key, v]) =>
     typeof v === "string" ? { key, value: v, type: "string" } : { key, value: JSON.stringify(v), type: "json" },
@@ -50,14 +52,21 @@ function entriesFromJson(text: string, source: string): { key: string; value: st
  * Creates (or adds a version to) one secret per variable: `KEY` becomes
  * `ENV/[prefix/]key` (lower-cased), exporting as `KEY` again.
  */
-export async function importSecrets(repo: Repository, env: string, text: string, options: ImportOptions): Promise<SetResult[]> {
+export async function importSecrets(
+  repo: Repository,
+  env: string,
+  text: string,
+  options: ImportOptions,
+): Promise<SetResult[]> {
   if (!repo.config.environments[env]) repo.secretId(`${env}/x`); // throws the usual unknown-environment error
   const raw =
     options.format === "json"
       ? entriesFromJson(text, options.source)
       : parseDotenv(text, options.source).map((e) => ({ key: e.key, value: e.value, type: "string" as const }));
   if (raw.length === 0) {
-    throw new LockstepError("INVALID_VALUE", `${options.source} holds no variables to import`, { file: options.source });
+    throw new LockstepError("INVALID_VALUE", `${options.source} holds no variables to import`, {
+      file: options.source,
+    });
   }
   const seen = new Map<string, string>();
   const entries: Entry[] = raw.map(({ key, value, type }) => {
@@ -82,9 +91,7 @@ export async function importSecrets(repo: Repository, env: string, text: string,
   const results: SetResult[] = [];
   for (const e of entries) {
     const derived = defaultEnvName(e.id.slice(env.length + 1));
-    results.push(
-      await repo.set(e.id, e.value, { type: e.type, ...(derived !== e.envName && { envName: e.envName }) }),
-    );
+    results.push(await repo.set(e.id, e.value, { type: e.type, ...(derived !== e.envName && { envName: e.envName }) }));
   }
   return results;
 }

@@ -64,9 +64,11 @@ ${rules}
  */
 export async function initRepository(options: InitOptions = {}): Promise<InitResult> {
   const root = resolve(options.dir ?? process.cwd());
-  const envs = options.environments && options.environments.length > 0 ? options.environments : ["staging", "production"];
+  const envs =
+    options.environments && options.environments.length > 0 ? options.environments : ["staging", "production"];
   for (const e of envs) {
-    if (!isSecretId(`${e}/x`)) throw new UsageError(`"${e}" is not a valid environment name (letters, digits, '.', '_', '-')`);
+    if (!isSecretId(`${e}/x`))
+      throw new UsageError(`"${e}" is not a valid environment name (letters, digits, '.', '_', '-')`);
   }
   if (new Set(envs).size !== envs.length) throw new UsageError("an environment is named twice");
   await mkdir(root, { recursive: true });

@@ -30,7 +30,11 @@ const NAME = /^[A-Za-z0-9._-]+$/;
  * Adds a member, or more keys to an existing one, and puts it in groups.
  * @throws LockstepError `INVALID_KEY` for a bad recipient.
  */
-export async function addMember(files: RepositoryFiles, name: string, options: AddMemberOptions): Promise<AddMemberResult> {
+export async function addMember(
+  files: RepositoryFiles,
+  name: string,
+  options: AddMemberOptions,
+): Promise<AddMemberResult> {
   if (!NAME.test(name)) throw new UsageError(`"${name}" is not a valid member name (letters, digits, '.', '_', '-')`);
   if (options.keys.length === 0) throw new UsageError("member add needs at least one --key age1...");
   for (const k of options.keys) AgeRecipient.parse(k);
@@ -65,7 +69,9 @@ export async function addMember(files: RepositoryFiles, name: string, options: A
     for (const g of options.groups ?? []) {
       if (!NAME.test(g)) throw new UsageError(`"${g}" is not a valid group name`);
       if (data.members[g] !== undefined) {
-        throw new LockstepError("ALREADY_EXISTS", `access.yaml: "${g}" is a member, not a group`, { file: ACCESS_FILE });
+        throw new LockstepError("ALREADY_EXISTS", `access.yaml: "${g}" is a member, not a group`, {
+          file: ACCESS_FILE,
+        });
       }
       const list = data.groups?.[g];
       if (list?.includes(name)) continue;

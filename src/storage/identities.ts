@@ -64,7 +64,9 @@ async function readIdentityFile(path: string, onWarning?: (m: string) => void): 
   }
   const mode = (await stat(path)).mode;
   if (process.platform !== "win32" && (mode & 0o077) !== 0) {
-    onWarning?.(`identity file ${path} can be read by others (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${path}`);
+    onWarning?.(
+      `identity file ${path} can be read by others (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${path}`,
+    );
   }
   return parseIdentityFile(text, path);
 }

@@ -3,7 +3,7 @@
  * against their schema as they are read, and edited as documents so that a
  * user's comments and key order survive every write.
  */
-import { type Document, isMap, LineCounter, parseDocument, type Node } from "yaml";
+import { type Document, isMap, LineCounter, type Node, parseDocument } from "yaml";
 import { FileFormatError } from "../errors.js";
 import { describeErrors, type FileSchema, fileValidator } from "./schemas.js";
 

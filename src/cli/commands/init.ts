@@ -10,7 +10,10 @@ export interface InitCommandOptions extends GlobalOptions {
 
 /** Writes lockstep.yaml, access.yaml and secrets/ in `-C DIR` or here. */
 export async function init(o: InitCommandOptions): Promise<void> {
-  const r = await initRepository({ ...(o.C !== undefined && { dir: o.C }), ...(o.env !== undefined && { environments: o.env }) });
+  const r = await initRepository({
+    ...(o.C !== undefined && { dir: o.C }),
+    ...(o.env !== undefined && { environments: o.env }),
+  });
   if (r.gitInitialized) out(`Initialized a git repository in ${r.root}`);
   out(`Wrote ${r.files.join(", ")} in ${r.root}`);
   out("Next: add members (lockstep member add NAME --key age1...), then rules in access.yaml.");

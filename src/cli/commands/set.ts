@@ -33,7 +33,8 @@ export function reportWrite(r: SetResult): void {
 
 /** Encrypts the value to the secret's readers as a new version. */
 export async function set(o: SetCommandOptions): Promise<void> {
-  if (o.file !== undefined && o.generate !== undefined) throw new UsageError("--file and --generate exclude each other");
+  if (o.file !== undefined && o.generate !== undefined)
+    throw new UsageError("--file and --generate exclude each other");
   const policy = stagePolicy(o);
   const repo = await openRepo(o);
   repo.secretId(o.id); // a bad id fails before we ask for a value

@@ -19,6 +19,7 @@ export type ErrorCode =
   | "INVALID_KEY"
   | "INVALID_VALUE"
   | "NO_READERS"
+  | "ROLLOUT_REFUSED"
   | "LOCKED"
   | "IO"
   | "NO_IDENTITY"

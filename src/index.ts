@@ -10,6 +10,7 @@
 
 export { approversOf, readersOf } from "./core/access.js";
 export { type DotenvEntry, parseDotenv } from "./core/dotenv.js";
+export { EXPORT_FORMATS, type ExportFormat } from "./core/export-formats.js";
 export { type Generator, parseGenerator } from "./core/generators.js";
 export { defaultEnvName, parseSecretId, type SecretId } from "./core/ids.js";
 export type {
@@ -25,7 +26,9 @@ export type {
   StageConfig,
   VersionRecipient,
 } from "./core/model.js";
+export type { StageMove } from "./core/rollout.js";
 export type { StagePolicy } from "./core/stages.js";
+export type { ConsumerStatus, SecretStatus } from "./core/status.js";
 export {
   AgeIdentity,
   AgeRecipient,
@@ -44,9 +47,11 @@ export {
   NoIdentityError,
   UsageError,
 } from "./errors.js";
+export type { ExportedSecret, ExportResult, ExportSelector } from "./ops/export.js";
 export type { ImportFormat, ImportOptions } from "./ops/import.js";
 export { type InitOptions, type InitResult, initRepository } from "./ops/init.js";
 export type { AddMemberOptions, AddMemberResult, RemoveMemberResult } from "./ops/members.js";
+export type { EnvironmentStatus, RolloutResult } from "./ops/rollout.js";
 export {
   type GetOptions,
   generateValue,

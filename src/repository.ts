@@ -18,7 +18,8 @@ import type {
 import { initialStages, type StagePolicy, stagesForNewVersion, versionAtStage } from "./core/stages.js";
 import { decryptArmored, encryptArmored } from "./crypto/age.js";
 import { type AgeIdentity, AgeRecipient } from "./crypto/keys.js";
-import { LockstepError, UsageError } from "./errors.js";
+import { LockstepError } from "./errors.js";
+import { type ExportSelector, exportEnvironment } from "./ops/export.js";
 import { type ImportOptions, importSecrets } from "./ops/import.js";
 import { addVersion, newManifestDocument, replaceVersionCiphertext, setMetadata } from "./ops/manifest-doc.js";
 import {
@@ -28,6 +29,14 @@ import {
   type RemoveMemberResult,
   removeMember,
 } from "./ops/members.js";
+import {
+  type EnvironmentStatus,
+  promoteEnvironment,
+  promoteSecret,
+  type RolloutResult,
+  rollbackSecret,
+  rolloutStatus,
+} from "./ops/rollout.js";
 import { withFileLock } from "./storage/fs.js";
 import { type IdentitySources, loadIdentities } from "./storage/identities.js";
 import { findRoot, RepositoryFiles } from "./storage/layout.js";
@@ -133,14 +142,22 @@ export class Repository {
    */
   secretId(id: string): SecretId & { environment: EnvironmentConfig } {
     const parsed = parseSecretId(id);
-    const environment = this.config.environments[parsed.env];
-    if (!environment) {
-      throw new LockstepError("INVALID_ID", `${id}: no environment "${parsed.env}" in lockstep.yaml`, {
+    return { ...parsed, environment: this.environment(parsed.env).config };
+  }
+
+  /**
+   * An environment of lockstep.yaml.
+   * @throws LockstepError `INVALID_ID` if there is none of that name.
+   */
+  environment(name: string): { name: string; config: EnvironmentConfig } {
+    const config = this.config.environments[name];
+    if (!config) {
+      throw new LockstepError("INVALID_ID", `no environment "${name}" in lockstep.yaml`, {
         file: "lockstep.yaml",
         fix: `environments are: ${Object.keys(this.config.environments).join(", ")}`,
       });
     }
-    return { ...parsed, environment };
+    return { name, config };
   }
 
   /** The members who may read `id`. */
@@ -186,6 +203,10 @@ export class Repository {
       setMetadata(doc, "description", options.description);
       setMetadata(doc, "schema", options.schema);
       setMetadata(doc, "env", options.envName);
+      if (options.generator !== undefined && existing.data.rotation?.generate === undefined) {
+        if (existing.data.rotation === undefined) setMetadata(doc, "rotation", { generate: options.generator });
+        else doc.setIn(["rotation", "generate"], options.generator);
+      }
       addVersion(doc, entry, moved);
       await this.files.writeDocument(file, doc);
       return { id: sid.id, version, created: false, stages: Object.keys(moved) };
@@ -215,23 +236,22 @@ export class Repository {
     const { sid, manifest } = await this.mustRead(id);
     const spec = options.generate ?? manifest.data.rotation?.generate ?? this.config.rotation?.generate;
     if (spec === undefined) {
-      throw new UsageError(`${sid.id} has no generator to rotate with`, {
+      throw new LockstepError("INVALID_VALUE", `${sid.id} has no generator to rotate with`, {
         file: manifest.file,
         fix: `pass --generate SPEC (e.g. password:32), or set rotation.generate in ${manifest.file}; for a value you supply, use \`lockstep set\``,
       });
     }
     const value = parseGenerator(spec).generate();
-    return this.set(sid.id, value, { ...(options.stages !== undefined && { stages: options.stages }) });
+    const keep = manifest.data.rotation?.generate === undefined && options.generate !== undefined;
+    return this.set(sid.id, value, {
+      ...(options.stages !== undefined && { stages: options.stages }),
+      ...(keep && { generator: spec }),
+    });
   }
 
   /** Metadata of every secret (of one environment), sorted by id. */
   async list(env?: string): Promise<SecretInfo[]> {
-    if (env !== undefined && !this.config.environments[env]) {
-      throw new LockstepError("INVALID_ID", `no environment "${env}" in lockstep.yaml`, {
-        file: "lockstep.yaml",
-        fix: `environments are: ${Object.keys(this.config.environments).join(", ")}`,
-      });
-    }
+    if (env !== undefined) this.environment(env);
     const ids = await this.files.listSecretIds(env);
     return Promise.all(ids.map((id) => this.show(id)));
   }
@@ -268,7 +288,7 @@ export class Repository {
       const recipients = this.parsedRecipients(id);
       const file = this.files.manifestFile(id);
       const done = await withFileLock(this.files.abs(file), file, async () => {
-        const manifest = await this.mustReadManifest(id);
+        const manifest = await this.readManifest(id);
         const stale = manifest.data.versions.filter((v) => !sameRecipients(v.recipients, recipients.list));
         for (const v of stale) {
           const value = await this.decryptVersion(id, v, manifest.file);
@@ -302,6 +322,34 @@ export class Repository {
   /** Creates or updates one secret per variable of a .env or JSON text. */
   import(env: string, text: string, options: ImportOptions): Promise<SetResult[]> {
     return importSecrets(this, env, text, options);
+  }
+
+  /**
+   * The values a stage (or a consumer's stage; default: the last stage) of
+   * `env` gets, by variable name: what an app loads at start.
+   */
+  async export(env: string, selector: ExportSelector = {}): Promise<Record<string, string>> {
+    return (await exportEnvironment(this, env, selector)).values;
+  }
+
+  /** Moves `stage` (or the first lagging stage) of a secret to its predecessor's version. */
+  promote(id: string, options: { stage?: string } = {}): Promise<RolloutResult> {
+    return promoteSecret(this, id, options.stage);
+  }
+
+  /** Promotes every secret of an environment; returns those that moved. */
+  promoteAll(env: string, options: { stage?: string } = {}): Promise<RolloutResult[]> {
+    return promoteEnvironment(this, env, options.stage);
+  }
+
+  /** Moves the stages on the newest live version (or `stage`) back to the version below (or `to`). */
+  rollback(id: string, options: { stage?: string; to?: number } = {}): Promise<RolloutResult> {
+    return rollbackSecret(this, id, options);
+  }
+
+  /** Per environment: each secret's versions by stage, pending promotions, rotation due; each consumer's lag. */
+  status(env?: string): Promise<EnvironmentStatus[]> {
+    return rolloutStatus(this, env, this.now());
   }
 
   /** @internal Recipients of a new version of `id`, parsed. */
@@ -384,10 +432,11 @@ export class Repository {
     id: string,
   ): Promise<{ sid: ReturnType<Repository["secretId"]>; manifest: YamlFile<SecretManifest> }> {
     const sid = this.secretId(id);
-    return { sid, manifest: await this.mustReadManifest(sid.id) };
+    return { sid, manifest: await this.readManifest(sid.id) };
   }
 
-  private async mustReadManifest(id: string): Promise<YamlFile<SecretManifest>> {
+  /** @internal A secret's manifest; throws `UNKNOWN_SECRET` if there is none. */
+  async readManifest(id: string): Promise<YamlFile<SecretManifest>> {
     const manifest = await this.files.readManifest(id);
     if (!manifest) {
       throw new LockstepError("UNKNOWN_SECRET", `no secret ${id} (no ${this.files.manifestFile(id)})`, {

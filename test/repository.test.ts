@@ -6,7 +6,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { generateKey, initRepository, openRepository, type Repository } from "../src/index.js";
 
 /** A repository with alice (platform) and ci-production as readers of production/**. */
-async function sandbox(): Promise<{ dir: string; keys: Record<string, string>; open: (who: string) => Promise<Repository> }> {
+async function sandbox(): Promise<{
+  dir: string;
+  keys: Record<string, string>;
+  open: (who: string) => Promise<Repository>;
+}> {
   const dir = await mkdtemp(join(tmpdir(), "lockstep-lib-"));
   await initRepository({ dir });
   const keys: Record<string, string> = {};
@@ -27,7 +31,10 @@ async function sandbox(): Promise<{ dir: string; keys: Record<string, string>; o
   const text = await readFile(access, "utf8");
   await writeFile(
     access,
-    text.replace("rules: []", 'rules:\n  - match: "production/**"\n    readers: [platform, ci-production]\n    approvers: [platform]'),
+    text.replace(
+      "rules: []",
+      'rules:\n  - match: "production/**"\n    readers: [platform, ci-production]\n    approvers: [platform]',
+    ),
   );
   return { dir, keys, open };
 }
@@ -70,7 +77,10 @@ describe("the library", () => {
     const repo = await s.open("alice");
     await repo.set("production/cache/url", "redis://x");
     const access = join(s.dir, "access.yaml");
-    await writeFile(access, (await readFile(access, "utf8")).replace("platform: [ alice ]", "platform: [ alice, bob ]"));
+    await writeFile(
+      access,
+      (await readFile(access, "utf8")).replace("platform: [ alice ]", "platform: [ alice, bob ]"),
+    );
     const bob = await s.open("bob");
     await expect(bob.get("production/cache/url")).rejects.toMatchObject({ code: "NO_IDENTITY" });
     const rekeyed = await (await s.open("alice")).rekey(["production/cache/url"]);
@@ -91,6 +101,8 @@ describe("the library", () => {
   });
 
   it("init makes the folder a git work tree", () => {
-    expect(execFileSync("git", ["rev-parse", "--is-inside-work-tree"], { cwd: s.dir, encoding: "utf8" }).trim()).toBe("true");
+    expect(execFileSync("git", ["rev-parse", "--is-inside-work-tree"], { cwd: s.dir, encoding: "utf8" }).trim()).toBe(
+      "true",
+    );
   });
 });

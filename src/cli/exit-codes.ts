@@ -22,6 +22,7 @@ const TABLE: Record<ErrorCode, number> = {
   INVALID_KEY: EXIT.failed,
   INVALID_VALUE: EXIT.failed,
   NO_READERS: EXIT.failed,
+  ROLLOUT_REFUSED: EXIT.failed,
   LOCKED: EXIT.failed,
   IO: EXIT.failed,
   NO_IDENTITY: EXIT.noIdentity,

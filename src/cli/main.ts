@@ -15,22 +15,26 @@ function positiveInt(value: string): number {
   return n;
 }
 
+/** The exit code a command asked for (`exec` passes its child's on). */
+let commandExit: number = EXIT.ok;
+
 /** Runs a command's module with its options merged with the global ones. */
 function action<T>(
-  load: () => Promise<(o: T) => Promise<void>>,
+  // biome-ignore lint/suspicious/noConfusingVoidType: a command returns nothing, or the exit code it wants
+  load: () => Promise<(o: T) => Promise<void | number>>,
   build: (args: unknown[], opts: Record<string, unknown>) => T,
 ) {
   return async (...args: unknown[]): Promise<void> => {
     const cmd = args[args.length - 1] as Command;
     const opts = cmd.optsWithGlobals();
     const run = await load();
-    await run(build(args.slice(0, -2), opts));
+    commandExit = (await run(build(args.slice(0, -2), opts))) ?? EXIT.ok;
   };
 }
 
 const program = new Command("lockstep")
   .description("GitOps for secrets: age-encrypted, versioned, access-checked, rolled out in stages")
-  .version("0.1.0")
+  .addHelpText("after", "\nlockstep -V, --version prints the version.")
   .option("-C <dir>", "run as if started in DIR")
   .option(
     "--identity <file>",
@@ -180,10 +184,95 @@ program
     ),
   );
 
+const commitOption = (c: Command): Command =>
+  c.option("--commit", "commit the changed manifests with a message saying what moved");
+
+commitOption(
+  program
+    .command("promote [id]")
+    .description("move a stage (default: the first that lags) to its predecessor's version")
+    .option("--stage <stage>", "the stage to promote")
+    .option("--env <env>", "with --all: every secret of ENV")
+    .option("--all", "promote every secret of --env"),
+).action(
+  action(
+    async () => (await import("./commands/rollout.js")).promote,
+    ([id], o) => ({ ...o, id }) as never,
+  ),
+);
+
+commitOption(
+  program
+    .command("rollback <id>")
+    .description("move the stages on the newest live version back to the version below it")
+    .option("--stage <stage>", "roll back only this stage")
+    .option("--to <n>", "roll back to version N", positiveInt),
+).action(
+  action(
+    async () => (await import("./commands/rollout.js")).rollback,
+    ([id], o) => ({ ...o, id }) as never,
+  ),
+);
+
+program
+  .command("status [env]")
+  .description("per secret: newest version, version per stage, pending, rotation due; per consumer: what lags")
+  .option("--json", "one JSON document")
+  .action(
+    action(
+      async () => (await import("./commands/status.js")).status,
+      ([env], o) => ({ ...o, env }) as never,
+    ),
+  );
+
+const selectOptions = (c: Command): Command =>
+  c
+    .option("--stage <stage>", "the values this stage points at (default: the last stage)")
+    .option("--consumer <name>", "the values of the stage that deploys this consumer, and only its secrets");
+
+selectOptions(
+  program
+    .command("export <env>")
+    .description("decrypt an environment's values at a stage and write them in a deploy format")
+    .addOption(
+      new Option("--format <format>", "output format")
+        .choices(["dotenv", "json", "yaml", "shell", "k8s", "github", "files"])
+        .default("dotenv"),
+    )
+    .option("--out <path>", "write to PATH (a folder for --format files), outside the repository")
+    .option("--force", "allow --out inside the repository's working tree")
+    .option("--name <name>", "k8s: the Secret's name (default: ENV-STAGE)")
+    .option("--namespace <ns>", "k8s: the Secret's namespace")
+    .option("--label <key=value>", "k8s: a label (repeatable)", collect),
+).action(
+  action(
+    async () => (await import("./commands/export.js")).exportCommand,
+    ([env], o) => ({ ...o, env }) as never,
+  ),
+);
+
+selectOptions(
+  program
+    .command("exec <env> <command...>")
+    .description("run COMMAND with the environment's values in its environment; its exit code is ours")
+    .usage("[options] <env> -- <command...>"),
+).action(
+  action(
+    async () => (await import("./commands/exec.js")).exec,
+    ([env, command], o) => ({ ...o, env, command }) as never,
+  ),
+);
+
 async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
+    // Not a commander option: `get --version N` must stay get's own flag.
+    process.stdout.write("0.1.0\n");
+    return EXIT.ok;
+  }
   try {
     await program.parseAsync(process.argv);
-    return EXIT.ok;
+    return commandExit;
   } catch (e) {
     if (e instanceof CommanderError) {
       return e.exitCode === 0 ? EXIT.ok : EXIT.usage;
@@ -191,5 +280,11 @@ async function main(): Promise<number> {
     return reportError(e);
   }
 }
+
+// A reader that goes away (`lockstep ls | head`) is not an error.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw e;
+});
 
 process.exitCode = await main();

@@ -5,6 +5,7 @@
 import { armor, Decrypter, Encrypter, type Identity, type Stanza } from "age-encryption";
 import { IntegrityError, NoIdentityError } from "../errors.js";
 import type { AgeIdentity, AgeRecipient } from "./keys.js";
+import { x25519Share } from "./x25519.js";
 
 /** Encrypts `plaintext` to `recipients`, stanzas in the given order; returns an armored age file. */
 export async function encryptArmored(plaintext: Uint8Array, recipients: readonly AgeRecipient[]): Promise<string> {
@@ -65,20 +66,21 @@ export async function decryptArmored(
   }
 }
 
-/** An identity that tries only the stanzas that `order` says are ours. */
+/**
+ * An identity that tries only the stanzas that `order` says are ours. The
+ * result never depends on the order: every X25519 stanza's shape is checked
+ * first, as the full scan would, and a malformed one refuses the file.
+ */
 function hinted(identities: readonly AgeIdentity[], order: readonly string[]): Identity {
   return {
     async unwrapFileKey(stanzas: Stanza[]): Promise<Uint8Array | null> {
+      for (const s of stanzas) x25519Share(s);
       for (const id of identities) {
         for (const [i, key] of order.entries()) {
           const stanza = stanzas[i];
           if (key !== id.recipient || stanza === undefined) continue;
-          try {
-            const fileKey = id.native ? id.native.unwrapStanza(stanza) : await id.unwrapper.unwrapFileKey([stanza]);
-            if (fileKey !== null) return fileKey;
-          } catch {
-            // A stanza that is not what the order promised: let the full scan decide.
-          }
+          const fileKey = id.native ? id.native.unwrapStanza(stanza) : await id.unwrapper.unwrapFileKey([stanza]);
+          if (fileKey !== null) return fileKey;
         }
       }
       return null;

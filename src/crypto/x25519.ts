@@ -96,11 +96,8 @@ export class NativeX25519Identity implements Identity {
 
   /** Tries one stanza: the file key, `null` if it is not ours, or throws if it is malformed. */
   unwrapStanza(stanza: Stanza): Uint8Array | null {
-    if (stanza.args[0] !== "X25519") return null;
-    if (stanza.args.length !== 2) throw new Error("invalid X25519 stanza");
-    const share = base64nopad.decode(stanza.args[1] ?? "");
-    if (share.length !== 32) throw new Error("invalid X25519 stanza");
-    if (stanza.body.length !== 32) throw new Error("invalid X25519 stanza");
+    const share = x25519Share(stanza);
+    if (share === null) return null;
     let shared: Buffer;
     try {
       shared = diffieHellman({ privateKey: this.key, publicKey: publicKeyObject(share) });
@@ -126,6 +123,18 @@ export class NativeX25519Identity implements Identity {
     }
     return null;
   }
+}
+
+/**
+ * The ephemeral share of an X25519 stanza, `null` for another stanza type.
+ * @throws Error if the stanza is an X25519 stanza of the wrong shape, as age does.
+ */
+export function x25519Share(stanza: Stanza): Uint8Array | null {
+  if (stanza.args[0] !== "X25519") return null;
+  if (stanza.args.length !== 2) throw new Error("invalid X25519 stanza");
+  const share = base64nopad.decode(stanza.args[1] ?? "");
+  if (share.length !== 32 || stanza.body.length !== 32) throw new Error("invalid X25519 stanza");
+  return share;
 }
 
 /** Makes a new X25519 identity string (`AGE-SECRET-KEY-1...`). */

@@ -58,7 +58,7 @@ export async function importSecrets(
   text: string,
   options: ImportOptions,
 ): Promise<SetResult[]> {
-  if (!repo.config.environments[env]) repo.secretId(`${env}/x`); // throws the usual unknown-environment error
+  repo.environment(env);
   const raw =
     options.format === "json"
       ? entriesFromJson(text, options.source)

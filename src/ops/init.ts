@@ -44,16 +44,18 @@ rotation:
 }
 
 function accessText(envs: readonly string[]): string {
-  const rules = envs
-    .map((e) => `  # - match: "${e}/**"\n  #   readers: [platform, ci-${e}]\n  #   approvers: [platform]`)
+  const example = envs
+    .map((e) => `#   - match: "${e}/**"\n#     readers: [platform, ci-${e}]\n#     approvers: [platform]`)
     .join("\n");
   return `# Who may read and approve which secrets.
 # Add members with: lockstep member add NAME --key age1... [--group G]
 members: {}
 groups: {}
+# Rules are globs over secret ids (* within a segment, ** across); a secret's
+# readers are those of every rule that matches it. For example:
+# rules:
+${example}
 rules: []
-# Rules are globs over secret ids; a secret's readers are those of every rule that matches, e.g.:
-${rules}
 `;
 }
 

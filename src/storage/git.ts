@@ -18,3 +18,23 @@ export async function ensureGitRepository(dir: string): Promise<boolean> {
   await simpleGit({ baseDir: dir }).init();
   return true;
 }
+
+/**
+ * Commits exactly `paths` (relative to `dir`) with `message`. Other staged
+ * or unstaged changes are left as they are.
+ */
+export async function commitPaths(dir: string, paths: readonly string[], message: string): Promise<string> {
+  const git = simpleGit({ baseDir: dir });
+  await git.add([...paths]);
+  const result = await git.commit(message, [...paths]);
+  return result.commit;
+}
+
+/** The top of the git work tree holding `dir`, or undefined outside one. */
+export async function workTreeRoot(dir: string): Promise<string | undefined> {
+  try {
+    return (await simpleGit({ baseDir: dir }).revparse(["--show-toplevel"])).trim();
+  } catch {
+    return undefined;
+  }
+}

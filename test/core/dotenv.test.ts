@@ -2,7 +2,7 @@ import dotenv from "dotenv";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parseDotenv } from "../../src/core/dotenv.js";
-import { LockstepError } from "../../src/errors.js";
+import type { LockstepError } from "../../src/errors.js";
 
 const parse = (text: string) => Object.fromEntries(parseDotenv(text, ".env").map((e) => [e.key, e.value]));
 
@@ -21,7 +21,7 @@ describe("parseDotenv", () => {
       'MULTI="first',
       "second",
       'third"',
-      "BACKTICK=`it's \"both\"`",
+      'BACKTICK=`it\'s "both"`',
       "EMPTY=",
       'EMPTY_QUOTED=""',
       "CRLF=ok\r",
@@ -79,14 +79,22 @@ describe("parseDotenv", () => {
   });
 
   it("reads back any value written double-quoted with escapes", () => {
-    const escape = (v: string) => v.replace(/[\\"$]/g, "\\$&").replace(/\n/g, "\\n").replace(/\r/g, "\\r").replace(/\t/g, "\\t");
+    const escapeValue = (v: string) =>
+      v
+        .replace(/[\\"$]/g, "\\$&")
+        .replace(/\n/g, "\\n")
+        .replace(/\r/g, "\\r")
+        .replace(/\t/g, "\\t");
     fc.assert(
-      fc.property(fc.dictionary(fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,10}$/), fc.string({ unit: "grapheme" })), (vars) => {
-        const text = Object.entries(vars)
-          .map(([k, v]) => `${k}="${escape(v)}"`)
-          .join("\n");
-        expect(parse(text)).toEqual(vars);
-      }),
+      fc.property(
+        fc.dictionary(fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,10}$/), fc.string({ unit: "grapheme" })),
+        (vars) => {
+          const text = Object.entries(vars)
+            .map(([k, v]) => `${k}="${escapeValue(v)}"`)
+            .join("\n");
+          expect(parse(text)).toEqual(vars);
+        },
+      ),
     );
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { AgeIdentity } from "../../src/crypto/keys.js";
 import { parseGenerator } from "../../src/core/generators.js";
-import { LockstepError } from "../../src/errors.js";
+import { AgeIdentity } from "../../src/crypto/keys.js";
+import type { LockstepError } from "../../src/errors.js";
 
 describe("generators", () => {
   it("password:LEN has that length from the password alphabet, and differs each time", () => {
@@ -15,7 +15,9 @@ describe("generators", () => {
   it("hex, base64, uuid", () => {
     expect(parseGenerator("hex:16").generate()).toMatch(/^[0-9a-f]{32}$/);
     expect(Buffer.from(parseGenerator("base64:24").generate(), "base64")).toHaveLength(24);
-    expect(parseGenerator("uuid").generate()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(parseGenerator("uuid").generate()).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
 
   it("age-identity makes a usable X25519 identity", async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { EnvironmentConfig, SecretManifest } from "../../src/core/model.js";
 import { initialStages, stageProblems, stagesForNewVersion, versionAtStage } from "../../src/core/stages.js";
-import { LockstepError } from "../../src/errors.js";
+import type { LockstepError } from "../../src/errors.js";
 
 const env: EnvironmentConfig = { stages: [{ name: "canary" }, { name: "beta" }, { name: "stable" }] };
 const version = (n: number) => ({ version: n, created: "2026-01-01T00:00:00Z", recipients: [], ciphertext: "" });

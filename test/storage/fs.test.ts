@@ -64,9 +64,9 @@ describe("withFileLock", () => {
   it("releases the lock when the holder fails", async () => {
     const dir = await tempDir();
     const file = join(dir, "x.yaml");
-    await expect(withFileLock(file, "x.yaml", async () => Promise.reject(new LockstepError("IO", "boom")))).rejects.toThrow(
-      "boom",
-    );
+    await expect(
+      withFileLock(file, "x.yaml", async () => Promise.reject(new LockstepError("IO", "boom"))),
+    ).rejects.toThrow("boom");
     expect(await withFileLock(file, "x.yaml", async () => "again")).toBe("again");
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { FileFormatError } from "../../src/errors.js";
+import type { FileFormatError } from "../../src/errors.js";
 import { parseYamlFile, stringifyDocument } from "../../src/storage/yaml-file.js";
 
 function failure(text: string, schema: "lockstep" | "access" | "secret"): FileFormatError {
@@ -20,7 +20,14 @@ describe("parseYamlFile", () => {
   });
 
   it("names the line of the offending key for a schema violation", () => {
-    const text = ["environments:", "  staging:", "    stages:", "      - name: stable", "        consumer: [api]", ""].join("\n");
+    const text = [
+      "environments:",
+      "  staging:",
+      "    stages:",
+      "      - name: stable",
+      "        consumer: [api]",
+      "",
+    ].join("\n");
     const e = failure(text, "lockstep");
     expect(e.code).toBe("SCHEMA_INVALID");
     expect(e.line).toBe(5);
@@ -40,7 +47,8 @@ describe("parseYamlFile", () => {
   });
 
   it("keeps comments and key order when a document is edited and written", () => {
-    const text = "# top comment\nmembers:\n  # bob first on purpose\n  bob:\n    recipients: [age1x]\n  alice:\n    recipients: [age1y] # trailing\n";
+    const text =
+      "# top comment\nmembers:\n  # bob first on purpose\n  bob:\n    recipients: [age1x]\n  alice:\n    recipients: [age1y] # trailing\n";
     const { doc } = parseYamlFile(text, "access.yaml", "access");
     doc.setIn(["members", "alice", "github"], "alice-gh");
     const out = stringifyDocument(doc);

@@ -2,7 +2,7 @@
 import type { ImportFormat } from "../../ops/import.js";
 import { type GlobalOptions, openRepo } from "../context.js";
 import { readInputFile, readStdin } from "../input.js";
-import { out } from "../output.js";
+import { out, table } from "../output.js";
 
 /** Options of `import`. */
 export interface ImportCommandOptions extends GlobalOptions {
@@ -23,6 +23,6 @@ export async function importCommand(o: ImportCommandOptions): Promise<void> {
     ...(o.prefix !== undefined && { prefix: o.prefix }),
   });
   const created = results.filter((r) => r.created).length;
-  for (const r of results) out(`${r.created ? "created" : "updated"}  ${r.id}  version ${r.version}`);
+  out(table(results.map((r) => [r.created ? "created" : "updated", r.id, `version ${r.version}`])));
   out(`Imported ${results.length} secrets (${created} new, ${results.length - created} new versions).`);
 }

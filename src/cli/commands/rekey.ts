@@ -1,6 +1,6 @@
 /** `lockstep rekey`: re-encrypt versions whose recipients differ from the readers. */
 import { type GlobalOptions, openRepo } from "../context.js";
-import { out } from "../output.js";
+import { out, table } from "../output.js";
 
 /** Options of `rekey`. */
 export interface RekeyOptions extends GlobalOptions {
@@ -12,6 +12,6 @@ export async function rekey(o: RekeyOptions): Promise<void> {
   const repo = await openRepo(o);
   const results = await repo.rekey(o.ids);
   if (results.length === 0) return out("Every version is already encrypted to its readers.");
-  for (const r of results) out(`rekeyed  ${r.id}  versions ${r.versions.join(", ")}`);
+  out(table(results.map((r) => ["rekeyed", r.id, `versions ${r.versions.join(", ")}`])));
   out("A removed reader may still hold old ciphertexts from Git history: rotate what they could read.");
 }

@@ -1,0 +1,92 @@
+/**
+ * The values an environment's stage (or consumer) gets: what `export` and
+ * `exec` publish, and what apps load at start through the library.
+ */
+import { defaultEnvName } from "../core/ids.js";
+import { stageNames, versionAtStage } from "../core/stages.js";
+import { servesConsumer, stageOfConsumer } from "../core/status.js";
+import { LockstepError } from "../errors.js";
+import type { Repository } from "../repository.js";
+
+/** Which values: a stage's, or a consumer's (through the stage that lists it). Default: the last stage. */
+export type ExportSelector = { stage?: string; consumer?: string };
+
+/** One exported secret, without its value. */
+export interface ExportedSecret {
+  id: string;
+  name: string;
+  version: number;
+}
+
+/** The values, by variable name, and where each came from. */
+export interface ExportResult {
+  env: string;
+  stage: string;
+  values: Record<string, string>;
+  secrets: ExportedSecret[];
+}
+
+/**
+ * Decrypts the version each secret of `env` has at the selected stage.
+ * @throws LockstepError `INVALID_VALUE` when two secrets export under one name.
+ */
+export async function exportEnvironment(
+  repo: Repository,
+  env: string,
+  selector: ExportSelector = {},
+): Promise<ExportResult> {
+  const { config } = repo.environment(env);
+  if (selector.stage !== undefined && selector.consumer !== undefined) {
+    throw new LockstepError("USAGE", "give a stage or a consumer, not both");
+  }
+  const stage =
+    selector.consumer !== undefined
+      ? stageOfConsumer(env, config, selector.consumer)
+      : (selector.stage ?? (stageNames(config).at(-1) as string));
+  if (!stageNames(config).includes(stage)) {
+    throw new LockstepError("UNKNOWN_STAGE", `no stage "${stage}" in environment ${env}`, {
+      file: "lockstep.yaml",
+      fix: `stages of ${env}: ${stageNames(config).join(", ")}`,
+    });
+  }
+  const ids = await repo.files.listSecretIds(env);
+  const manifests = await Promise.all(ids.map(async (id) => ({ id, m: await repo.readManifest(id) })));
+  const chosen = manifests.filter(
+    ({ m }) => selector.consumer === undefined || servesConsumer(m.data, selector.consumer),
+  );
+  const owners = new Map<string, string>();
+  const secrets = chosen.map(({ id, m }) => {
+    const name = m.data.env ?? defaultEnvName(id.slice(env.length + 1));
+    const other = owners.get(name);
+    if (other !== undefined) {
+      throw new LockstepError("INVALID_VALUE", `${other} and ${id} both export as ${name}`, {
+        file: m.file,
+        fix: `set a distinct "env:" name in one of their manifests`,
+      });
+    }
+    owners.set(name, id);
+    return { id, name, version: versionAtStage(config, m.data, stage, id), m };
+  });
+  const values = await Promise.all(
+    secrets.map(({ id, version, m }) => {
+      const v = m.data.versions.find((x) => x.version === version);
+      if (!v) {
+        throw new LockstepError(
+          "UNKNOWN_VERSION",
+          `${id}: stage ${stage} points at version ${version}, which does not exist`,
+          {
+            file: m.file,
+            fix: "run `lockstep check` and repair the manifest's stages",
+          },
+        );
+      }
+      return repo.decryptVersion(id, v, m.file);
+    }),
+  );
+  return {
+    env,
+    stage,
+    values: Object.fromEntries(secrets.map((s, i) => [s.name, values[i] as string])),
+    secrets: secrets.map(({ id, name, version }) => ({ id, name, version })),
+  };
+}

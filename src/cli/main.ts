@@ -61,6 +61,8 @@ program
   .command("init")
   .description("write lockstep.yaml, access.yaml and secrets/ (and git init if needed)")
   .option("--env <name>", "an environment (repeatable; default: staging and production)", collect)
+  .option("--github", "also write GitHub Actions workflows: the pull-request check, staged deploys, promote/rollback")
+  .option("--action <ref>", "the lockstep action those workflows use (owner/repo/.github/actions/lockstep@ref)")
   .action(
     action(
       async () => (await import("./commands/init.js")).init,

@@ -4,10 +4,12 @@
 import { mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { isSecretId } from "../core/ids.js";
+import type { ProjectConfig } from "../core/model.js";
 import { UsageError } from "../errors.js";
 import { writeFileExclusive } from "../storage/fs.js";
 import { ensureGitRepository } from "../storage/git.js";
 import { ACCESS_FILE, CONFIG_FILE, SECRETS_DIR } from "../storage/layout.js";
+import { checkWorkflow, DEFAULT_ACTION, deployWorkflow, rolloutWorkflow } from "../templates/github.js";
 
 /** Options of {@link initRepository}. */
 export interface InitOptions {
@@ -15,6 +17,10 @@ export interface InitOptions {
   dir?: string;
   /** Environment names (default: staging and production). */
   environments?: readonly string[];
+  /** Also write GitHub Actions workflows under .github/workflows/. */
+  github?: boolean;
+  /** The lockstep action the workflows use (`owner/repo/.github/actions/lockstep@ref`). */
+  action?: string;
 }
 
 /** What `init` wrote. */
@@ -78,6 +84,23 @@ export async function initRepository(options: InitOptions = {}): Promise<InitRes
   await writeFileExclusive(join(root, ACCESS_FILE), accessText(envs), 0o644, ACCESS_FILE);
   await mkdir(join(root, SECRETS_DIR), { recursive: true });
   await writeFileExclusive(join(root, SECRETS_DIR, ".gitkeep"), "", 0o644, `${SECRETS_DIR}/.gitkeep`).catch(() => {});
+  const files = [CONFIG_FILE, ACCESS_FILE, `${SECRETS_DIR}/`];
+  if (options.github) {
+    const action = options.action ?? DEFAULT_ACTION;
+    const config: ProjectConfig = {
+      environments: Object.fromEntries(envs.map((e) => [e, { stages: [{ name: "canary" }, { name: "stable" }] }])),
+    };
+    const workflows: [string, string][] = [
+      ["lockstep-check.yml", checkWorkflow(action)],
+      ["lockstep-deploy.yml", deployWorkflow(config, action)],
+      ["lockstep-rollout.yml", rolloutWorkflow(action)],
+    ];
+    for (const [name, text] of workflows) {
+      const rel = `.github/workflows/${name}`;
+      await writeFileExclusive(join(root, ".github", "workflows", name), text, 0o644, rel);
+      files.push(rel);
+    }
+  }
   const gitInitialized = await ensureGitRepository(root);
-  return { root, files: [CONFIG_FILE, ACCESS_FILE, `${SECRETS_DIR}/`], gitInitialized };
+  return { root, files, gitInitialized };
 }

@@ -6,6 +6,8 @@ import { out } from "../output.js";
 /** Options of `init`. */
 export interface InitCommandOptions extends GlobalOptions {
   env?: string[];
+  github?: boolean;
+  action?: string;
 }
 
 /** Writes lockstep.yaml, access.yaml and secrets/ in `-C DIR` or here. */

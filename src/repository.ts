@@ -2,7 +2,7 @@
  * The library: a secrets repository opened for reading and writing. The CLI
  * is a thin layer over this class; Node programs use it directly.
  */
-import { approversOf, readersOf, recipientsFor, sameRecipients } from "./core/access.js";
+import { approversOf, readersOf, recipientKey, recipientsFor, sameRecipients } from "./core/access.js";
 import { openEnvelope, sealEnvelope } from "./core/envelope.js";
 import { parseGenerator } from "./core/generators.js";
 import { parseSecretId, type SecretId } from "./core/ids.js";
@@ -37,10 +37,10 @@ import {
   rollbackSecret,
   rolloutStatus,
 } from "./ops/rollout.js";
+import { validateValue } from "./ops/values.js";
 import { withFileLock } from "./storage/fs.js";
 import { type IdentitySources, loadIdentities } from "./storage/identities.js";
 import { findRoot, RepositoryFiles } from "./storage/layout.js";
-import { compileValueSchema, describeErrors } from "./storage/schemas.js";
 import type { YamlFile } from "./storage/yaml-file.js";
 
 /** How to open a repository. */
@@ -181,7 +181,7 @@ export class Repository {
     return withFileLock(this.files.abs(file), file, async () => {
       const existing = await this.files.readManifest(sid.id);
       const type = options.type ?? existing?.data.type ?? "string";
-      await this.validateValue(sid.id, value, type, options.schema ?? existing?.data.schema);
+      await validateValue(this.files, sid.id, value, type, options.schema ?? existing?.data.schema);
       const version = existing ? Math.max(...existing.data.versions.map((v) => v.version)) + 1 : 1;
       const entry = await this.encryptVersion(sid.id, version, value, recipients);
       if (!existing) {
@@ -292,10 +292,14 @@ export class Repository {
         const stale = manifest.data.versions.filter((v) => !sameRecipients(v.recipients, recipients.list));
         for (const v of stale) {
           const value = await this.decryptVersion(id, v, manifest.file);
-          replaceVersionCiphertext(
-            manifest.doc,
-            await this.encryptVersion(id, v.version, value, recipients, v.created),
+          const next = await this.encryptVersion(id, v.version, value, recipients, v.created);
+          // Who loses access keeps what they could read: remember them, so check reports the exposure.
+          const kept = new Set(next.recipients.map(recipientKey));
+          const former = [...v.recipients, ...(v.formerRecipients ?? [])].filter(
+            (r, i, all) =>
+              !kept.has(recipientKey(r)) && all.findIndex((o) => recipientKey(o) === recipientKey(r)) === i,
           );
+          replaceVersionCiphertext(manifest.doc, { ...next, formerRecipients: former });
         }
         if (stale.length > 0) await this.files.writeDocument(file, manifest.doc);
         return stale.map((v) => v.version);
@@ -399,33 +403,6 @@ export class Repository {
       { file, what: `${id} version ${v.version}` },
     );
     return openEnvelope(bytes, { id, version: v.version }, file);
-  }
-
-  private async validateValue(id: string, value: string, type: SecretType, schemaName?: string): Promise<void> {
-    let parsed: unknown = value;
-    if (type === "json") {
-      try {
-        parsed = JSON.parse(value);
-      } catch (e) {
-        throw new LockstepError("INVALID_VALUE", `${id}: the value is not valid JSON (type: json)`, {
-          fix: "pass a JSON document, or use --type string",
-          cause: e,
-        });
-      }
-    }
-    if (schemaName === undefined) return;
-    const validate = compileValueSchema(await this.files.readValueSchema(schemaName));
-    if (!validate(parsed)) {
-      const problems = describeErrors(validate.errors).map((v) => v.message.replace(/^the document/, "the value"));
-      throw new LockstepError(
-        "INVALID_VALUE",
-        `${id}: the value breaks schema "${schemaName}": ${problems.join("; ")}`,
-        {
-          file: `schemas/${schemaName}.schema.json`,
-          fix: "pass a value that fits the schema",
-        },
-      );
-    }
   }
 
   private async mustRead(

@@ -186,6 +186,22 @@ program
     ),
   );
 
+program
+  .command("check")
+  .description(
+    "validate the repository: schemas, access lists, drift, exposure, stages, ciphertexts, leaks (no key needed)",
+  )
+  .addOption(
+    new Option("--format <format>", "output format").choices(["text", "json", "github", "markdown"]).default("text"),
+  )
+  .option("--decrypt", "also decrypt every live version and check its binding and value schema")
+  .action(
+    action(
+      async () => (await import("./commands/check.js")).check,
+      (_a, o) => o as never,
+    ),
+  );
+
 const commitOption = (c: Command): Command =>
   c.option("--commit", "commit the changed manifests with a message saying what moved");
 

@@ -80,9 +80,13 @@ export function recipientsFor(access: AccessConfig, id: string): VersionRecipien
   return recipients;
 }
 
+/** A recipient as one string, for sets and comparisons. */
+export function recipientKey(r: VersionRecipient): string {
+  return `${r.member}\u0000${r.key}`;
+}
+
 /** Whether two recipient lists name the same member-key pairs (order aside). */
 export function sameRecipients(a: readonly VersionRecipient[], b: readonly VersionRecipient[]): boolean {
-  const key = (r: VersionRecipient) => `${r.member}\u0000${r.key}`;
-  const sa = new Set(a.map(key));
-  return sa.size === new Set(b.map(key)).size && b.every((r) => sa.has(key(r)));
+  const sa = new Set(a.map(recipientKey));
+  return sa.size === new Set(b.map(recipientKey)).size && b.every((r) => sa.has(recipientKey(r)));
 }

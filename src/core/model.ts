@@ -24,6 +24,8 @@ export interface RotationPolicy {
 export interface ProjectConfig {
   environments: Record<string, EnvironmentConfig>;
   rotation?: RotationPolicy;
+  /** Leak-scan allow-list: globs of tracked paths `check` does not scan. */
+  allow?: string[];
 }
 
 /** A member of access.yaml: a person or a CI job, with one or more age recipients. */
@@ -61,6 +63,8 @@ export interface SecretVersion {
   created: string;
   recipients: VersionRecipient[];
   ciphertext: string;
+  /** Who could decrypt it before `rekey` took them off (still exposed to them). */
+  formerRecipients?: VersionRecipient[];
 }
 
 /** A secret's manifest, `secrets/<env>/<path>.yaml`. Versions are newest first. */

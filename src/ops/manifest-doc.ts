@@ -15,9 +15,9 @@ function versionNode(doc: Document, v: SecretVersion): YAMLMap {
 function styleVersion(node: YAMLMap): void {
   const ct = node.get("ciphertext", true) as Scalar | undefined;
   if (ct) ct.type = "BLOCK_LITERAL";
-  const recipients = node.get("recipients", true);
-  if (isSeq(recipients)) {
-    for (const r of recipients.items) if (isMap(r)) r.flow = true;
+  for (const key of ["recipients", "formerRecipients"]) {
+    const list = node.get(key, true);
+    if (isSeq(list)) for (const r of list.items) if (isMap(r)) r.flow = true;
   }
 }
 
@@ -43,6 +43,8 @@ export function replaceVersionCiphertext(doc: Document, v: SecretVersion): void 
   if (!node) throw new Error(`version ${v.version} not in document`);
   node.set("recipients", doc.createNode(v.recipients));
   node.set("ciphertext", v.ciphertext);
+  if (v.formerRecipients && v.formerRecipients.length > 0)
+    node.set("formerRecipients", doc.createNode(v.formerRecipients));
   styleVersion(node);
 }
 

@@ -38,3 +38,13 @@ export async function workTreeRoot(dir: string): Promise<string | undefined> {
     return undefined;
   }
 }
+
+/** The files git tracks under `dir`, relative to it, `/`-separated. */
+export async function trackedFiles(dir: string): Promise<string[]> {
+  try {
+    const out = await simpleGit({ baseDir: dir }).raw(["ls-files", "-z", "--", "."]);
+    return out.split("\0").filter((f) => f !== "");
+  } catch {
+    return [];
+  }
+}

@@ -15,6 +15,8 @@ export interface YamlFile<T> {
   readonly doc: Document;
   /** The validated data. */
   readonly data: T;
+  /** The 1-based line of the node at `path` (or its nearest existing parent). */
+  lineOf(path: readonly (string | number)[]): number | undefined;
 }
 
 /**
@@ -47,7 +49,7 @@ export function parseYamlFile<T>(text: string, file: string, schema: FileSchema)
       fix: `see schemas/${schema}.schema.json in the lockstep package for the expected shape`,
     });
   }
-  return { file, doc, data: data as T };
+  return { file, doc, data: data as T, lineOf: (path) => lineOfPath(doc, lineCounter, path) };
 }
 
 /** The 1-based line of the deepest existing node on `path`. */

@@ -1,0 +1,55 @@
+/**
+ * CODEOWNERS from access rules: each secret's manifest is owned by its
+ * approvers' GitHub handles, so GitHub requires their review for every
+ * change to it; lockstep.yaml and access.yaml by the approvers of all rules
+ * (or the members of an `admins` group).
+ */
+import { approversOf, expandNames } from "./access.js";
+import type { AccessConfig } from "./model.js";
+
+/** Where the file lives. */
+export const CODEOWNERS_FILE = ".github/CODEOWNERS";
+
+function handles(access: AccessConfig, members: readonly string[]): string[] {
+  return members.flatMap((m) => {
+    const gh = access.members[m]?.github;
+    return gh === undefined ? [] : [`@${gh}`];
+  });
+}
+
+function rulePattern(match: string): string {
+  return match.endsWith("*") ? `/secrets/${match}` : `/secrets/${match}.yaml`;
+}
+
+/**
+ * The CODEOWNERS text. Rule lines come first, as a fallback for secrets
+ * added later; then one line per secret with the union of its approvers
+ * (CODEOWNERS takes the last matching line, not the union).
+ */
+export function renderCodeowners(access: AccessConfig, secretIds: readonly string[]): string {
+  const lines = [
+    "# Written by `lockstep codeowners --write` from access.yaml; do not edit by hand.",
+    "# Changes to a secret need the review of its approvers.",
+    "",
+  ];
+  const admins = access.groups?.admins
+    ? expandNames(access, ["admins"])
+    : expandNames(
+        access,
+        (access.rules ?? []).flatMap((r) => r.approvers ?? []),
+      );
+  const adminHandles = handles(access, admins);
+  for (const rule of access.rules ?? []) {
+    const h = handles(access, expandNames(access, rule.approvers ?? []));
+    if (h.length > 0) lines.push(`${rulePattern(rule.match)} ${h.join(" ")}`);
+  }
+  for (const id of secretIds) {
+    const h = handles(access, approversOf(access, id));
+    if (h.length > 0) lines.push(`/secrets/${id}.yaml ${h.join(" ")}`);
+  }
+  if (adminHandles.length > 0) {
+    lines.push(`/lockstep.yaml ${adminHandles.join(" ")}`, `/access.yaml ${adminHandles.join(" ")}`);
+    lines.push(`${`/${CODEOWNERS_FILE}`} ${adminHandles.join(" ")}`);
+  }
+  return `${lines.join("\n")}\n`;
+}

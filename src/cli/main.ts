@@ -202,6 +202,31 @@ program
     ),
   );
 
+program
+  .command("diff [rev]")
+  .description(
+    "what the working tree changes against REV (default HEAD): secrets, stages, readers, access; never values",
+  )
+  .addOption(new Option("--format <format>", "output format").choices(["text", "markdown", "json"]).default("text"))
+  .action(
+    action(
+      async () => (await import("./commands/diff.js")).diff,
+      ([rev], o) => ({ ...o, rev }) as never,
+    ),
+  );
+
+program
+  .command("codeowners")
+  .description("print .github/CODEOWNERS giving each secret to its approvers' GitHub handles")
+  .option("--write", "write it")
+  .option("--check", "exit 1 if it is missing or out of date")
+  .action(
+    action(
+      async () => (await import("./commands/codeowners.js")).codeowners,
+      (_a, o) => o as never,
+    ),
+  );
+
 const commitOption = (c: Command): Command =>
   c.option("--commit", "commit the changed manifests with a message saying what moved");
 

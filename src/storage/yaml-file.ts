@@ -75,3 +75,18 @@ function keyStart(doc: Document, path: readonly (string | number)[]): number | u
 export function stringifyDocument(doc: Document): string {
   return doc.toString({ lineWidth: 0, flowCollectionPadding: true });
 }
+
+/**
+ * Parses YAML without validation, for reading history and other revisions:
+ * `undefined` when the text is not YAML or not a mapping.
+ */
+export function parseLenient<T>(text: string): T | undefined {
+  try {
+    const doc = parseDocument(text, { prettyErrors: false });
+    if (doc.errors.length > 0) return undefined;
+    const data = doc.toJS() as unknown;
+    return typeof data === "object" && data !== null && !Array.isArray(data) ? (data as T) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,37 @@
+/** `lockstep codeowners`: CODEOWNERS from the approvers in access.yaml. */
+import { readFile } from "node:fs/promises";
+import { CODEOWNERS_FILE, renderCodeowners } from "../../core/codeowners.js";
+import { UsageError } from "../../errors.js";
+import { writeFileAtomic } from "../../storage/fs.js";
+import { type GlobalOptions, openRepo } from "../context.js";
+import { EXIT } from "../exit-codes.js";
+import { note, out } from "../output.js";
+
+/** Options of `codeowners`. */
+export interface CodeownersOptions extends GlobalOptions {
+  write?: boolean;
+  check?: boolean;
+}
+
+/** Prints CODEOWNERS, writes it (`--write`), or exits 1 if it is out of date (`--check`). */
+export async function codeowners(o: CodeownersOptions): Promise<number> {
+  if (o.write && o.check) throw new UsageError("--write and --check exclude each other");
+  const repo = await openRepo(o);
+  const text = renderCodeowners(repo.access, await repo.files.listSecretIds());
+  if (o.write) {
+    await writeFileAtomic(repo.files.abs(CODEOWNERS_FILE), text);
+    out(`Wrote ${CODEOWNERS_FILE}`);
+    return EXIT.ok;
+  }
+  if (o.check) {
+    const actual = await readFile(repo.files.abs(CODEOWNERS_FILE), "utf8").catch(() => undefined);
+    if (actual === text) {
+      out(`${CODEOWNERS_FILE} is up to date`);
+      return EXIT.ok;
+    }
+    note(`${CODEOWNERS_FILE} is ${actual === undefined ? "missing" : "out of date"}; run: lockstep codeowners --write`);
+    return EXIT.failed;
+  }
+  process.stdout.write(text);
+  return EXIT.ok;
+}

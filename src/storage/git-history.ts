@@ -1,0 +1,175 @@
+/**
+ * Reading the secrets repository's Git history in bulk: one `git log` for
+ * every commit and the files it changed, one `git cat-file --batch` for
+ * every file version needed. Part of the git module (with git.ts): simple-git
+ * runs the log; cat-file's batch protocol needs a live stdin, so it is
+ * spawned directly.
+ */
+import { spawn } from "node:child_process";
+import { simpleGit } from "simple-git";
+
+/** A person as Git records them. */
+export interface GitPerson {
+  name: string;
+  email: string;
+  /** ISO 8601 time. */
+  time: string;
+}
+
+/** One changed file in a commit, as `git log --raw` reports it. */
+export interface FileChange {
+  /** A added, M modified, D deleted, R renamed (with `oldPath`), T type change. */
+  status: "A" | "M" | "D" | "R" | "T";
+  path: string;
+  oldPath?: string;
+  /** Blob of the file before the commit (absent when added). */
+  oldBlob?: string;
+  /** Blob of the file after the commit (absent when deleted). */
+  newBlob?: string;
+}
+
+/** A commit and the files it changed. */
+export interface HistoryCommit {
+  hash: string;
+  parents: string[];
+  author: GitPerson;
+  committer: GitPerson;
+  /** `git log %G?`: G good, B bad, U good but unknown validity, X/Y expired, R revoked, E cannot check, N none. */
+  signature: string;
+  subject: string;
+  changes: FileChange[];
+}
+
+const ZERO = /^0+$/;
+const RECORD = "\u001e";
+const FIELD = "\u001f";
+
+/** Whether HEAD exists (the repository has a commit). */
+export async function hasCommits(dir: string): Promise<boolean> {
+  try {
+    await simpleGit({ baseDir: dir }).revparse(["--verify", "-q", "HEAD"]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether the clone is shallow (its history is cut off). */
+export async function isShallow(dir: string): Promise<boolean> {
+  try {
+    return (await simpleGit({ baseDir: dir }).revparse(["--is-shallow-repository"])).trim() === "true";
+  } catch {
+    return false;
+  }
+}
+
+/** Options of {@link readHistory}. */
+export interface HistoryOptions {
+  /** Only commits at or after this date (anything `git log --since` takes). */
+  since?: string;
+  until?: string;
+  /** The revision to start from (default HEAD). */
+  rev?: string;
+}
+
+/**
+ * Every commit (newest first) that changed `paths` under `dir`, with its
+ * changes relative to its first parent, paths relative to `dir`. Merge
+ * commits are listed without changes of their own: what they bring in is
+ * reported at the commits that made it.
+ */
+export async function readHistory(
+  dir: string,
+  paths: readonly string[],
+  options: HistoryOptions = {},
+): Promise<HistoryCommit[]> {
+  const format = `${RECORD}%H${FIELD}%P${FIELD}%an${FIELD}%ae${FIELD}%aI${FIELD}%cn${FIELD}%ce${FIELD}%cI${FIELD}%G?${FIELD}%s`;
+  const args = ["log", `--format=${format}`, "--raw", "--no-abbrev", "-M", "--relative", "-z"];
+  if (options.since) args.push(`--since=${options.since}`);
+  if (options.until) args.push(`--until=${options.until}`);
+  args.push(options.rev ?? "HEAD", "--", ...paths);
+  const out = await simpleGit({ baseDir: dir }).raw(args);
+  return out
+    .split(RECORD)
+    .filter((r) => r.trim() !== "")
+    .map(parseRecord);
+}
+
+function parseRecord(record: string): HistoryCommit {
+  const headerEnd = record.indexOf("\0");
+  const header = headerEnd === -1 ? record.trimEnd() : record.slice(0, headerEnd).replace(/\n+$/, "");
+  const [hash, parents, an, ae, at, cn, ce, ct, sig, subject] = header.split(FIELD) as string[];
+  const changes: FileChange[] = [];
+  // With -z: ":old new oldsha newsha STATUS\0path\0[path2\0]".
+  const parts = headerEnd === -1 ? [] : record.slice(headerEnd + 1).split("\0");
+  for (let i = 0; i < parts.length; i++) {
+    const meta = (parts[i] as string).replace(/^\n/, "");
+    if (!meta.startsWith(":")) continue;
+    const [, , oldBlob, newBlob, statusField] = meta.slice(1).split(" ") as string[];
+    const status = (statusField ?? "M")[0] as FileChange["status"];
+    const change: FileChange = { status, path: parts[++i] as string };
+    if (status === "R" || (statusField ?? "").startsWith("C")) {
+      change.oldPath = change.path;
+      change.path = parts[++i] as string;
+    }
+    if (oldBlob && !ZERO.test(oldBlob)) change.oldBlob = oldBlob;
+    if (newBlob && !ZERO.test(newBlob)) change.newBlob = newBlob;
+    changes.push(change);
+  }
+  return {
+    hash: hash ?? "",
+    parents: (parents ?? "").split(" ").filter(Boolean),
+    author: { name: an ?? "", email: ae ?? "", time: at ?? "" },
+    committer: { name: cn ?? "", email: ce ?? "", time: ct ?? "" },
+    signature: sig ?? "N",
+    subject: subject ?? "",
+    changes,
+  };
+}
+
+/** The blobs of the files under `paths` at `rev`, by path relative to `dir`. */
+export async function treeBlobs(dir: string, rev: string, paths: readonly string[]): Promise<Map<string, string>> {
+  const out = await simpleGit({ baseDir: dir }).raw(["ls-tree", "-r", "-z", rev, "--", ...paths]);
+  const blobs = new Map<string, string>();
+  for (const entry of out.split("\0")) {
+    const m = /^\d+ blob ([0-9a-f]+)\t(.+)$/s.exec(entry);
+    if (m) blobs.set(m[2] as string, m[1] as string);
+  }
+  return blobs;
+}
+
+/** Reads many blobs through one `git cat-file --batch`. */
+export function readBlobs(dir: string, shas: Iterable<string>): Promise<Map<string, string>> {
+  const wanted = [...new Set(shas)];
+  if (wanted.length === 0) return Promise.resolve(new Map());
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", ["cat-file", "--batch"], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
+    const chunks: Buffer[] = [];
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => chunks.push(c));
+    child.stderr.on("data", (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      if (code !== 0) return reject(new Error(`git cat-file failed: ${stderr.trim()}`));
+      const buf = Buffer.concat(chunks);
+      const blobs = new Map<string, string>();
+      let pos = 0;
+      while (pos < buf.length) {
+        const nl = buf.indexOf(10, pos);
+        const [sha, type, size] = buf.subarray(pos, nl).toString().split(" ");
+        if (type === "missing" || size === undefined) {
+          pos = nl + 1;
+          continue;
+        }
+        const start = nl + 1;
+        const end = start + Number(size);
+        blobs.set(sha as string, buf.subarray(start, end).toString("utf8"));
+        pos = end + 1;
+      }
+      resolve(blobs);
+    });
+    child.stdin.end(`${wanted.join("\n")}\n`);
+  });
+}

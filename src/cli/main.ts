@@ -216,6 +216,39 @@ program
   );
 
 program
+  .command("exposure <member>")
+  .description("every secret version MEMBER could ever decrypt (Git history and working tree), and which are live")
+  .option("--json", "one JSON document")
+  .action(
+    action(
+      async () => (await import("./commands/exposure.js")).exposureCommand,
+      ([member], o) => ({ ...o, member }) as never,
+    ),
+  );
+
+program
+  .command("audit [target]")
+  .description(
+    "who created, rotated, promoted, rolled back, re-keyed or deleted which secret, and who changed access: from Git history",
+  )
+  .option("--since <date>", "events at or after DATE (anything git log takes: 2026-01-31, '2 weeks ago')")
+  .option("--until <date>", "events at or before DATE")
+  .option("--author <name>", "events by this author (name or email, part of it)")
+  .option(
+    "--kind <kind>",
+    `only these kinds (repeatable): created, rotated, promoted, rolled-back, rekeyed, deleted, access-changed`,
+    collect,
+  )
+  .option("--json", "one JSON array")
+  .option("--require-signed", "exit 1 if any event comes from a commit without a good signature")
+  .action(
+    action(
+      async () => (await import("./commands/audit.js")).audit,
+      ([target], o) => ({ ...o, target }) as never,
+    ),
+  );
+
+program
   .command("codeowners")
   .description("print .github/CODEOWNERS giving each secret to its approvers' GitHub handles")
   .option("--write", "write it")

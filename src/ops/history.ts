@@ -1,0 +1,295 @@
+/**
+ * Git history read back as lockstep events: `audit` (who did what to which
+ * secret) and `exposure` (what a member could ever decrypt). One `git log`
+ * and one `git cat-file --batch` for the whole walk.
+ */
+import { type AccessChange, compareAccess, compareSecret, type StageChange } from "../core/changes.js";
+import type { AccessConfig, SecretManifest } from "../core/model.js";
+import { liveVersions } from "../core/stages.js";
+import { LockstepError } from "../errors.js";
+import { type HistoryCommit, hasCommits, isShallow, readBlobs, readHistory } from "../storage/git-history.js";
+import { ACCESS_FILE, CONFIG_FILE, type RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
+import { parseLenient } from "../storage/yaml-file.js";
+
+/** The kinds of audit event. */
+export const EVENT_KINDS = [
+  "created",
+  "rotated",
+  "promoted",
+  "rolled-back",
+  "rekeyed",
+  "deleted",
+  "access-changed",
+] as const;
+/** One kind of audit event. */
+export type EventKind = (typeof EVENT_KINDS)[number];
+
+/** A person, as the commit records them. */
+export interface EventPerson {
+  name: string;
+  email: string;
+  time: string;
+}
+
+/** One thing that happened, read from one commit. */
+export interface AuditEvent {
+  kind: EventKind;
+  /** The author's time (ISO 8601). */
+  time: string;
+  commit: string;
+  author: EventPerson;
+  committer: EventPerson;
+  /** Git's `%G?`: G good, U good (unknown validity), N none, B bad, E cannot check, X/Y expired, R revoked. */
+  signature: string;
+  /** Whether the signature is good (G or U). */
+  signed: boolean;
+  subject: string;
+  id?: string;
+  versions?: number[];
+  stages?: StageChange[];
+  /** For access-changed: what changed. */
+  changes?: AccessChange[];
+  /** A renamed secret's other id. */
+  renamed?: string;
+}
+
+/** What history is there to read. */
+export interface HistoryState {
+  /** The repository has no commits yet. */
+  empty: boolean;
+  /** The clone is shallow: older history is missing. */
+  shallow: boolean;
+}
+
+/** Whether there is history, and all of it. */
+export async function historyState(files: RepositoryFiles): Promise<HistoryState> {
+  const empty = !(await hasCommits(files.root));
+  return { empty, shallow: !empty && (await isShallow(files.root)) };
+}
+
+const PATHS = [CONFIG_FILE, ACCESS_FILE, SECRETS_DIR];
+
+function secretIdOf(path: string): string | undefined {
+  return path.startsWith(`${SECRETS_DIR}/`) && path.endsWith(".yaml")
+    ? path.slice(SECRETS_DIR.length + 1, -".yaml".length)
+    : undefined;
+}
+
+/** Reads the commits and every blob they touch, parsing each blob once. */
+async function walk(files: RepositoryFiles, options: { since?: string; until?: string }) {
+  let commits: HistoryCommit[];
+  try {
+    commits = await readHistory(files.root, PATHS, options);
+  } catch (e) {
+    throw new LockstepError("USAGE", `git log failed: ${(e as Error).message.split("\n")[0]}`, {
+      fix: "check --since/--until (e.g. 2026-01-31 or '2 weeks ago')",
+      cause: e,
+    });
+  }
+  const shas = commits
+    .flatMap((c) => c.changes.flatMap((ch) => [ch.oldBlob, ch.newBlob]))
+    .filter((s): s is string => !!s);
+  const texts = await readBlobs(files.root, shas);
+  const parsed = new Map<string, unknown>();
+  const parse = <T>(sha: string | undefined): T | undefined => {
+    if (sha === undefined) return undefined;
+    if (!parsed.has(sha)) parsed.set(sha, parseLenient(texts.get(sha) ?? ""));
+    return parsed.get(sha) as T | undefined;
+  };
+  return { commits, parse };
+}
+
+function base(c: HistoryCommit): Omit<AuditEvent, "kind"> {
+  return {
+    time: c.author.time,
+    commit: c.hash,
+    author: c.author,
+    committer: c.committer,
+    signature: c.signature,
+    signed: c.signature === "G" || c.signature === "U",
+    subject: c.subject,
+  };
+}
+
+/** Events of one commit, in a stable order. */
+function commitEvents(c: HistoryCommit, parse: <T>(sha: string | undefined) => T | undefined): AuditEvent[] {
+  const events: AuditEvent[] = [];
+  const b = base(c);
+  for (const ch of c.changes) {
+    if (ch.path === ACCESS_FILE || ch.path === CONFIG_FILE) {
+      const changes =
+        ch.path === ACCESS_FILE
+          ? compareAccess(parse<AccessConfig>(ch.oldBlob), parse<AccessConfig>(ch.newBlob))
+          : [{ kind: "config-changed" as const, subject: CONFIG_FILE }];
+      if (changes.length > 0) events.push({ kind: "access-changed", ...b, changes });
+      continue;
+    }
+    const id = secretIdOf(ch.path);
+    if (id === undefined) continue;
+    const before = parse<SecretManifest>(ch.oldBlob);
+    const after = parse<SecretManifest>(ch.newBlob);
+    if (ch.oldPath !== undefined) {
+      const oldId = secretIdOf(ch.oldPath);
+      if (oldId !== undefined) {
+        events.push({ kind: "deleted", ...b, id: oldId, renamed: id });
+        events.push({
+          kind: "created",
+          ...b,
+          id,
+          renamed: oldId,
+          versions: (after?.versions ?? []).map((v) => v.version),
+        });
+        continue;
+      }
+    }
+    const change = compareSecret(id, before, after);
+    if (!change) continue;
+    if (change.kind === "created") {
+      const stages = Object.entries(after?.stages ?? {}).map(([stage, to]) => ({ stage, to }));
+      events.push({ kind: "created", ...b, id, versions: change.versionsAdded, stages });
+      continue;
+    }
+    if (change.kind === "deleted") {
+      events.push({ kind: "deleted", ...b, id, versions: change.versionsRemoved });
+      continue;
+    }
+    const added = new Set(change.versionsAdded);
+    if (added.size > 0) {
+      const stages = change.stageMoves.filter((m) => m.to !== undefined && added.has(m.to));
+      events.push({ kind: "rotated", ...b, id, versions: change.versionsAdded, stages });
+    }
+    const moves = change.stageMoves.filter((m) => !(m.to !== undefined && added.has(m.to)));
+    const forward = moves.filter((m) => (m.to ?? 0) > (m.from ?? 0));
+    const back = moves.filter((m) => (m.to ?? 0) < (m.from ?? 0));
+    if (forward.length > 0) {
+      events.push({
+        kind: "promoted",
+        ...b,
+        id,
+        versions: [...new Set(forward.map((m) => m.to as number))],
+        stages: forward,
+      });
+    }
+    if (back.length > 0) {
+      events.push({
+        kind: "rolled-back",
+        ...b,
+        id,
+        versions: [...new Set(back.map((m) => m.to as number))],
+        stages: back,
+      });
+    }
+    if (change.rekeyed.length > 0) events.push({ kind: "rekeyed", ...b, id, versions: change.rekeyed });
+  }
+  return events;
+}
+
+/** Filters of {@link auditEvents}. */
+export interface AuditOptions {
+  /** A secret id, or an environment (every secret of it). */
+  target?: string;
+  since?: string;
+  until?: string;
+  /** Matches the author's name or email, case-insensitively. */
+  author?: string;
+  kinds?: readonly EventKind[];
+}
+
+/** Every lockstep event in history that passes the filters, newest first. */
+export async function auditEvents(files: RepositoryFiles, options: AuditOptions = {}): Promise<AuditEvent[]> {
+  const { commits, parse } = await walk(files, {
+    ...(options.since !== undefined && { since: options.since }),
+    ...(options.until !== undefined && { until: options.until }),
+  });
+  const target = options.target;
+  const author = options.author?.toLowerCase();
+  return commits
+    .flatMap((c) => commitEvents(c, parse))
+    .filter((e) => {
+      if (target !== undefined) {
+        if (e.id === undefined) return false;
+        if (target.includes("/") ? e.id !== target : !e.id.startsWith(`${target}/`)) return false;
+      }
+      if (author && !`${e.author.name} <${e.author.email}>`.toLowerCase().includes(author)) return false;
+      return !options.kinds || options.kinds.length === 0 || options.kinds.includes(e.kind);
+    });
+}
+
+/** One version a member could decrypt. */
+export interface ExposedVersion {
+  id: string;
+  version: number;
+  /** Whether some stage points at it today. */
+  live: boolean;
+  /** The stages that point at it today. */
+  stages: string[];
+  /** The oldest commit in which it was encrypted to the member (absent if only in the working tree). */
+  since?: string;
+}
+
+/** What a member could ever decrypt. */
+export interface ExposureReport {
+  member: string;
+  /** The keys the member ever had in access.yaml. */
+  keys: string[];
+  versions: ExposedVersion[];
+  /** Secrets with a live exposed version: rotate these. */
+  rotate: string[];
+}
+
+/**
+ * Every secret version that `member` could ever decrypt, from Git history and
+ * the working tree: a version whose recipients (or former recipients) name
+ * the member or one of the keys it ever had.
+ */
+export async function exposure(files: RepositoryFiles, member: string): Promise<ExposureReport> {
+  const state = await historyState(files);
+  const { commits, parse } = state.empty ? { commits: [], parse: () => undefined } : await walk(files, {});
+  const keys = new Set<string>();
+  for (const c of commits) {
+    for (const ch of c.changes) {
+      if (ch.path !== ACCESS_FILE) continue;
+      for (const sha of [ch.oldBlob, ch.newBlob]) {
+        for (const k of parse<AccessConfig>(sha)?.members?.[member]?.recipients ?? []) keys.add(k);
+      }
+    }
+  }
+  const current = await files.readAccess().catch(() => undefined);
+  for (const k of current?.data.members[member]?.recipients ?? []) keys.add(k);
+  const found = new Map<string, { id: string; version: number; since?: string }>();
+  const visit = (id: string, m: SecretManifest | undefined, commit?: string) => {
+    for (const v of m?.versions ?? []) {
+      const all = [...(v.recipients ?? []), ...(v.formerRecipients ?? [])];
+      if (!all.some((r) => r.member === member || keys.has(r.key))) continue;
+      // Commits come newest first: the last one seen is the oldest.
+      found.set(`${id}\u0000${v.version}`, { id, version: v.version, ...(commit !== undefined && { since: commit }) });
+    }
+  };
+  const tree = new Map<string, SecretManifest | undefined>();
+  for (const id of await files.listSecretIds()) {
+    const m = await files.readManifest(id).catch(() => undefined);
+    tree.set(id, m?.data);
+    visit(id, m?.data);
+  }
+  for (const c of commits) {
+    for (const ch of c.changes) {
+      const id = secretIdOf(ch.path);
+      if (id !== undefined) visit(id, parse<SecretManifest>(ch.newBlob), c.hash);
+    }
+  }
+  const versions = [...found.values()]
+    .map((f) => {
+      const m = tree.get(f.id);
+      const stages = Object.entries(m?.stages ?? {})
+        .filter(([, n]) => n === f.version)
+        .map(([s]) => s);
+      return { ...f, live: m !== undefined && liveVersions(m).has(f.version), stages };
+    })
+    .sort((a, b) => a.id.localeCompare(b.id) || b.version - a.version);
+  return {
+    member,
+    keys: [...keys],
+    versions,
+    rotate: [...new Set(versions.filter((v) => v.live).map((v) => v.id))],
+  };
+}

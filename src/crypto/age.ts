@@ -5,7 +5,7 @@
 import { armor, Decrypter, Encrypter, type Identity, type Stanza } from "age-encryption";
 import { IntegrityError, NoIdentityError } from "../errors.js";
 import type { AgeIdentity, AgeRecipient } from "./keys.js";
-import { x25519Share } from "./x25519.js";
+import { checkX25519Shape } from "./x25519.js";
 
 /** Encrypts `plaintext` to `recipients`, stanzas in the given order; returns an armored age file. */
 export async function encryptArmored(plaintext: Uint8Array, recipients: readonly AgeRecipient[]): Promise<string> {
@@ -74,7 +74,7 @@ export async function decryptArmored(
 function hinted(identities: readonly AgeIdentity[], order: readonly string[]): Identity {
   return {
     async unwrapFileKey(stanzas: Stanza[]): Promise<Uint8Array | null> {
-      for (const s of stanzas) x25519Share(s);
+      for (const s of stanzas) checkX25519Shape(s);
       for (const id of identities) {
         for (const [i, key] of order.entries()) {
           const stanza = stanzas[i];

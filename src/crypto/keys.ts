@@ -10,6 +10,8 @@ import { generateNativeX25519Identity, NativeX25519Identity, NativeX25519Recipie
 /** The two kinds of age key lockstep supports. */
 export type KeyKind = "x25519" | "pq";
 
+const parsedRecipients = new Map<string, AgeRecipient>();
+
 /** A validated age recipient. */
 export class AgeRecipient {
   /** The recipient string, as written in access.yaml and manifests. */
@@ -30,6 +32,15 @@ export class AgeRecipient {
    * @throws LockstepError `INVALID_KEY` if it is not a valid age recipient.
    */
   static parse(text: string): AgeRecipient {
+    // Manifests repeat the same few recipients thousands of times: parse each once.
+    const cached = parsedRecipients.get(text);
+    if (cached) return cached;
+    const r = AgeRecipient.parseUncached(text);
+    parsedRecipients.set(text, r);
+    return r;
+  }
+
+  private static parseUncached(text: string): AgeRecipient {
     try {
       if (text.startsWith("age1pq1")) {
         new Encrypter().addRecipient(text); // validates: HybridRecipient decodes the key

@@ -24,16 +24,19 @@ import { type Identity, type Recipient, Stanza } from "age-encryption";
 
 const LABEL = "age-encryption.org/v1/X25519";
 const ZERO_NONCE = new Uint8Array(12);
-// DER prefixes that turn 32 raw bytes into PKCS#8 / SPKI X25519 keys.
+// The DER prefix that turns 32 raw bytes into a PKCS#8 X25519 private key.
 const PKCS8_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
-const SPKI_PREFIX = Buffer.from("302a300506032b656e032100", "hex");
 
+// JWK, not DER: Node imports and exports X25519 keys as JWK over ten times faster.
 function publicKeyObject(raw: Uint8Array): KeyObject {
-  return createPublicKey({ key: Buffer.concat([SPKI_PREFIX, raw]), format: "der", type: "spki" });
+  return createPublicKey({
+    key: { kty: "OKP", crv: "X25519", x: Buffer.from(raw).toString("base64url") },
+    format: "jwk",
+  });
 }
 
 function rawPublic(key: KeyObject): Uint8Array {
-  return new Uint8Array(key.export({ format: "der", type: "spki" }).subarray(SPKI_PREFIX.length));
+  return new Uint8Array(Buffer.from(key.export({ format: "jwk" }).x as string, "base64url"));
 }
 
 function wrapKey(shared: Uint8Array, share: Uint8Array, recipient: Uint8Array): Buffer {
@@ -135,6 +138,21 @@ export function x25519Share(stanza: Stanza): Uint8Array | null {
   const share = base64nopad.decode(stanza.args[1] ?? "");
   if (share.length !== 32 || stanza.body.length !== 32) throw new Error("invalid X25519 stanza");
   return share;
+}
+
+// A canonical unpadded base64 encoding of 32 bytes: 43 characters, the last with its two low bits zero.
+const SHARE = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]$/;
+
+/**
+ * Checks an X25519 stanza's shape without decoding it, as cheaply as a
+ * regular expression: what {@link x25519Share} would refuse, this refuses.
+ * @throws Error for an X25519 stanza of the wrong shape.
+ */
+export function checkX25519Shape(stanza: Stanza): void {
+  if (stanza.args[0] !== "X25519") return;
+  if (stanza.args.length !== 2 || !SHARE.test(stanza.args[1] ?? "") || stanza.body.length !== 32) {
+    throw new Error("invalid X25519 stanza");
+  }
 }
 
 /** Makes a new X25519 identity string (`AGE-SECRET-KEY-1...`). */

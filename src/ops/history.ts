@@ -3,11 +3,24 @@
  * secret) and `exposure` (what a member could ever decrypt). One `git log`
  * and one `git cat-file --batch` for the whole walk.
  */
-import { type AccessChange, compareAccess, compareSecret, type StageChange } from "../core/changes.js";
+import {
+  type AccessChange,
+  compareAccess,
+  compareSecret,
+  type SecretChange,
+  type StageChange,
+} from "../core/changes.js";
 import type { AccessConfig, SecretManifest } from "../core/model.js";
 import { liveVersions } from "../core/stages.js";
 import { LockstepError } from "../errors.js";
-import { type HistoryCommit, hasCommits, isShallow, readBlobs, readHistory } from "../storage/git-history.js";
+import {
+  type HistoryCommit,
+  hasCommits,
+  isShallow,
+  readBlobs,
+  readHistory,
+  shallowBoundary,
+} from "../storage/git-history.js";
 import { ACCESS_FILE, CONFIG_FILE, type RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
 import { parseLenient } from "../storage/yaml-file.js";
 
@@ -86,6 +99,9 @@ async function walk(files: RepositoryFiles, options: { since?: string; until?: s
       cause: e,
     });
   }
+  // A shallow clone's oldest commits look as if they added everything: their changes are unknown.
+  const boundary = await shallowBoundary(files.root);
+  for (const c of commits) if (boundary.has(c.hash)) c.changes = [];
   const shas = commits
     .flatMap((c) => c.changes.flatMap((ch) => [ch.oldBlob, ch.newBlob]))
     .filter((s): s is string => !!s);
@@ -131,14 +147,13 @@ function commitEvents(c: HistoryCommit, parse: <T>(sha: string | undefined) => T
     if (ch.oldPath !== undefined) {
       const oldId = secretIdOf(ch.oldPath);
       if (oldId !== undefined) {
-        events.push({ kind: "deleted", ...b, id: oldId, renamed: id });
-        events.push({
-          kind: "created",
-          ...b,
-          id,
-          renamed: oldId,
-          versions: (after?.versions ?? []).map((v) => v.version),
-        });
+        const versions = (before?.versions ?? []).map((v) => v.version);
+        const stages = Object.entries(after?.stages ?? {}).map(([stage, to]) => ({ stage, to }));
+        events.push({ kind: "deleted", ...b, id: oldId, renamed: id, versions });
+        events.push({ kind: "created", ...b, id, renamed: oldId, versions, stages });
+        // A rename that also changed the manifest: report the change under the new id.
+        const change = compareSecret(id, before, after);
+        if (change) events.push(...changeEvents(b, id, change));
         continue;
       }
     }
@@ -153,34 +168,41 @@ function commitEvents(c: HistoryCommit, parse: <T>(sha: string | undefined) => T
       events.push({ kind: "deleted", ...b, id, versions: change.versionsRemoved });
       continue;
     }
-    const added = new Set(change.versionsAdded);
-    if (added.size > 0) {
-      const stages = change.stageMoves.filter((m) => m.to !== undefined && added.has(m.to));
-      events.push({ kind: "rotated", ...b, id, versions: change.versionsAdded, stages });
-    }
-    const moves = change.stageMoves.filter((m) => !(m.to !== undefined && added.has(m.to)));
-    const forward = moves.filter((m) => (m.to ?? 0) > (m.from ?? 0));
-    const back = moves.filter((m) => (m.to ?? 0) < (m.from ?? 0));
-    if (forward.length > 0) {
-      events.push({
-        kind: "promoted",
-        ...b,
-        id,
-        versions: [...new Set(forward.map((m) => m.to as number))],
-        stages: forward,
-      });
-    }
-    if (back.length > 0) {
-      events.push({
-        kind: "rolled-back",
-        ...b,
-        id,
-        versions: [...new Set(back.map((m) => m.to as number))],
-        stages: back,
-      });
-    }
-    if (change.rekeyed.length > 0) events.push({ kind: "rekeyed", ...b, id, versions: change.rekeyed });
+    events.push(...changeEvents(b, id, change));
   }
+  return events;
+}
+
+/** The events of a change to an existing secret: rotated, promoted, rolled-back, rekeyed. */
+function changeEvents(b: Omit<AuditEvent, "kind">, id: string, change: SecretChange): AuditEvent[] {
+  const events: AuditEvent[] = [];
+  const added = new Set(change.versionsAdded);
+  if (added.size > 0) {
+    const stages = change.stageMoves.filter((m) => m.to !== undefined && added.has(m.to));
+    events.push({ kind: "rotated", ...b, id, versions: change.versionsAdded, stages });
+  }
+  const moves = change.stageMoves.filter((m) => !(m.to !== undefined && added.has(m.to)));
+  const forward = moves.filter((m) => (m.to ?? 0) > (m.from ?? 0));
+  const back = moves.filter((m) => (m.to ?? 0) < (m.from ?? 0));
+  if (forward.length > 0) {
+    events.push({
+      kind: "promoted",
+      ...b,
+      id,
+      versions: [...new Set(forward.map((m) => m.to as number))],
+      stages: forward,
+    });
+  }
+  if (back.length > 0) {
+    events.push({
+      kind: "rolled-back",
+      ...b,
+      id,
+      versions: [...new Set(back.map((m) => m.to as number))],
+      stages: back,
+    });
+  }
+  if (change.rekeyed.length > 0) events.push({ kind: "rekeyed", ...b, id, versions: change.rekeyed });
   return events;
 }
 

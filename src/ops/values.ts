@@ -30,7 +30,7 @@ export async function validateValue(
     }
   }
   if (schemaName === undefined) return;
-  const validate = compileValueSchema(await files.readValueSchema(schemaName));
+  const validate = await compileValueSchema(await files.readValueSchema(schemaName));
   if (!validate(parsed)) {
     const problems = describeErrors(validate.errors).map((v) => v.message.replace(/^the document/, "the value"));
     throw new LockstepError("INVALID_VALUE", `${id}: the value breaks schema "${schemaName}": ${problems.join("; ")}`, {

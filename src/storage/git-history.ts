@@ -47,10 +47,24 @@ const FIELD = "\u001f";
 /** Whether HEAD exists (the repository has a commit). */
 export async function hasCommits(dir: string): Promise<boolean> {
   try {
-    await simpleGit({ baseDir: dir }).revparse(["--verify", "-q", "HEAD"]);
-    return true;
+    // Quiet rev-parse fails with exit 1 and no stderr, which simple-git does not treat as an error: read the output.
+    return (await simpleGit({ baseDir: dir }).raw(["rev-parse", "--verify", "-q", "HEAD"])).trim() !== "";
   } catch {
     return false;
+  }
+}
+
+/** The commits where a shallow clone's history is cut: their parents are missing. */
+export async function shallowBoundary(dir: string): Promise<Set<string>> {
+  try {
+    const git = simpleGit({ baseDir: dir });
+    const path = (await git.raw(["rev-parse", "--git-path", "shallow"])).trim();
+    const { readFile } = await import("node:fs/promises");
+    const { resolve } = await import("node:path");
+    const text = await readFile(resolve(dir, path), "utf8");
+    return new Set(text.split("\n").filter(Boolean));
+  } catch {
+    return new Set();
   }
 }
 

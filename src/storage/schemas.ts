@@ -1,43 +1,28 @@
 /**
- * JSON Schema validation with ajv: the repository's own file schemas (shipped
- * in the package's `schemas/`), compiled once per process on first use, and
- * value schemas that a secrets repository keeps for its secrets.
+ * JSON Schema validation: lockstep's own file schemas (`schemas/`), compiled
+ * to standalone code at build time (scripts/build-validators.js), and value
+ * schemas that a secrets repository keeps for its secrets, compiled by ajv
+ * when used.
  */
-import { readFileSync } from "node:fs";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import addFormatsPlugin from "ajv-formats";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import * as generated from "./validators.generated.js";
 
 /** The files lockstep validates. */
 export type FileSchema = "lockstep" | "access" | "secret";
 
-const SCHEMA_DIR = new URL("../../schemas/", import.meta.url);
-const compiled = new Map<FileSchema, ValidateFunction>();
-let ajv: Ajv | undefined;
-
-function instance(): Ajv {
-  if (!ajv) {
-    ajv = new Ajv({ allErrors: true, strict: false });
-    // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
-    const plugin = addFormatsPlugin as unknown as { default?: (a: Ajv) => Ajv } & ((a: Ajv) => Ajv);
-    (plugin.default ?? plugin)(ajv);
-  }
-  return ajv;
-}
-
-/** The compiled validator of one of lockstep's file schemas. */
+/** The validator of one of lockstep's file schemas. */
 export function fileValidator(schema: FileSchema): ValidateFunction {
-  let v = compiled.get(schema);
-  if (!v) {
-    const json = JSON.parse(readFileSync(new URL(`${schema}.schema.json`, SCHEMA_DIR), "utf8")) as object;
-    v = instance().compile(json);
-    compiled.set(schema, v);
-  }
-  return v;
+  return (generated as unknown as Record<FileSchema, ValidateFunction>)[schema];
 }
 
-/** Compiles a value schema (not cached: each is used for one secret). */
-export function compileValueSchema(schema: object): ValidateFunction {
-  return instance().compile(schema);
+/** Compiles a value schema (with ajv-formats' formats). */
+export async function compileValueSchema(schema: object): Promise<ValidateFunction> {
+  const [{ Ajv }, formats] = await Promise.all([import("ajv"), import("ajv-formats")]);
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
+  const plugin = formats.default as unknown as { default?: (a: unknown) => unknown } & ((a: unknown) => unknown);
+  (plugin.default ?? plugin)(ajv);
+  return ajv.compile(schema);
 }
 
 /** One schema violation, located by JSON pointer. */

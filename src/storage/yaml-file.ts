@@ -3,6 +3,8 @@
  * against their schema as they are read, and edited as documents so that a
  * user's comments and key order survive every write.
  */
+
+import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 import { type Document, isMap, LineCounter, type Node, parseDocument } from "yaml";
 import { FileFormatError } from "../errors.js";
 import { describeErrors, type FileSchema, fileValidator } from "./schemas.js";
@@ -11,19 +13,52 @@ import { describeErrors, type FileSchema, fileValidator } from "./schemas.js";
 export interface YamlFile<T> {
   /** Path for messages (relative to the repository root). */
   readonly file: string;
-  /** The editable document, comments and all. */
-  readonly doc: Document;
   /** The validated data. */
   readonly data: T;
+  /** The editable document, comments and all (parsed on first use). */
+  readonly doc: Document;
   /** The 1-based line of the node at `path` (or its nearest existing parent). */
   lineOf(path: readonly (string | number)[]): number | undefined;
 }
 
 /**
  * Parses `text` and validates it against `schema`.
+ *
+ * Reading is the hot path (export and check read every manifest), so a
+ * valid file is parsed by js-yaml, about ten times faster; the `yaml`
+ * package, which keeps comments and positions, parses it only when it is
+ * edited or a line is asked for, and always when the file is invalid, to
+ * name the line.
+ *
  * @throws FileFormatError `YAML_INVALID` or `SCHEMA_INVALID`, naming file and line.
  */
 export function parseYamlFile<T>(text: string, file: string, schema: FileSchema): YamlFile<T> {
+  let data: unknown;
+  try {
+    data = loadYaml(text, { schema: CORE_SCHEMA, json: false });
+  } catch {
+    return parseSlowly<T>(text, file, schema); // throws, with the line
+  }
+  if (!fileValidator(schema)(data)) return parseSlowly<T>(text, file, schema);
+  let parsed: { doc: Document; lc: LineCounter } | undefined;
+  const full = () => {
+    if (!parsed) {
+      const lc = new LineCounter();
+      parsed = { doc: parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true }), lc };
+    }
+    return parsed;
+  };
+  return {
+    file,
+    data: data as T,
+    get doc() {
+      return full().doc;
+    },
+    lineOf: (path) => lineOfPath(full().doc, full().lc, path),
+  };
+}
+
+function parseSlowly<T>(text: string, file: string, schema: FileSchema): YamlFile<T> {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const first = doc.errors[0];
@@ -49,6 +84,7 @@ export function parseYamlFile<T>(text: string, file: string, schema: FileSchema)
       fix: `see schemas/${schema}.schema.json in the lockstep package for the expected shape`,
     });
   }
+  // js-yaml refused what the yaml package accepts (a YAML 1.2 nicety): keep the document.
   return { file, doc, data: data as T, lineOf: (path) => lineOfPath(doc, lineCounter, path) };
 }
 
@@ -82,9 +118,7 @@ export function stringifyDocument(doc: Document): string {
  */
 export function parseLenient<T>(text: string): T | undefined {
   try {
-    const doc = parseDocument(text, { prettyErrors: false });
-    if (doc.errors.length > 0) return undefined;
-    const data = doc.toJS() as unknown;
+    const data = loadYaml(text, { schema: CORE_SCHEMA }) as unknown;
     return typeof data === "object" && data !== null && !Array.isArray(data) ? (data as T) : undefined;
   } catch {
     return undefined;

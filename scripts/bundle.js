@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+/**
+ * Bundles the CLI (after tsc) into dist/cli/main.js with esbuild: one file
+ * for the start-up path, and one chunk per lazily loaded part (each
+ * command, crypto, git), so a process reads a few files instead of hundreds
+ * of modules. The library (dist/index.js) stays as tsc wrote it.
+ */
+import { build } from "esbuild";
+
+await build({
+  entryPoints: { main: "src/cli/main.ts" },
+  outdir: "dist/cli",
+  bundle: true,
+  splitting: true,
+  format: "esm",
+  platform: "node",
+  target: "node20",
+  chunkNames: "chunks/[name]-[hash]",
+  minifyWhitespace: true,
+  minifySyntax: true,
+  legalComments: "none",
+  banner: {
+    // CommonJS dependencies (simple-git) call require() for Node's built-ins.
+    js: "import { createRequire as __lockstepRequire } from 'node:module'; const require = __lockstepRequire(import.meta.url);",
+  },
+  logLevel: "warning",
+});

@@ -34,7 +34,12 @@ export function reportError(e: unknown, stderr: NodeJS.WriteStream = process.std
   const debug = process.env.LOCKSTEP_DEBUG === "1";
   const red = (s: string) => paint(stderr, "31", s);
   if (isLockstepError(e)) {
-    stderr.write(`${red("error:")} ${e.message}\n`);
+    // Name the file, unless the message already does.
+    const where =
+      e.file !== undefined && !e.message.includes(e.file)
+        ? `${e.file}${e.line !== undefined ? `:${e.line}` : ""}: `
+        : "";
+    stderr.write(`${red("error:")} ${where}${e.message}\n`);
     if (e.fix) stderr.write(`  ${paint(stderr, "2", "fix:")} ${e.fix.replace(/\n/g, "\n  ")}\n`);
     if (debug) stderr.write(`${e.stack}\n`);
     return TABLE[e.code];

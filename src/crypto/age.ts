@@ -46,11 +46,20 @@ export async function decryptArmored(
     });
   }
   const d = new Decrypter();
-  d.addIdentity(hinted(identities, order));
+  const hint = hinted(identities, order);
+  d.addIdentity(hint);
   for (const id of identities) d.addIdentity(id.unwrapper);
   try {
     return await d.decrypt(bytes);
   } catch (e) {
+    if (e instanceof Error && e.message.startsWith("no identity matched") && hint.ownStanzaFailed) {
+      // The manifest says a stanza is ours, and it does not open under our key.
+      throw new IntegrityError(`${place.what}: the recipient stanza for your key does not open: it was tampered with`, {
+        file: place.file,
+        fix: "restore the file from Git history (`git checkout -- FILE`)",
+        cause: e,
+      });
+    }
     if (e instanceof Error && e.message.startsWith("no identity matched")) {
       throw new NoIdentityError(`${place.what}: none of your identities is a recipient of this version`, {
         file: place.file,
@@ -71,8 +80,9 @@ export async function decryptArmored(
  * result never depends on the order: every X25519 stanza's shape is checked
  * first, as the full scan would, and a malformed one refuses the file.
  */
-function hinted(identities: readonly AgeIdentity[], order: readonly string[]): Identity {
+function hinted(identities: readonly AgeIdentity[], order: readonly string[]): Identity & { ownStanzaFailed: boolean } {
   return {
+    ownStanzaFailed: false,
     async unwrapFileKey(stanzas: Stanza[]): Promise<Uint8Array | null> {
       for (const s of stanzas) checkX25519Shape(s);
       for (const id of identities) {
@@ -81,6 +91,7 @@ function hinted(identities: readonly AgeIdentity[], order: readonly string[]): I
           if (key !== id.recipient || stanza === undefined) continue;
           const fileKey = id.native ? id.native.unwrapStanza(stanza) : await id.unwrapper.unwrapFileKey([stanza]);
           if (fileKey !== null) return fileKey;
+          this.ownStanzaFailed = true;
         }
       }
       return null;

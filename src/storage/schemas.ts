@@ -4,7 +4,7 @@
  * schemas that a secrets repository keeps for its secrets, compiled by ajv
  * when used.
  */
-import type { ErrorObject, ValidateFunction } from "ajv";
+import type { Ajv, ErrorObject, ValidateFunction } from "ajv";
 import * as generated from "./validators.generated.js";
 
 /** The files lockstep validates. */
@@ -17,10 +17,15 @@ export function fileValidator(schema: FileSchema): ValidateFunction {
 
 /** Compiles a value schema (with ajv-formats' formats). */
 export async function compileValueSchema(schema: object): Promise<ValidateFunction> {
-  const [{ Ajv }, formats] = await Promise.all([import("ajv"), import("ajv-formats")]);
-  const ajv = new Ajv({ allErrors: true, strict: false });
+  const [ajvModule, formats] = await Promise.all([import("ajv"), import("ajv-formats")]);
+  // CommonJS through ESM (and through the bundle): the class may sit on the module or on its default export.
+  const m = ajvModule as unknown as { Ajv?: typeof Ajv; default?: { Ajv?: typeof Ajv } & typeof Ajv };
+  const AjvClass = m.Ajv ?? m.default?.Ajv ?? (m.default as typeof Ajv);
+  const ajv = new AjvClass({ allErrors: true, strict: false });
   // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
-  const plugin = formats.default as unknown as { default?: (a: unknown) => unknown } & ((a: unknown) => unknown);
+  const plugin = (formats as unknown as { default: unknown }).default as { default?: (a: unknown) => unknown } & ((
+    a: unknown,
+  ) => unknown);
   (plugin.default ?? plugin)(ajv);
   return ajv.compile(schema);
 }

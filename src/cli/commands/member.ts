@@ -18,9 +18,14 @@ export async function memberAdd(o: MemberAddOptions): Promise<void> {
     ...(o.github !== undefined && { github: o.github }),
     ...(o.group !== undefined && { groups: o.group }),
   });
-  const what = r.created ? "Added member" : r.addedKeys.length > 0 ? "Added keys to member" : "Member unchanged:";
-  out(`${what} ${r.name}${r.groups.length > 0 ? ` (groups: ${r.groups.join(", ")})` : ""}`);
-  if (!r.created && r.addedKeys.length > 0) out("Run `lockstep rekey` so the new key can read existing versions.");
+  const changed = r.addedKeys.length > 0 || r.groups.length > 0;
+  const what = r.created ? "Added member" : changed ? "Updated member" : "Member unchanged:";
+  const details = [
+    ...(!r.created && r.addedKeys.length > 0 ? [`${r.addedKeys.length} new key(s)`] : []),
+    ...(r.groups.length > 0 ? [`groups: ${r.groups.join(", ")}`] : []),
+  ];
+  out(`${what} ${r.name}${details.length > 0 ? ` (${details.join("; ")})` : ""}`);
+  if (!r.created && changed) out("Run `lockstep rekey` so existing versions are encrypted to the new readers.");
 }
 
 /** Options of `member rm`. */

@@ -186,6 +186,31 @@ function tour() {
   if (canary === stable) throw new Error("canary should have the new version after rotate");
   commit("Rotate production/db/password");
 
+  heading(
+    "Watch the rollout",
+    "`status` shows which version each stage gets; a deploy job exports its stage's values.",
+  );
+  lockstep(["status", "production"]);
+  lockstep(["export", "production", "--stage", "canary", "--format", "dotenv"], asCi);
+  lockstep(["export", "production", "--stage", "stable", "--format", "dotenv"], asCi);
+
+  heading("Promote", "Canary looks healthy: stable moves to the new version, as a commit of its own.");
+  lockstep(["promote", "production/db/password", "--commit"]);
+  assertEqual(lockstep(["get", "production/db/password", "--stage", "stable"], asCi), canary, "stable after promote");
+
+  heading("Roll back", "Something broke after all: both stages go back to the version below, again as a commit.");
+  lockstep(["rollback", "production/db/password", "--commit"]);
+  assertEqual(
+    lockstep(["get", "production/db/password", "--stage", "stable"], asCi),
+    password,
+    "stable after rollback",
+  );
+  assertEqual(
+    lockstep(["get", "production/db/password", "--stage", "canary"], asCi),
+    password,
+    "canary after rollback",
+  );
+
   heading("Inspect metadata", "`show` and `ls` never print values: readers, stages and versions only.");
   lockstep(["show", "production/db/password"]);
   lockstep(["ls"]);
@@ -209,8 +234,26 @@ function tour() {
   );
   lockstep(["member", "rm", "bob"]);
   lockstep(["rekey"]);
-  lockstep(["rotate", "production/db/password", "--generate", "password:24"]);
-  commit("Remove bob, rekey and rotate");
+  commit("Remove bob and rekey");
+
+  heading(
+    "The pull-request gate",
+    "`check` needs no key. rekey cleared the drift, but bob could read every live version: rotate them.",
+  );
+  lockstep(["check"], { expect: 1 });
+  lockstep(["exposure", "bob"]);
+  lockstep(["rotate", "production/db/password"]);
+  lockstep(["rotate", "production/api/token"]);
+  writeFileSync(
+    join(sandbox, "staging-new.env"),
+    "REDIS_URL=redis://cache:6379/1\nSMTP_PASSWORD=demo-smtp-pass-2\nFEATURE_FLAGS=beta,search\n",
+  );
+  lockstep(["import", "staging", "../staging-new.env"]);
+  lockstep(["promote", "--env", "production", "--all"]);
+  lockstep(["promote", "--env", "staging", "--all"]);
+  lockstep(["diff", "--format", "markdown"]);
+  lockstep(["check"]);
+  commit("Rotate everything bob could read");
 
   heading(
     "bob can no longer read",
@@ -218,6 +261,9 @@ function tour() {
     "(--identity takes precedence over the LOCKSTEP_AGE_KEY_FILE exported for alice.)",
   );
   lockstep(["--identity", keyFile("bob"), "get", "production/db/password"], { expect: 3 });
+
+  heading("The audit trail", "Git history, read back: who did what to which secret, and when it reached stable.");
+  lockstep(["audit", "production/db/password"]);
 }
 
 let failed = false;

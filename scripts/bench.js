@@ -114,7 +114,7 @@ const asCi = { cwd: repo, env: { LOCKSTEP_AGE_KEY_FILE: ci.file } };
 const { parse } = await import("yaml");
 const ctDir = join(work, "ciphertexts");
 mkdirSync(ctDir);
-const ids = execFileSync(process.execPath, [CLI, "ls", "production", "--json"], { cwd: repo, env: { ...baseEnv } });
+const ids = lockstep(["ls", "production", "--json"], { cwd: repo });
 const list = JSON.parse(ids.toString()).map((s) => s.id);
 list.forEach((id, i) => {
   const m = parse(readFileSync(join(repo, "secrets", `${id}.yaml`), "utf8"));

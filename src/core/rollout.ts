@@ -33,23 +33,27 @@ function movesBetween(before: Record<string, number>, after: Record<string, numb
 /**
  * Moves a stage to its predecessor's version: `stage`, or else the first
  * stage that lags its predecessor. Returns no moves when nothing lags.
+ * Naming the first stage moves it to the newest version: how a pending
+ * version (`--no-stage`, or one rolled back from) is released; without a
+ * name the first stage never moves, so a rolled-back version stays back.
  */
 export function promote(id: string, env: EnvironmentConfig, m: SecretManifest, stage?: string): StageMove[] {
   checked(id, env, m, m.stages);
   const names = stageNames(env);
   const at = (s: string) => m.stages[s] as number;
   let target: number;
+  let to: number;
   if (stage !== undefined) {
     target = names.indexOf(stage);
     if (target === -1) refuse(id, `no stage "${stage}"`, `stages are: ${names.join(", ")}`);
-    if (target === 0) {
-      refuse(id, `${stage} is the first stage; new versions reach it by set or rotate`, "promote a later stage");
-    }
+    to = target === 0 ? Math.max(...m.versions.map((v) => v.version)) : at(names[target - 1] as string);
+    if (to === at(stage)) return [];
   } else {
     target = names.findIndex((s, i) => i > 0 && at(s) < at(names[i - 1] as string));
     if (target === -1) return [];
+    to = at(names[target - 1] as string);
   }
-  const after = { ...m.stages, [names[target] as string]: at(names[target - 1] as string) };
+  const after = { ...m.stages, [names[target] as string]: to };
   checked(id, env, m, after);
   return movesBetween(m.stages, after);
 }

@@ -5,10 +5,13 @@
 import { armor, Decrypter, Encrypter, type Identity, type Stanza } from "age-encryption";
 import { IntegrityError, NoIdentityError } from "../errors.js";
 import type { AgeIdentity, AgeRecipient } from "./keys.js";
+import { decryptNative, encryptNative, type NativeDecryption } from "./native-age.js";
 import { checkX25519Shape } from "./x25519.js";
 
 /** Encrypts `plaintext` to `recipients`, stanzas in the given order; returns an armored age file. */
 export async function encryptArmored(plaintext: Uint8Array, recipients: readonly AgeRecipient[]): Promise<string> {
+  const native = encryptNative(plaintext, recipients);
+  if (native) return armor.encode(native);
   const e = new Encrypter();
   for (const r of recipients) e.addRecipient(r.target);
   return armor.encode(await e.encrypt(plaintext));
@@ -44,6 +47,26 @@ export async function decryptArmored(
       fix: "restore the file from Git history (`git checkout -- FILE`)",
       cause: e,
     });
+  }
+  let fast: NativeDecryption;
+  try {
+    fast = decryptNative(bytes, identities, order);
+  } catch (e) {
+    throw new IntegrityError(`${place.what}: the ciphertext is damaged or was tampered with`, {
+      file: place.file,
+      fix: "restore the file from Git history (`git checkout -- FILE`)",
+      cause: e,
+    });
+  }
+  if (fast.kind === "plaintext") return fast.plaintext;
+  if (fast.kind === "tampered") {
+    throw new IntegrityError(
+      `${place.what}: the ciphertext's ${fast.what} does not verify: it was damaged or tampered with`,
+      {
+        file: place.file,
+        fix: "restore the file from Git history (`git checkout -- FILE`)",
+      },
+    );
   }
   const d = new Decrypter();
   const hint = hinted(identities, order);

@@ -119,14 +119,15 @@ function lineOf(file: YamlFile<unknown>, path: (string | number)[]): { line?: nu
 function checkManifest(
   id: string,
   m: YamlFile<SecretManifest>,
-  config: ProjectConfig,
+  config: ProjectConfig | undefined,
   access: AccessConfig | undefined,
   now: Date,
   out: Finding[],
 ): void {
   const file = m.file;
-  const env = config.environments[id.split("/")[0] as string];
-  if (!env) {
+  // Without a valid lockstep.yaml, stages and rotation cannot be judged; the rest still can.
+  const env = config?.environments[id.split("/")[0] as string];
+  if (config && !env) {
     out.push(
       finding("schema-invalid", {
         file,
@@ -139,7 +140,7 @@ function checkManifest(
   }
   const data = m.data;
   const versionIndex = new Map(data.versions.map((v, i) => [v.version, i]));
-  for (const p of stageProblems(env, data)) {
+  for (const p of env ? stageProblems(env, data) : []) {
     out.push(
       finding("stage-invalid", {
         file,
@@ -188,8 +189,8 @@ function checkManifest(
       );
     }
   }
-  const status = secretStatus(id, env, config, data, now);
-  if (status.overdue) {
+  const status = env && config ? secretStatus(id, env, config, data, now) : undefined;
+  if (status?.overdue) {
     out.push(
       finding("rotation-overdue", {
         file,
@@ -379,7 +380,7 @@ export async function checkRepository(root: string, options: CheckOptions = {}):
     );
     if (!m) continue;
     manifests.push({ id, m });
-    if (config) checkManifest(id, m, config.data, access?.data, options.now ?? new Date(), out);
+    checkManifest(id, m, config?.data, access?.data, options.now ?? new Date(), out);
   }
   await scanLeaks(files, config?.data, out);
   if (access) await checkCodeowners(files, access.data, ids, out);

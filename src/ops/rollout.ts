@@ -37,9 +37,15 @@ export function promoteSecret(repo: Repository, id: string, stage?: string): Pro
   return moveStages(repo, sid.id, (m) => planPromote(sid.id, sid.environment, m, stage));
 }
 
-/** Promotes every secret of an environment; returns those that moved. */
+/**
+ * Promotes every secret of an environment; returns those that moved. Every
+ * secret is planned before any is written: one that must be refused stops
+ * them all, with nothing half-done.
+ */
 export async function promoteEnvironment(repo: Repository, env: string, stage?: string): Promise<RolloutResult[]> {
-  const ids = (await repo.list(env)).map((s) => s.id);
+  const { config } = repo.environment(env);
+  const ids = await repo.files.listSecretIds(env);
+  for (const id of ids) planPromote(id, config, (await repo.readManifest(id)).data, stage);
   const results: RolloutResult[] = [];
   for (const id of ids) {
     const r = await promoteSecret(repo, id, stage);

@@ -35,13 +35,15 @@ describe("promote", () => {
     expect(promote("p/x", env, manifest({ canary: 4, beta: 4, stable: 4 }))).toEqual([]);
   });
 
-  it("promotes a named stage, never the first", () => {
+  it("promotes a named stage; the first stage only when named, to the newest version", () => {
     expect(promote("p/x", env, manifest({ canary: 4, beta: 4, stable: 2 }), "stable")).toEqual([
       { stage: "stable", from: 2, to: 4 },
     ]);
-    expect(refused(() => promote("p/x", env, manifest({ canary: 4, beta: 4, stable: 2 }), "canary")).code).toBe(
-      "ROLLOUT_REFUSED",
-    );
+    expect(promote("p/x", env, manifest({ canary: 4, beta: 4, stable: 2 }), "canary")).toEqual([]);
+    expect(promote("p/x", env, manifest({ canary: 2, beta: 2, stable: 2 }))).toEqual([]);
+    expect(promote("p/x", env, manifest({ canary: 2, beta: 2, stable: 2 }), "canary")).toEqual([
+      { stage: "canary", from: 2, to: 4 },
+    ]);
     expect(refused(() => promote("p/x", env, manifest({ canary: 4, beta: 4, stable: 2 }), "prod")).code).toBe(
       "ROLLOUT_REFUSED",
     );

@@ -115,9 +115,12 @@ describe("the recipient-order hint", () => {
     }
   });
 
-  it("a wrong order does not make a non-recipient look like one", async () => {
+  it("a recipients list that names a key the ciphertext is not encrypted to is a mismatch, never a decryption", async () => {
     const lying = [mallory.recipient.text, mallory.recipient.text, mallory.recipient.text];
-    await expect(decryptArmored(armored, [mallory.identity], lying, place)).rejects.toBeInstanceOf(NoIdentityError);
+    const attempt = decryptArmored(armored, [mallory.identity], lying, place);
+    await expect(attempt).rejects.toBeInstanceOf(IntegrityError);
+    await expect(attempt).rejects.toThrow("does not open");
+    await expect(decryptArmored(armored, [mallory.identity], [], place)).rejects.toBeInstanceOf(NoIdentityError);
   });
 });
 

@@ -22,7 +22,14 @@ export function describeSecret(c: SecretChange): string[] {
   if (c.kind === "changed" && c.versionsAdded.length > 0) parts.push(`new version ${list(c.versionsAdded)}`);
   if (c.versionsRemoved.length > 0 && c.kind !== "deleted") parts.push(`versions removed: ${list(c.versionsRemoved)}`);
   for (const m of c.stageMoves) {
-    const dir = m.from !== undefined && m.to !== undefined ? (m.to > m.from ? "promoted" : "rolled back") : "set";
+    const dir =
+      m.to !== undefined && c.versionsAdded.includes(m.to)
+        ? "new version"
+        : m.from !== undefined && m.to !== undefined
+          ? m.to > m.from
+            ? "promoted"
+            : "rolled back"
+          : "set";
     parts.push(
       `${m.stage} ${m.from === undefined ? "-" : `v${m.from}`} -> ${m.to === undefined ? "-" : `v${m.to}`} (${dir})`,
     );
@@ -50,7 +57,7 @@ function text(r: DiffReport): string {
 
 function markdown(r: DiffReport): string {
   const lines = [`### lockstep diff against \`${r.rev}\``, ""];
-  if (r.secrets.length === 0 && r.access.length === 0) return `${lines.join("\n")}No secret or access changes.\n`;
+  if (r.secrets.length === 0 && r.access.length === 0) return `${lines.join("\n")}\nNo secret or access changes.\n`;
   if (r.secrets.length > 0) {
     lines.push("| Secret | Change |", "|---|---|");
     for (const c of r.secrets) lines.push(`| \`${c.id}\` | ${describeSecret(c).join("<br>")} |`);

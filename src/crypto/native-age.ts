@@ -1,0 +1,132 @@
+/**
+ * The common case of lockstep's age files, done with Node's crypto alone:
+ * X25519 stanzas only, and a payload of one STREAM chunk (64 KiB), which is
+ * every secret value. age-encryption's general path spends about a
+ * millisecond a file on web streams and pure-JS hashing, which is most of
+ * an export of a thousand secrets; this path is byte-for-byte the same
+ * format (checked against the age CLI and the cctv-age vectors).
+ *
+ * It accepts only the canonical form and answers `undefined` for anything
+ * else (another stanza type, a larger payload, a file key it cannot find
+ * through the order hint), so that age-encryption decides every other case.
+ */
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import { Stanza } from "age-encryption";
+import type { AgeIdentity, AgeRecipient } from "./keys.js";
+import type { NativeX25519Recipient } from "./x25519.js";
+
+const INTRO = "age-encryption.org/v1\n";
+const CHUNK = 64 * 1024;
+const TAG = 16;
+const NONCE = 16;
+// A canonical unpadded base64 encoding of 32 bytes.
+const B64_32 = "[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]";
+const STANZA = new RegExp(`^-> X25519 (${B64_32})\\n(${B64_32})\\n`);
+const MAC_LINE = new RegExp(`^--- (${B64_32})\\n`);
+
+function b64(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString("base64").replace(/=+$/, "");
+}
+
+function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string): Buffer {
+  return Buffer.from(hkdfSync("sha256", ikm, salt, info, 32));
+}
+
+function headerMac(fileKey: Uint8Array, headerNoMac: string): Buffer {
+  return createHmac("sha256", hkdf(fileKey, new Uint8Array(0), "header"))
+    .update(headerNoMac, "latin1")
+    .digest();
+}
+
+function lastChunkNonce(): Buffer {
+  const nonce = Buffer.alloc(12);
+  nonce[11] = 1; // counter 0, last chunk
+  return nonce;
+}
+
+/** The result of a native decryption attempt. */
+export type NativeDecryption =
+  | { kind: "plaintext"; plaintext: Uint8Array }
+  /** Not the canonical single-chunk X25519 form, or no hinted stanza opened: let age-encryption decide. */
+  | { kind: "unsupported" }
+  /** The file key opened, but the header MAC or the payload did not verify. */
+  | { kind: "tampered"; what: string };
+
+/**
+ * Decrypts a binary age file whose stanzas are all X25519 and whose payload
+ * is one chunk, trying only the stanzas that `order` assigns to our
+ * identities.
+ */
+export function decryptNative(
+  file: Uint8Array,
+  identities: readonly AgeIdentity[],
+  order: readonly string[],
+): NativeDecryption {
+  const buf = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
+  // The header is ASCII; latin1 maps bytes to characters one to one, so offsets agree.
+  const text = buf.toString("latin1", 0, Math.min(buf.length, 4096 + order.length * 128));
+  if (!text.startsWith(INTRO)) return { kind: "unsupported" };
+  let pos = INTRO.length;
+  const stanzas: Stanza[] = [];
+  for (;;) {
+    const m = STANZA.exec(text.slice(pos));
+    if (!m) break;
+    stanzas.push(new Stanza(["X25519", m[1] as string], Buffer.from(m[2] as string, "base64")));
+    pos += m[0].length;
+  }
+  const macAt = pos;
+  const mac = MAC_LINE.exec(text.slice(pos));
+  if (!mac || stanzas.length === 0) return { kind: "unsupported" };
+  const payloadAt = pos + mac[0].length;
+  const payloadLength = buf.length - payloadAt - NONCE;
+  if (payloadLength < TAG || payloadLength > CHUNK + TAG) return { kind: "unsupported" };
+  let fileKey: Uint8Array | null = null;
+  outer: for (const id of identities) {
+    if (!id.native) continue;
+    for (const [i, key] of order.entries()) {
+      const stanza = stanzas[i];
+      if (key !== id.recipient || stanza === undefined) continue;
+      fileKey = id.native.unwrapStanza(stanza);
+      if (fileKey) break outer;
+    }
+  }
+  if (!fileKey) return { kind: "unsupported" };
+  const expected = headerMac(fileKey, text.slice(0, macAt + 3));
+  if (!timingSafeEqual(expected, Buffer.from(mac[1] as string, "base64")))
+    return { kind: "tampered", what: "header MAC" };
+  const nonce = buf.subarray(payloadAt, payloadAt + NONCE);
+  const chunk = buf.subarray(payloadAt + NONCE);
+  const decipher = createDecipheriv("chacha20-poly1305", hkdf(fileKey, nonce, "payload"), lastChunkNonce(), {
+    authTagLength: TAG,
+  });
+  decipher.setAuthTag(chunk.subarray(chunk.length - TAG));
+  try {
+    const plaintext = Buffer.concat([decipher.update(chunk.subarray(0, chunk.length - TAG)), decipher.final()]);
+    return { kind: "plaintext", plaintext: new Uint8Array(plaintext) };
+  } catch {
+    return { kind: "tampered", what: "payload" };
+  }
+}
+
+/**
+ * Encrypts to X25519 recipients only, a plaintext of at most one chunk;
+ * `undefined` when another recipient kind or size needs age-encryption.
+ */
+export function encryptNative(plaintext: Uint8Array, recipients: readonly AgeRecipient[]): Uint8Array | undefined {
+  if (plaintext.length > CHUNK || recipients.some((r) => r.kind !== "x25519")) return undefined;
+  const fileKey = randomBytes(16);
+  let header = INTRO;
+  for (const r of recipients) {
+    for (const s of (r.target as NativeX25519Recipient).wrapFileKey(fileKey)) {
+      header += `-> ${s.args.join(" ")}\n${b64(s.body)}\n`;
+    }
+  }
+  header += "---";
+  header += ` ${b64(headerMac(fileKey, header))}\n`;
+  const nonce = randomBytes(NONCE);
+  const cipher = createCipheriv("chacha20-poly1305", hkdf(fileKey, nonce, "payload"), lastChunkNonce(), {
+    authTagLength: TAG,
+  });
+  const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+  return new Uint8Array(Buffer.concat([Buffer.from(header, "latin1"), nonce, body]));
+}

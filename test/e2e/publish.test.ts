@@ -1,0 +1,532 @@
+/**
+ * Publishing values, through the built CLI: `export` in every format, each
+ * read back by a real parser (the dotenv package, yaml, JSON, bash and sh,
+ * the Actions runner's $GITHUB_ENV rules); stage and consumer selection;
+ * where plaintext may be written; `exec`; the composite GitHub Action's
+ * scripts; and the library's `export`.
+ */
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import dotenv from "dotenv";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseDocument, parse as parseYaml } from "yaml";
+import { openRepository, parseDotenv } from "../../src/index.js";
+import {
+  CLI,
+  childEnv,
+  expectError,
+  expectOk,
+  makeSandbox,
+  ROOT,
+  type RunResult,
+  requireBuiltCli,
+  runTool,
+  type Sandbox,
+} from "./helpers.js";
+
+requireBuiltCli();
+
+const CONFIG = `environments:
+  staging:
+    stages:
+      - name: canary
+      - name: stable
+  production:
+    stages:
+      - name: canary
+        consumers: [api-canary]
+      - name: stable
+        consumers: [api, worker]
+`;
+
+type Values = Record<string, string>;
+
+/** Secret id -> value at stable (version 1 of each). Names are the ids' paths, upper-cased. */
+const SECRETS: Record<string, { name: string; value: string }> = {
+  "production/tls/cert": {
+    name: "TLS_CERT",
+    value: "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\nZm9vYmFy==\n-----END CERTIFICATE-----\n",
+  },
+  "production/app/quotes": { name: "APP_QUOTES", value: `it's "double" quoted` },
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${PATH}, for the shells to leave alone
+  "production/app/dollar": { name: "APP_DOLLAR", value: "$HOME ${PATH} $(whoami) `id` 100% \\$x" },
+  "production/app/backslash": { name: "APP_BACKSLASH", value: "C:\\path\\to\\n\\file\\" },
+  "production/app/unicode": { name: "APP_UNICODE", value: "pässwörd 🔐 日本\ttab" },
+  // both quote kinds: the dotenv package cannot read every such value back (see dotenvQuote)
+  "production/app/both-quotes": { name: "APP_BOTH_QUOTES", value: 'it\'s `both` "and"\n  second line  ' },
+  "production/app/empty": { name: "APP_EMPTY", value: "" },
+};
+/** Only for consumer worker, exported under a name of its own (`env:`). */
+const WORKER = { id: "production/worker/token", name: "WORKER_SECRET", value: "w0rk3r-t0ken\nqz-second-line\n" };
+/** Version 2 of production/app/unicode, on canary only. */
+const UNICODE_V2 = "ünïcødé v2 ✓\n";
+
+const STABLE: Values = {
+  ...Object.fromEntries(Object.values(SECRETS).map((x) => [x.name, x.value])),
+  [WORKER.name]: WORKER.value,
+};
+const CANARY: Values = { ...STABLE, APP_UNICODE: UNICODE_V2 };
+const without = (values: Values, name: string): Values =>
+  Object.fromEntries(Object.entries(values).filter(([k]) => k !== name));
+/** What consumer api (stable) and api-canary get: all but the worker's secret. */
+const API = without(STABLE, WORKER.name);
+const API_CANARY = without(CANARY, WORKER.name);
+
+/** $GITHUB_ENV as the Actions runner reads it (SetEnvFileCommand): NAME=value, or NAME<<DELIM ... DELIM. */
+function readGithubEnv(text: string): Values {
+  const lines = text.split("\n");
+  const out: Values = {};
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] as string;
+    if (line === "") continue;
+    const eq = line.indexOf("=");
+    const heredoc = line.indexOf("<<");
+    if (eq >= 0 && (heredoc < 0 || eq < heredoc)) {
+      out[line.slice(0, eq)] = line.slice(eq + 1);
+      continue;
+    }
+    const name = line.slice(0, heredoc);
+    const delimiter = line.slice(heredoc + 2);
+    const body: string[] = [];
+    for (i++; ; i++) {
+      if (i >= lines.length) throw new Error(`unterminated heredoc for ${name}`);
+      if (lines[i] === delimiter) break;
+      body.push(lines[i] as string);
+    }
+    out[name] = body.join("\n");
+  }
+  return out;
+}
+
+/**
+ * Asserts stdout holds only `::add-mask::` commands, one per non-empty line
+ * of every value (as the runner unescapes the command data).
+ */
+function expectMasks(stdout: string, values: Values): void {
+  expect(stdout.endsWith("\n")).toBe(true);
+  const lines = stdout.slice(0, -1).split("\n");
+  for (const l of lines) expect(l).toMatch(/^::add-mask::./);
+  const masked = lines.map((l) =>
+    l.slice("::add-mask::".length).replace(/%0D/g, "\r").replace(/%0A/g, "\n").replace(/%25/g, "%"),
+  );
+  const wanted = Object.values(values).flatMap((v) => v.split(/\r?\n/).filter((l) => l !== ""));
+  expect([...masked].sort()).toEqual([...wanted].sort());
+}
+
+/** No line of any value (of some length) shows in a log. */
+function expectNoValueIn(text: string): void {
+  for (const v of Object.values(STABLE).concat(UNICODE_V2)) {
+    for (const line of v.split("\n").filter((l) => l.length >= 6)) expect(text).not.toContain(line);
+  }
+}
+
+/** Every file under `dir`, with size and modification time. */
+async function snapshot(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return Promise.all(
+    entries.map(async (e) => {
+      const p = join(e.parentPath, e.name);
+      const st = await stat(p).catch(() => undefined);
+      return `${p} ${st?.size} ${st?.mtimeMs}`;
+    }),
+  ).then((l) => l.sort());
+}
+
+let s: Sandbox;
+const exportAs = (args: string[], env?: Record<string, string | undefined>) =>
+  s.as("ci", ["export", "production", ...args], env === undefined ? {} : { env });
+const exportJson = async (...args: string[]) =>
+  JSON.parse(expectOk(await exportAs(["--format", "json", ...args])).stdout) as Values;
+
+beforeAll(async () => {
+  s = await makeSandbox();
+  await s.write("lockstep.yaml", CONFIG);
+  await mkdir(join(s.home, "values"));
+  let n = 0;
+  const setFile = async (id: string, value: string) => {
+    const file = join(s.home, "values", String(++n));
+    await writeFile(file, value);
+    expectOk(await s.run(["set", id, "--file", file]));
+  };
+  await Promise.all([
+    ...Object.entries(SECRETS).map(([id, x]) => setFile(id, x.value)),
+    setFile(WORKER.id, WORKER.value),
+  ]);
+  await setFile("production/app/unicode", UNICODE_V2);
+  const rel = `secrets/${WORKER.id}.yaml`;
+  const doc = parseDocument(await s.read(rel));
+  doc.set("consumers", ["worker"]);
+  doc.set("env", WORKER.name);
+  await s.write(rel, doc.toString());
+  // the values really are what the test thinks they are
+  expect((await s.manifest("production/app/unicode")).stages).toEqual({ canary: 2, stable: 1 });
+}, 90_000);
+afterAll(() => s.cleanup());
+
+describe("export formats, read back by real parsers", () => {
+  it("dotenv (the default; the last stage by default): the dotenv package reads back every value", async () => {
+    const r = expectOk(await exportAs([]));
+    const parsed = dotenv.parse(r.stdout);
+    expect(Object.keys(parsed).sort()).toEqual(Object.keys(STABLE).sort());
+    expect(parsed).toEqual({ ...STABLE, APP_BOTH_QUOTES: parsed.APP_BOTH_QUOTES });
+    // a value with both ' and `: lockstep's own dotenv reader (used by `import`) gets it exactly
+    const own = Object.fromEntries(parseDotenv(r.stdout, "export.env").map((e) => [e.key, e.value]));
+    expect(own).toEqual(STABLE);
+    expect(r.stderr).toBe("");
+  });
+
+  it("json maps each variable to its value", async () => {
+    expect(await exportJson()).toEqual(STABLE);
+  });
+
+  it("yaml maps each variable to its value", async () => {
+    const r = expectOk(await exportAs(["--format", "yaml"]));
+    expect(parseYaml(r.stdout)).toEqual(STABLE);
+  });
+
+  it("k8s is a v1 Secret: base64 data of every value, --name, --namespace, --label", async () => {
+    const r = expectOk(
+      await exportAs([
+        "--format",
+        "k8s",
+        "--consumer",
+        "api",
+        "--name",
+        "api-secrets",
+        "--namespace",
+        "prod",
+        "--label",
+        "app=api",
+        "--label",
+        "tier=web=x",
+      ]),
+    );
+    const doc = parseYaml(r.stdout) as {
+      apiVersion: string;
+      kind: string;
+      type: string;
+      metadata: Record<string, unknown>;
+      data: Values;
+    };
+    expect(doc).toMatchObject({ apiVersion: "v1", kind: "Secret", type: "Opaque" });
+    expect(doc.metadata).toEqual({ name: "api-secrets", namespace: "prod", labels: { app: "api", tier: "web=x" } });
+    for (const b64 of Object.values(doc.data)) expect(b64).toMatch(/^[A-Za-z0-9+/]*={0,2}$/);
+    const decoded = Object.fromEntries(
+      Object.entries(doc.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]),
+    );
+    expect(decoded).toEqual(API);
+  });
+
+  it("k8s without --name is named ENV-STAGE; a --label without = is a usage error", async () => {
+    const r = expectOk(await exportAs(["--format", "k8s", "--stage", "canary"]));
+    const doc = parseYaml(r.stdout) as { metadata: Record<string, unknown>; data: Values };
+    expect(doc.metadata).toEqual({ name: "production-canary" });
+    expect(Buffer.from(doc.data.APP_UNICODE as string, "base64").toString("utf8")).toBe(UNICODE_V2);
+    expectError(await exportAs(["--format", "k8s", "--label", "novalue"]), 2, /--label novalue/);
+  });
+
+  it("shell: bash and sh sourcing the output get every value exactly", async () => {
+    const r = expectOk(await exportAs(["--format", "shell"]));
+    const file = join(s.home, "values.sh");
+    await writeFile(file, r.stdout);
+    for (const shell of ["bash", "sh"]) {
+      const out = await runTool(
+        shell,
+        ["-c", `. "$1"; exec "$2" -p 'JSON.stringify(process.env)'`, shell, file, process.execPath],
+        { env: { PATH: process.env.PATH ?? "/usr/bin:/bin" } },
+      );
+      expect(out.code, out.stderr).toBe(0);
+      const env = JSON.parse(out.stdout) as Values;
+      expect(Object.fromEntries(Object.keys(STABLE).map((k) => [k, env[k]])), shell).toEqual(STABLE);
+    }
+  });
+
+  it("--out PATH outside the repository: the same text, mode 0600, nothing on stdout", async () => {
+    const [toStdout, out] = [await exportAs(["--format", "dotenv"]), join(s.home, "out", "prod.env")];
+    await mkdir(join(s.home, "out"), { recursive: true });
+    const r = expectOk(await exportAs(["--format", "dotenv", "--out", out]));
+    expect(r.stdout).toBe("");
+    expectNoValueIn(r.stderr);
+    expect(await readFile(out, "utf8")).toBe(toStdout.stdout);
+    expect((await stat(out)).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe("--stage and --consumer", () => {
+  it("--stage S: the versions S points at, every secret of the environment", async () => {
+    expect(await exportJson("--stage", "canary")).toEqual(CANARY);
+    expect(await exportJson("--stage", "stable")).toEqual(STABLE);
+  });
+
+  it("--consumer C: the versions of C's stage, and only the secrets C gets", async () => {
+    expect(await exportJson("--consumer", "api-canary")).toEqual(API_CANARY);
+    expect(await exportJson("--consumer", "api")).toEqual(API);
+    expect(await exportJson("--consumer", "worker")).toEqual(STABLE);
+  });
+
+  it("an unknown consumer or stage: exit 1 naming what exists; both at once: exit 2", async () => {
+    expectError(await exportAs(["--consumer", "billing"]), 1, /billing/, /api-canary, api, worker/);
+    expectError(await exportAs(["--stage", "beta"]), 1, /beta/, /canary, stable/);
+    const both = await exportAs(["--stage", "canary", "--consumer", "api"]);
+    expectError(both, 2, /stage or a consumer/);
+    expect(both.stdout).toBe("");
+  });
+
+  it("two secrets exporting under one variable name: exit 1 naming both, no values out", async () => {
+    await Promise.all([
+      s.run(["set", "staging/db-password"], { input: "first" }).then(expectOk),
+      s.run(["set", "staging/db/password"], { input: "second" }).then(expectOk),
+    ]);
+    const r = await s.as("ci", ["export", "staging", "--format", "json"]);
+    expectError(r, 1, "staging/db-password", "staging/db/password", "DB_PASSWORD");
+    expect(r.stdout).toBe("");
+  });
+});
+
+describe("--format github in a simulated Actions step", () => {
+  it("masks every line of every value on stdout (and nothing else); $GITHUB_ENV gives back every value", async () => {
+    const file = join(s.home, "runner", "github_env");
+    await mkdir(join(s.home, "runner"), { recursive: true });
+    await writeFile(file, "EXISTING=kept\n");
+    const r = expectOk(await exportAs(["--format", "github", "--consumer", "api"], { GITHUB_ENV: file }));
+    expectMasks(r.stdout, API);
+    expectNoValueIn(r.stderr);
+    expect(readGithubEnv(await readFile(file, "utf8"))).toEqual({ EXISTING: "kept", ...API });
+  });
+
+  it("without GITHUB_ENV: exit 2, nothing printed", async () => {
+    const r = await exportAs(["--format", "github"], { GITHUB_ENV: undefined });
+    expectError(r, 2, /GITHUB_ENV/);
+    expect(r.stdout).toBe("");
+  });
+
+  it("a GITHUB_ENV inside the repository's working tree is refused (exit 2), not written", async () => {
+    const r = await exportAs(["--format", "github"], { GITHUB_ENV: s.path("github_env") });
+    expectError(r, 2, /inside the repository's working tree/);
+    expect(existsSync(s.path("github_env"))).toBe(false);
+  });
+});
+
+describe("--format files and where plaintext may go", () => {
+  it("writes one file per variable, mode 0600, exact contents", async () => {
+    const dir = join(s.home, "files-out");
+    const r = expectOk(await exportAs(["--format", "files", "--out", dir, "--stage", "canary"]));
+    expect(r.stdout).toBe("");
+    expect((await readdir(dir)).sort()).toEqual(Object.keys(CANARY).sort());
+    for (const [name, value] of Object.entries(CANARY)) {
+      expect(await readFile(join(dir, name)), name).toEqual(Buffer.from(value, "utf8"));
+      expect((await stat(join(dir, name))).mode & 0o777, name).toBe(0o600);
+    }
+  });
+
+  it("--format files without --out: exit 2", async () => {
+    expectError(await exportAs(["--format", "files"]), 2, /--out/);
+  });
+
+  it("--out inside the repository's working tree: exit 2, nothing written; --force writes", async () => {
+    const dir = s.path("deploy/files");
+    const envFile = s.path("deploy/.env");
+    const files = await exportAs(["--format", "files", "--out", dir]);
+    expectError(files, 2, /inside the repository's working tree/, /--force/);
+    const text = await exportAs(["--format", "dotenv", "--out", envFile]);
+    expectError(text, 2, /inside the repository's working tree/);
+    expect(existsSync(s.path("deploy"))).toBe(false);
+
+    expectOk(await exportAs(["--format", "files", "--out", dir, "--force"]));
+    expect((await readdir(dir)).sort()).toEqual(Object.keys(STABLE).sort());
+    expect(await readFile(join(dir, "TLS_CERT"), "utf8")).toBe(STABLE.TLS_CERT);
+    expectOk(await exportAs(["--format", "dotenv", "--out", envFile, "--force"]));
+    expect(dotenv.parse(await readFile(envFile, "utf8")).APP_UNICODE).toBe(STABLE.APP_UNICODE);
+    expect((await stat(envFile)).mode & 0o777).toBe(0o600);
+  });
+
+  it("a path that reaches the working tree through a symlink is refused too", async () => {
+    const link = join(s.home, "innocent-link");
+    await symlink(s.repo, link);
+    const r = await exportAs(["--format", "json", "--out", join(link, "leak.json")]);
+    expectError(r, 2, /inside the repository's working tree/);
+    expect(existsSync(s.path("leak.json"))).toBe(false);
+  });
+});
+
+describe("exec", () => {
+  const printEnv = `process.stdout.write(JSON.stringify(Object.fromEntries(Object.entries(process.env).filter(([k]) => ${JSON.stringify(Object.keys(STABLE))}.includes(k)))))`;
+
+  it("the child sees the values (consumer api: its secrets at stable); nothing is written to disk", async () => {
+    const before = await snapshot(s.home);
+    const r = expectOk(
+      await s.as("ci", ["exec", "production", "--consumer", "api", "--", process.execPath, "-e", printEnv]),
+    );
+    expect(await snapshot(s.home)).toEqual(before);
+    expect(JSON.parse(r.stdout)).toEqual(API);
+    expectNoValueIn(r.stderr);
+  });
+
+  it("--stage canary: the canary versions", async () => {
+    const r = expectOk(
+      await s.as("ci", ["exec", "production", "--stage", "canary", "--", process.execPath, "-e", printEnv]),
+    );
+    expect(JSON.parse(r.stdout)).toEqual(CANARY);
+  });
+
+  it("the child's exit code is ours; a signal that ends it gives 128 + its number", async () => {
+    const seven = await s.as("ci", ["exec", "production", "--", process.execPath, "-e", "process.exit(7)"]);
+    expect(seven.code).toBe(7);
+    const killed = await s.as("ci", [
+      "exec",
+      "production",
+      "--",
+      process.execPath,
+      "-e",
+      "process.kill(process.pid, 'SIGKILL')",
+    ]);
+    expect(killed.code).toBe(137);
+  });
+
+  it("a command that does not exist: exit 127, saying so", async () => {
+    const r = await s.as("ci", ["exec", "production", "--", "lockstep-test-no-such-command"]);
+    expectError(r, 127, /command not found: lockstep-test-no-such-command/);
+  });
+
+  it("SIGTERM sent to lockstep reaches the child", async () => {
+    const ready = join(s.home, "exec-ready");
+    const marker = join(s.home, "exec-marker");
+    const script = [
+      `const fs = require("node:fs");`,
+      `process.on("SIGTERM", () => { fs.writeFileSync(process.env.MARKER, "TERM " + process.env.APP_QUOTES); process.exit(0); });`,
+      `fs.writeFileSync(process.env.READY, "");`,
+      `setInterval(() => {}, 1000);`,
+    ].join("\n");
+    const child = spawn(
+      process.execPath,
+      [CLI, "--identity", s.keys.ci.file, "exec", "production", "--", process.execPath, "-e", script],
+      { cwd: s.repo, env: childEnv(s.home, { READY: ready, MARKER: marker }), stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const stderr: Buffer[] = [];
+    child.stderr.on("data", (b: Buffer) => stderr.push(b));
+    const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on("close", (code, signal) => resolve({ code, signal })),
+    );
+    try {
+      const deadline = Date.now() + 20_000;
+      while (!existsSync(ready)) {
+        if (Date.now() > deadline || child.exitCode !== null) {
+          throw new Error(`the child never got ready: ${Buffer.concat(stderr).toString()}`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      child.kill("SIGTERM");
+      // lockstep itself survives the signal, and ends with the child's exit code
+      expect(await closed).toEqual({ code: 0, signal: null });
+      expect(await readFile(marker, "utf8")).toBe(`TERM ${STABLE.APP_QUOTES}`);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    }
+  });
+});
+
+describe("the composite action's scripts in a simulated Actions job", () => {
+  const action = join(ROOT, ".github", "actions", "lockstep");
+  let runner: string;
+  let wrapper: string;
+  const githubEnv = () => join(runner, "github_env");
+
+  beforeAll(async () => {
+    runner = join(s.home, "runner-temp");
+    await mkdir(join(s.home, "bin"), { recursive: true });
+    await mkdir(runner, { recursive: true });
+    wrapper = join(s.home, "bin", "lockstep");
+    await writeFile(wrapper, `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
+    await chmod(wrapper, 0o755);
+  });
+
+  /** The step's environment as action.yml passes it (inputs default to ""), plus the runner's. */
+  function stepEnv(inputs: Record<string, string | undefined>): NodeJS.ProcessEnv {
+    return childEnv(s.home, {
+      GITHUB_ACTION_PATH: action,
+      RUNNER_TEMP: runner,
+      GITHUB_ENV: githubEnv(),
+      LOCKSTEP_BIN: wrapper,
+      LOCKSTEP_AGE_KEY: s.keys.ci.text,
+      LOCKSTEP_ENVIRONMENT: "production",
+      LOCKSTEP_STAGE: "",
+      LOCKSTEP_CONSUMER: "",
+      LOCKSTEP_FORMAT: "github",
+      LOCKSTEP_OUT: "",
+      ...inputs,
+    });
+  }
+  /** Runs export.sh in a folder inside the secrets repository (the working-directory input). */
+  const exportStep = (inputs: Record<string, string | undefined>): Promise<RunResult> =>
+    runTool("bash", [join(action, "export.sh")], { cwd: s.path("secrets/production"), env: stepEnv(inputs) });
+
+  it("github (default format), consumer api: values land in GITHUB_ENV, masks on stdout", async () => {
+    const r = await exportStep({ LOCKSTEP_CONSUMER: "api" });
+    expect(r.code, r.stderr).toBe(0);
+    expectMasks(r.stdout, API);
+    expect(readGithubEnv(await readFile(githubEnv(), "utf8"))).toEqual(API);
+  });
+
+  it("another format with out and stage: written there, not to the log", async () => {
+    const out = join(runner, "values.json");
+    const r = await exportStep({ LOCKSTEP_FORMAT: "json", LOCKSTEP_OUT: out, LOCKSTEP_STAGE: "canary" });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toBe("");
+    expect(JSON.parse(await readFile(out, "utf8"))).toEqual(CANARY);
+  });
+
+  it("a format other than github without out: exit 2, nothing exported", async () => {
+    const r = await exportStep({ LOCKSTEP_FORMAT: "dotenv", GITHUB_ENV: join(runner, "untouched") });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^::error::.*out/m);
+    expect(r.stdout).toBe("");
+    expect(existsSync(join(runner, "untouched"))).toBe(false);
+  });
+
+  it("no age key, or no environment: exit 2 with a workflow error", async () => {
+    for (const inputs of [{ LOCKSTEP_AGE_KEY: "" }, { LOCKSTEP_ENVIRONMENT: "" }]) {
+      const r = await exportStep({ ...inputs, GITHUB_ENV: join(runner, "untouched") });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/^::error::.*age-key and environment/m);
+      expect(existsSync(join(runner, "untouched"))).toBe(false);
+    }
+  });
+
+  it("a key that is no reader's: lockstep's exit 3 fails the step, nothing exported", async () => {
+    const r = await exportStep({ LOCKSTEP_AGE_KEY: s.keys.bob.text, GITHUB_ENV: join(runner, "untouched") });
+    expect(r.code).toBe(3);
+    expect(r.stdout).toBe("");
+    expect(existsSync(join(runner, "untouched"))).toBe(false);
+  });
+
+  it("install.sh puts a lockstep on GITHUB_PATH that export.sh then uses", async () => {
+    const path = join(runner, "github_path");
+    const installed = await runTool("bash", [join(action, "install.sh")], {
+      cwd: s.repo,
+      env: stepEnv({ GITHUB_PATH: path }),
+    });
+    expect(installed.code, installed.stderr).toBe(0);
+    expect((await readFile(path, "utf8")).trim()).toBe(join(runner, "lockstep-bin"));
+    const env = join(runner, "github_env_installed");
+    const r = await exportStep({ LOCKSTEP_BIN: undefined, GITHUB_ENV: env, LOCKSTEP_CONSUMER: "worker" });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readGithubEnv(await readFile(env, "utf8"))).toEqual(STABLE);
+  });
+});
+
+describe("the library", () => {
+  it("openRepository({dir, files}) then export(env, {consumer}) returns the map", async () => {
+    const repo = await openRepository({ dir: s.path("secrets"), files: [s.keys.ci.file] });
+    expect(await repo.export("production", { consumer: "api" })).toEqual(API);
+    expect(await repo.export("production", { consumer: "worker" })).toEqual(STABLE);
+    expect(await repo.export("production", { stage: "canary" })).toEqual(CANARY);
+    expect(await repo.export("production")).toEqual(STABLE);
+  });
+
+  it("an identity that is no reader's is refused with NO_IDENTITY", async () => {
+    const repo = await openRepository({ dir: s.repo, files: [s.keys.bob.file] });
+    await expect(repo.export("production", { consumer: "api" })).rejects.toMatchObject({ code: "NO_IDENTITY" });
+  });
+});

@@ -15,8 +15,8 @@ import {
   createPrivateKey,
   createPublicKey,
   diffieHellman,
-  generateKeyPairSync,
   hkdfSync,
+  randomBytes,
   type KeyObject,
 } from "node:crypto";
 import { base64nopad, bech32 } from "@scure/base";
@@ -24,13 +24,25 @@ import { type Identity, type Recipient, Stanza } from "age-encryption";
 
 const LABEL = "age-encryption.org/v1/X25519";
 const ZERO_NONCE = new Uint8Array(12);
-// The DER prefix that turns 32 raw bytes into a PKCS#8 X25519 private key.
-const PKCS8_PREFIX = Buffer.from("302e020100300506032b656e04220420", "hex");
 
 // JWK, not DER: Node imports and exports X25519 keys as JWK over ten times faster.
 function publicKeyObject(raw: Uint8Array): KeyObject {
   return createPublicKey({
     key: { kty: "OKP", crv: "X25519", x: Buffer.from(raw).toString("base64url") },
+    format: "jwk",
+  });
+}
+
+/**
+ * A private key object from 32 random (or stored) bytes. Not
+ * generateKeyPairSync: on Node 20, exporting a key it made can deadlock when
+ * garbage collection runs inside the export (the key-generation job's
+ * destructor waits on the lock the export holds). JWK import is also far
+ * faster than PKCS#8; X25519 takes the public `x` from `d`, so `x` is left empty.
+ */
+function privateKeyObject(raw: Uint8Array): KeyObject {
+  return createPrivateKey({
+    key: { kty: "OKP", crv: "X25519", d: Buffer.from(raw).toString("base64url"), x: "" },
     format: "jwk",
   });
 }
@@ -70,9 +82,9 @@ export class NativeX25519Recipient implements Recipient {
   }
 
   wrapFileKey(fileKey: Uint8Array): Stanza[] {
-    const ephemeral = generateKeyPairSync("x25519");
-    const share = rawPublic(ephemeral.publicKey);
-    const shared = diffieHellman({ privateKey: ephemeral.privateKey, publicKey: this.key });
+    const ephemeral = privateKeyObject(randomBytes(32));
+    const share = rawPublic(createPublicKey(ephemeral));
+    const shared = diffieHellman({ privateKey: ephemeral, publicKey: this.key });
     const cipher = createCipheriv("chacha20-poly1305", wrapKey(shared, share, this.raw), ZERO_NONCE, {
       authTagLength: 16,
     });
@@ -92,7 +104,7 @@ export class NativeX25519Identity implements Identity {
   constructor(s: string) {
     if (!s.startsWith("AGE-SECRET-KEY-1")) throw new Error("not an AGE-SECRET-KEY-1 identity");
     const raw = decodeBech32Key(s, "AGE-SECRET-KEY-");
-    this.key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, raw]), format: "der", type: "pkcs8" });
+    this.key = privateKeyObject(raw);
     this.publicRaw = rawPublic(createPublicKey(this.key));
     this.recipient = bech32.encodeFromBytes("age", this.publicRaw);
   }
@@ -157,7 +169,6 @@ export function checkX25519Shape(stanza: Stanza): void {
 
 /** Makes a new X25519 identity string (`AGE-SECRET-KEY-1...`). */
 export function generateNativeX25519Identity(): string {
-  const { privateKey } = generateKeyPairSync("x25519");
-  const raw = privateKey.export({ format: "der", type: "pkcs8" }).subarray(PKCS8_PREFIX.length);
-  return bech32.encodeFromBytes("AGE-SECRET-KEY-", new Uint8Array(raw)).toUpperCase();
+  // Any 32 random bytes are an X25519 private key (the scalar is clamped when used).
+  return bech32.encodeFromBytes("AGE-SECRET-KEY-", new Uint8Array(randomBytes(32))).toUpperCase();
 }

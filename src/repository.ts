@@ -29,6 +29,7 @@ import {
   type RemoveMemberResult,
   removeMember,
 } from "./ops/members.js";
+import { BULK_CONCURRENCY, mapLimit } from "./ops/pool.js";
 import {
   type EnvironmentStatus,
   promoteEnvironment,
@@ -283,8 +284,7 @@ export class Repository {
    */
   async rekey(ids?: readonly string[]): Promise<RekeyResult[]> {
     const targets = ids && ids.length > 0 ? ids.map((i) => this.secretId(i).id) : await this.files.listSecretIds();
-    const results: RekeyResult[] = [];
-    for (const id of targets) {
+    const rekeyed = await mapLimit(targets, BULK_CONCURRENCY, async (id): Promise<RekeyResult> => {
       const recipients = this.parsedRecipients(id);
       const file = this.files.manifestFile(id);
       const done = await withFileLock(this.files.abs(file), file, async () => {
@@ -304,9 +304,9 @@ export class Repository {
         if (stale.length > 0) await this.files.writeDocument(file, manifest.doc);
         return stale.map((v) => v.version);
       });
-      if (done.length > 0) results.push({ id, versions: done });
-    }
-    return results;
+      return { id, versions: done };
+    });
+    return rekeyed.filter((r) => r.versions.length > 0);
   }
 
   /** Adds a member (or more keys to one) to access.yaml. */

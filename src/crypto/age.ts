@@ -2,16 +2,23 @@
  * The one module that encrypts and decrypts age files. Everything else hands
  * it plaintext bytes, recipients and identities.
  */
-import { armor, Decrypter, Encrypter, type Identity, type Stanza } from "age-encryption";
+import type { Identity, Stanza } from "age-encryption";
 import { IntegrityError, NoIdentityError } from "../errors.js";
 import type { AgeIdentity, AgeRecipient } from "./keys.js";
-import { decryptNative, encryptNative, type NativeDecryption } from "./native-age.js";
+import {
+  armorDecodeCanonical,
+  armorEncode,
+  decryptNative,
+  encryptNative,
+  type NativeDecryption,
+} from "./native-age.js";
 import { checkX25519Shape } from "./x25519.js";
 
 /** Encrypts `plaintext` to `recipients`, stanzas in the given order; returns an armored age file. */
 export async function encryptArmored(plaintext: Uint8Array, recipients: readonly AgeRecipient[]): Promise<string> {
   const native = encryptNative(plaintext, recipients);
-  if (native) return armor.encode(native);
+  if (native) return armorEncode(native);
+  const { armor, Encrypter } = await import("age-encryption");
   const e = new Encrypter();
   for (const r of recipients) e.addRecipient(r.target);
   return armor.encode(await e.encrypt(plaintext));
@@ -40,7 +47,7 @@ export async function decryptArmored(
 ): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
-    bytes = armor.decode(armored);
+    bytes = armorDecodeCanonical(armored) ?? (await import("age-encryption")).armor.decode(armored);
   } catch (e) {
     throw new IntegrityError(`${place.what}: the ciphertext's armor is broken`, {
       file: place.file,
@@ -68,6 +75,7 @@ export async function decryptArmored(
       },
     );
   }
+  const { Decrypter } = await import("age-encryption");
   const d = new Decrypter();
   const hint = hinted(identities, order);
   d.addIdentity(hint);
@@ -133,7 +141,8 @@ function describe(identities: readonly AgeIdentity[]): string {
  */
 export function countStanzas(armored: string, place: CiphertextPlace): number {
   try {
-    const bytes = armor.decode(armored);
+    const bytes = armorDecodeCanonical(armored);
+    if (!bytes) throw new Error("armor is not in age's form");
     const end = findHeaderEnd(bytes);
     const header = new TextDecoder().decode(bytes.subarray(0, end));
     const lines = header.split("\n");

@@ -10,8 +10,9 @@
  * else (another stanza type, a larger payload, a file key it cannot find
  * through the order hint), so that age-encryption decides every other case.
  */
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
-import { Stanza } from "age-encryption";
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import type { Stanza } from "age-encryption";
+import { hkdf32 } from "./hkdf.js";
 import type { AgeIdentity, AgeRecipient } from "./keys.js";
 import type { NativeX25519Recipient } from "./x25519.js";
 
@@ -28,9 +29,7 @@ function b64(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString("base64").replace(/=+$/, "");
 }
 
-function hkdf(ikm: Uint8Array, salt: Uint8Array, info: string): Buffer {
-  return Buffer.from(hkdfSync("sha256", ikm, salt, info, 32));
-}
+const hkdf = hkdf32;
 
 function headerMac(fileKey: Uint8Array, headerNoMac: string): Buffer {
   return createHmac("sha256", hkdf(fileKey, new Uint8Array(0), "header"))
@@ -71,7 +70,7 @@ export function decryptNative(
   for (;;) {
     const m = STANZA.exec(text.slice(pos));
     if (!m) break;
-    stanzas.push(new Stanza(["X25519", m[1] as string], Buffer.from(m[2] as string, "base64")));
+    stanzas.push({ args: ["X25519", m[1] as string], body: new Uint8Array(Buffer.from(m[2] as string, "base64")) });
     pos += m[0].length;
   }
   const macAt = pos;
@@ -129,4 +128,36 @@ export function encryptNative(plaintext: Uint8Array, recipients: readonly AgeRec
   });
   const body = Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
   return new Uint8Array(Buffer.concat([Buffer.from(header, "latin1"), nonce, body]));
+}
+
+const BEGIN = "-----BEGIN AGE ENCRYPTED FILE-----";
+const END = "-----END AGE ENCRYPTED FILE-----";
+
+/** The ASCII armor of an age file, as age writes it: 64 columns, padded base64, final newline. */
+export function armorEncode(file: Uint8Array): string {
+  const b64 = Buffer.from(file.buffer, file.byteOffset, file.byteLength).toString("base64");
+  const lines = [BEGIN];
+  for (let i = 0; i < b64.length; i += 64) lines.push(b64.slice(i, i + 64));
+  lines.push(END, "");
+  return lines.join("\n");
+}
+
+/**
+ * Decodes armor in the canonical form `armorEncode` writes (and age writes);
+ * `undefined` for any other form, which age-encryption's stricter reader
+ * then accepts or refuses.
+ */
+export function armorDecodeCanonical(text: string): Uint8Array | undefined {
+  const lines = text.trim().replaceAll("\r\n", "\n").split("\n");
+  if (lines.length < 3 || lines[0] !== BEGIN || lines[lines.length - 1] !== END) return undefined;
+  const body = lines.slice(1, -1);
+  for (const [i, l] of body.entries()) {
+    const last = i === body.length - 1;
+    if (last ? l.length === 0 || l.length > 64 || l.length % 4 !== 0 : l.length !== 64) return undefined;
+  }
+  const b64 = body.join("");
+  const bytes = Buffer.from(b64, "base64");
+  // Buffer's decoder is lenient: accept only what encodes back to the same text.
+  if (bytes.toString("base64") !== b64) return undefined;
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -15,12 +15,12 @@ import {
   createPrivateKey,
   createPublicKey,
   diffieHellman,
-  hkdfSync,
-  randomBytes,
   type KeyObject,
+  randomBytes,
 } from "node:crypto";
 import { base64nopad, bech32 } from "@scure/base";
-import { type Identity, type Recipient, Stanza } from "age-encryption";
+import type { Identity, Recipient, Stanza } from "age-encryption";
+import { hkdf32 } from "./hkdf.js";
 
 const LABEL = "age-encryption.org/v1/X25519";
 const ZERO_NONCE = new Uint8Array(12);
@@ -54,7 +54,7 @@ function rawPublic(key: KeyObject): Uint8Array {
 function wrapKey(shared: Uint8Array, share: Uint8Array, recipient: Uint8Array): Buffer {
   if (shared.every((b) => b === 0)) throw new Error("X25519 shared secret is all zeroes");
   const salt = Buffer.concat([share, recipient]);
-  return Buffer.from(hkdfSync("sha256", shared, salt, LABEL, 32));
+  return hkdf32(shared, salt, LABEL);
 }
 
 /** Decodes a Bech32 key string, checking its human-readable part and length. */
@@ -89,7 +89,8 @@ export class NativeX25519Recipient implements Recipient {
       authTagLength: 16,
     });
     const body = Buffer.concat([cipher.update(fileKey), cipher.final(), cipher.getAuthTag()]);
-    return [new Stanza(["X25519", base64nopad.encode(share)], new Uint8Array(body))];
+    // A Stanza is its args and body; building it without the class keeps age-encryption off the fast path.
+    return [{ args: ["X25519", base64nopad.encode(share)], body: new Uint8Array(body) }];
   }
 }
 

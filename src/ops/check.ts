@@ -22,6 +22,7 @@ import { trackedFiles } from "../storage/git.js";
 import { type IdentitySources, loadIdentities } from "../storage/identities.js";
 import { ACCESS_FILE, CONFIG_FILE, RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
 import type { YamlFile } from "../storage/yaml-file.js";
+import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
 import { validateValue } from "./values.js";
 
 /** Options of {@link checkRepository}. */
@@ -357,9 +358,24 @@ export async function checkRepository(root: string, options: CheckOptions = {}):
   if (access) checkAccess(access, out);
   const ids = await files.listSecretIds();
   const manifests: { id: string; m: YamlFile<SecretManifest> }[] = [];
-  for (const id of ids) {
+  // Read every manifest at once (the disk works while we parse), then check them in order.
+  const read = await mapLimit(ids, BULK_CONCURRENCY, async (id) => {
     const file = files.manifestFile(id);
-    if (!isSecretId(id)) {
+    if (!isSecretId(id)) return { id, file, m: undefined, bad: true, problems: [] as Finding[] };
+    const problems: Finding[] = [];
+    const m = await readChecked(
+      async () => {
+        const r = await files.readManifest(id);
+        if (!r) throw new Error(`${file} vanished`);
+        return r;
+      },
+      file,
+      problems,
+    );
+    return { id, file, m, bad: false, problems };
+  });
+  for (const { id, file, m, bad, problems } of read) {
+    if (bad) {
       out.push(
         finding("schema-invalid", {
           file,
@@ -369,15 +385,7 @@ export async function checkRepository(root: string, options: CheckOptions = {}):
       );
       continue;
     }
-    const m = await readChecked(
-      async () => {
-        const r = await files.readManifest(id);
-        if (!r) throw new Error(`${file} vanished`);
-        return r;
-      },
-      file,
-      out,
-    );
+    out.push(...problems);
     if (!m) continue;
     manifests.push({ id, m });
     checkManifest(id, m, config?.data, access?.data, options.now ?? new Date(), out);

@@ -7,6 +7,7 @@ import { defaultEnvName, parseSecretId } from "../core/ids.js";
 import type { SecretType } from "../core/model.js";
 import { LockstepError } from "../errors.js";
 import type { Repository, SetResult } from "../repository.js";
+import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
 
 /** Input formats of `import`. */
 export type ImportFormat = "dotenv" | "json";
@@ -88,10 +89,9 @@ export async function importSecrets(
     repo.parsedRecipients(id); // every secret needs readers: fail before writing any
     return { id, value, type, envName: key };
   });
-  const results: SetResult[] = [];
-  for (const e of entries) {
+  const results = await mapLimit(entries, BULK_CONCURRENCY, (e) => {
     const derived = defaultEnvName(e.id.slice(env.length + 1));
-    results.push(await repo.set(e.id, e.value, { type: e.type, ...(derived !== e.envName && { envName: e.envName }) }));
-  }
+    return repo.set(e.id, e.value, { type: e.type, ...(derived !== e.envName && { envName: e.envName }) });
+  });
   return results;
 }

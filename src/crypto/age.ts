@@ -68,7 +68,7 @@ export async function decryptArmored(
   if (fast.kind === "plaintext") return fast.plaintext;
   if (fast.kind === "tampered") {
     throw new IntegrityError(
-      `${place.what}: the ciphertext's ${fast.what} does not verify: it was damaged or tampered with`,
+      `${place.what}: the ciphertext's ${fast.what} does not verify: it is damaged or was tampered with`,
       {
         file: place.file,
         fix: "restore the file from Git history (`git checkout -- FILE`)",

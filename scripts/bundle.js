@@ -5,7 +5,10 @@
  * command, crypto, git), so a process reads a few files instead of hundreds
  * of modules. The library (dist/index.js) stays as tsc wrote it.
  */
+import { rmSync } from "node:fs";
 import { build } from "esbuild";
+
+rmSync("dist/cli/chunks", { recursive: true, force: true }); // no stale chunks from earlier builds
 
 await build({
   entryPoints: { main: "src/cli/main.ts" },

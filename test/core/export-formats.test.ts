@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { parseDotenv } from "../../src/core/dotenv.js";
 import { dotenvQuote, renderGithub, renderText } from "../../src/core/export-formats.js";
+import { readGithubEnv } from "../support/github-env.js";
 
 /** Values that break naive quoting. */
 const nasty: Record<string, string> = {
@@ -28,32 +29,6 @@ const valuesArb = fc.dictionary(fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,8}$/), val
   maxKeys: 6,
   noNullPrototype: true,
 });
-
-/** $GITHUB_ENV as the Actions runner reads it (SetEnvFileCommand): NAME=value, or NAME<<DELIM ... DELIM. */
-function readGithubEnv(text: string): Record<string, string> {
-  const lines = text.split("\n");
-  const out: Record<string, string> = {};
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (line === "") continue;
-    const eq = line.indexOf("=");
-    const heredoc = line.indexOf("<<");
-    if (eq >= 0 && (heredoc < 0 || eq < heredoc)) {
-      out[line.slice(0, eq)] = line.slice(eq + 1);
-      continue;
-    }
-    const name = line.slice(0, heredoc);
-    const delimiter = line.slice(heredoc + 2);
-    const body: string[] = [];
-    for (i++; ; i++) {
-      if (i >= lines.length) throw new Error(`unterminated heredoc for ${name}`);
-      if (lines[i] === delimiter) break;
-      body.push(lines[i] as string);
-    }
-    out[name] = body.join("\n");
-  }
-  return out;
-}
 
 describe("dotenv", () => {
   it("the dotenv package reads back every value", () => {

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument, parse as parseYaml } from "yaml";
 import { openRepository, parseDotenv } from "../../src/index.js";
 import {
+import { readGithubEnv } from "../support/github-env.js";
   CLI,
   childEnv,
   expectError,
@@ -74,31 +75,6 @@ const without = (values: Values, name: string): Values =>
 const API = without(STABLE, WORKER.name);
 const API_CANARY = without(CANARY, WORKER.name);
 
-/** $GITHUB_ENV as the Actions runner reads it (SetEnvFileCommand): NAME=value, or NAME<<DELIM ... DELIM. */
-function readGithubEnv(text: string): Values {
-  const lines = text.split("\n");
-  const out: Values = {};
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (line === "") continue;
-    const eq = line.indexOf("=");
-    const heredoc = line.indexOf("<<");
-    if (eq >= 0 && (heredoc < 0 || eq < heredoc)) {
-      out[line.slice(0, eq)] = line.slice(eq + 1);
-      continue;
-    }
-    const name = line.slice(0, heredoc);
-    const delimiter = line.slice(heredoc + 2);
-    const body: string[] = [];
-    for (i++; ; i++) {
-      if (i >= lines.length) throw new Error(`unterminated heredoc for ${name}`);
-      if (lines[i] === delimiter) break;
-      body.push(lines[i] as string);
-    }
-    out[name] = body.join("\n");
-  }
-  return out;
-}
 
 /**
  * Asserts stdout holds only `::add-mask::` commands, one per non-empty line

@@ -13,8 +13,8 @@ import dotenv from "dotenv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument, parse as parseYaml } from "yaml";
 import { openRepository, parseDotenv } from "../../src/index.js";
-import {
 import { readGithubEnv } from "../support/github-env.js";
+import {
   CLI,
   childEnv,
   expectError,
@@ -74,7 +74,6 @@ const without = (values: Values, name: string): Values =>
 /** What consumer api (stable) and api-canary get: all but the worker's secret. */
 const API = without(STABLE, WORKER.name);
 const API_CANARY = without(CANARY, WORKER.name);
-
 
 /**
  * Asserts stdout holds only `::add-mask::` commands, one per non-empty line

@@ -17,16 +17,18 @@ function handles(access: AccessConfig, members: readonly string[]): string[] {
   });
 }
 
-function rulePattern(match: string): string {
-  return match.endsWith("*") ? `/secrets/${match}` : `/secrets/${match}.yaml`;
+function rulePattern(prefix: string, match: string): string {
+  return match.endsWith("*") ? `/${prefix}secrets/${match}` : `/${prefix}secrets/${match}.yaml`;
 }
 
 /**
  * The CODEOWNERS text. Rule lines come first, as a fallback for secrets
  * added later; then one line per secret with the union of its approvers
- * (CODEOWNERS takes the last matching line, not the union).
+ * (CODEOWNERS takes the last matching line, not the union). `prefix` is
+ * the secrets repository's folder in the git repository (`""` at its top,
+ * else ending in `/`): CODEOWNERS paths start at the git root.
  */
-export function renderCodeowners(access: AccessConfig, secretIds: readonly string[]): string {
+export function renderCodeowners(access: AccessConfig, secretIds: readonly string[], prefix = ""): string {
   const lines = [
     "# Written by `lockstep codeowners --write` from access.yaml; do not edit by hand.",
     "# Changes to a secret need the review of its approvers.",
@@ -41,14 +43,14 @@ export function renderCodeowners(access: AccessConfig, secretIds: readonly strin
   const adminHandles = handles(access, admins);
   for (const rule of access.rules ?? []) {
     const h = handles(access, expandNames(access, rule.approvers ?? []));
-    if (h.length > 0) lines.push(`${rulePattern(rule.match)} ${h.join(" ")}`);
+    if (h.length > 0) lines.push(`${rulePattern(prefix, rule.match)} ${h.join(" ")}`);
   }
   for (const id of secretIds) {
     const h = handles(access, approversOf(access, id));
-    if (h.length > 0) lines.push(`/secrets/${id}.yaml ${h.join(" ")}`);
+    if (h.length > 0) lines.push(`/${prefix}secrets/${id}.yaml ${h.join(" ")}`);
   }
   if (adminHandles.length > 0) {
-    lines.push(`/lockstep.yaml ${adminHandles.join(" ")}`, `/access.yaml ${adminHandles.join(" ")}`);
+    lines.push(`/${prefix}lockstep.yaml ${adminHandles.join(" ")}`, `/${prefix}access.yaml ${adminHandles.join(" ")}`);
     lines.push(`${`/${CODEOWNERS_FILE}`} ${adminHandles.join(" ")}`);
   }
   return `${lines.join("\n")}\n`;

@@ -18,7 +18,7 @@ import { secretStatus } from "../core/status.js";
 import { countStanzas, decryptArmored } from "../crypto/age.js";
 import { type AgeIdentity, AgeRecipient } from "../crypto/keys.js";
 import { LockstepError } from "../errors.js";
-import { trackedFiles } from "../storage/git.js";
+import { codeownersPlace, trackedFiles } from "../storage/git.js";
 import { type IdentitySources, loadIdentities } from "../storage/identities.js";
 import { ACCESS_FILE, CONFIG_FILE, RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
 import type { YamlFile } from "../storage/yaml-file.js";
@@ -285,13 +285,14 @@ async function checkCodeowners(
   ids: string[],
   out: Finding[],
 ): Promise<void> {
+  const place = await codeownersPlace(files.root);
   let actual: string;
   try {
-    actual = await readFile(files.abs(CODEOWNERS_FILE), "utf8");
+    actual = await readFile(place.file, "utf8");
   } catch {
     return; // not used by this repository
   }
-  if (actual !== renderCodeowners(access, ids)) {
+  if (actual !== renderCodeowners(access, ids, place.prefix)) {
     out.push(
       finding("codeowners-drift", {
         file: CODEOWNERS_FILE,

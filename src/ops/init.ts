@@ -1,14 +1,14 @@
 /**
  * `init`: a new secrets repository, lockstep.yaml, access.yaml and secrets/.
  */
-import { mkdir } from "node:fs/promises";
+import { access, mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { isSecretId } from "../core/ids.js";
 import type { ProjectConfig } from "../core/model.js";
-import { UsageError } from "../errors.js";
+import { LockstepError, UsageError } from "../errors.js";
 import { writeFileExclusive } from "../storage/fs.js";
 import { ensureGitRepository } from "../storage/git.js";
-import { ACCESS_FILE, CONFIG_FILE, SECRETS_DIR } from "../storage/layout.js";
+import { ACCESS_FILE, CONFIG_FILE, RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
 import { checkWorkflow, DEFAULT_ACTION, deployWorkflow, rolloutWorkflow } from "../templates/github.js";
 
 /** Options of {@link initRepository}. */
@@ -65,9 +65,41 @@ rules: []
 `;
 }
 
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Writes the three workflows; refuses, before writing any, if one exists. */
+async function writeWorkflows(root: string, config: ProjectConfig, action: string): Promise<string[]> {
+  const workflows: [string, string][] = [
+    ["lockstep-check.yml", checkWorkflow(action)],
+    ["lockstep-deploy.yml", deployWorkflow(config, action)],
+    ["lockstep-rollout.yml", rolloutWorkflow(action)],
+  ];
+  for (const [name] of workflows) {
+    if (await exists(join(root, ".github", "workflows", name))) {
+      throw new LockstepError("ALREADY_EXISTS", `.github/workflows/${name} already exists; refusing to overwrite it`, {
+        file: `.github/workflows/${name}`,
+        fix: "move it away to write the current templates",
+      });
+    }
+  }
+  const written: string[] = [];
+  for (const [name, text] of workflows) {
+    const rel = `.github/workflows/${name}`;
+    await writeFileExclusive(join(root, ".github", "workflows", name), text, 0o644, rel);
+    written.push(rel);
+  }
+  return written;
+}
+
 /**
  * Writes a new secrets repository's files; never overwrites one. Makes the
- * folder a git repository if it is not inside one.
+ * folder a git repository if it is not inside one. With `github` in an
+ * existing repository, writes only the workflows.
  * @throws LockstepError `ALREADY_EXISTS` if lockstep.yaml or access.yaml exists.
  */
 export async function initRepository(options: InitOptions = {}): Promise<InitResult> {
@@ -79,6 +111,12 @@ export async function initRepository(options: InitOptions = {}): Promise<InitRes
       throw new UsageError(`"${e}" is not a valid environment name (letters, digits, '.', '_', '-')`);
   }
   if (new Set(envs).size !== envs.length) throw new UsageError("an environment is named twice");
+  if (options.github && (await exists(join(root, CONFIG_FILE)))) {
+    // An existing repository: add the workflows, from its own environments and stages.
+    const config = (await new RepositoryFiles(root).readConfig()).data;
+    const files = await writeWorkflows(root, config, options.action ?? DEFAULT_ACTION);
+    return { root, files, gitInitialized: false };
+  }
   await mkdir(root, { recursive: true });
   await writeFileExclusive(join(root, CONFIG_FILE), configText(envs), 0o644, CONFIG_FILE);
   await writeFileExclusive(join(root, ACCESS_FILE), accessText(envs), 0o644, ACCESS_FILE);
@@ -86,20 +124,10 @@ export async function initRepository(options: InitOptions = {}): Promise<InitRes
   await writeFileExclusive(join(root, SECRETS_DIR, ".gitkeep"), "", 0o644, `${SECRETS_DIR}/.gitkeep`).catch(() => {});
   const files = [CONFIG_FILE, ACCESS_FILE, `${SECRETS_DIR}/`];
   if (options.github) {
-    const action = options.action ?? DEFAULT_ACTION;
     const config: ProjectConfig = {
       environments: Object.fromEntries(envs.map((e) => [e, { stages: [{ name: "canary" }, { name: "stable" }] }])),
     };
-    const workflows: [string, string][] = [
-      ["lockstep-check.yml", checkWorkflow(action)],
-      ["lockstep-deploy.yml", deployWorkflow(config, action)],
-      ["lockstep-rollout.yml", rolloutWorkflow(action)],
-    ];
-    for (const [name, text] of workflows) {
-      const rel = `.github/workflows/${name}`;
-      await writeFileExclusive(join(root, ".github", "workflows", name), text, 0o644, rel);
-      files.push(rel);
-    }
+    files.push(...(await writeWorkflows(root, config, options.action ?? DEFAULT_ACTION)));
   }
   const gitInitialized = await ensureGitRepository(root);
   return { root, files, gitInitialized };

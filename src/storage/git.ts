@@ -48,3 +48,16 @@ export async function trackedFiles(dir: string): Promise<string[]> {
     return [];
   }
 }
+
+/**
+ * Where `.github/CODEOWNERS` lives for the secrets repository at `root` (the
+ * git work tree's top, or `root` outside git), and `root`'s path from there
+ * (`""`, or ending in `/`), which CODEOWNERS patterns start with.
+ */
+export async function codeownersPlace(root: string): Promise<{ file: string; prefix: string }> {
+  const { join, relative, sep } = await import("node:path");
+  const { realpath } = await import("node:fs/promises");
+  const top = (await workTreeRoot(root)) ?? root;
+  const rel = relative(await realpath(top), await realpath(root)).split(sep).join("/");
+  return { file: join(top, ".github", "CODEOWNERS"), prefix: rel === "" ? "" : `${rel}/` };
+}

@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { CODEOWNERS_FILE, renderCodeowners } from "../../core/codeowners.js";
 import { UsageError } from "../../errors.js";
 import { writeFileAtomic } from "../../storage/fs.js";
+import { codeownersPlace } from "../../storage/git.js";
 import { type GlobalOptions, openRepo } from "../context.js";
 import { EXIT } from "../exit-codes.js";
 import { note, out } from "../output.js";
@@ -17,14 +18,15 @@ export interface CodeownersOptions extends GlobalOptions {
 export async function codeowners(o: CodeownersOptions): Promise<number> {
   if (o.write && o.check) throw new UsageError("--write and --check exclude each other");
   const repo = await openRepo(o);
-  const text = renderCodeowners(repo.access, await repo.files.listSecretIds());
+  const place = await codeownersPlace(repo.root);
+  const text = renderCodeowners(repo.access, await repo.files.listSecretIds(), place.prefix);
   if (o.write) {
-    await writeFileAtomic(repo.files.abs(CODEOWNERS_FILE), text);
+    await writeFileAtomic(place.file, text);
     out(`Wrote ${CODEOWNERS_FILE}`);
     return EXIT.ok;
   }
   if (o.check) {
-    const actual = await readFile(repo.files.abs(CODEOWNERS_FILE), "utf8").catch(() => undefined);
+    const actual = await readFile(place.file, "utf8").catch(() => undefined);
     if (actual === text) {
       out(`${CODEOWNERS_FILE} is up to date`);
       return EXIT.ok;

@@ -10,13 +10,17 @@ export interface InitCommandOptions extends GlobalOptions {
   action?: string;
 }
 
-/** Writes lockstep.yaml, access.yaml and secrets/ in `-C DIR` or here. */
+/** Writes lockstep.yaml, access.yaml and secrets/ in `-C DIR` or here (with `--github`, the workflows too). */
 export async function init(o: InitCommandOptions): Promise<void> {
   const r = await initRepository({
     ...(o.C !== undefined && { dir: o.C }),
     ...(o.env !== undefined && { environments: o.env }),
+    github: o.github === true,
+    ...(o.action !== undefined && { action: o.action }),
   });
   if (r.gitInitialized) out(`Initialized a git repository in ${r.root}`);
   out(`Wrote ${r.files.join(", ")} in ${r.root}`);
-  out("Next: add members (lockstep member add NAME --key age1...), then rules in access.yaml.");
+  if (r.files.includes("lockstep.yaml")) {
+    out("Next: add members (lockstep member add NAME --key age1...), then rules in access.yaml.");
+  }
 }

@@ -6,6 +6,8 @@
  * spawned directly.
  */
 import { spawn } from "node:child_process";
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
 import { simpleGit } from "simple-git";
 
 /** A person as Git records them. */
@@ -59,8 +61,6 @@ export async function shallowBoundary(dir: string): Promise<Set<string>> {
   try {
     const git = simpleGit({ baseDir: dir });
     const path = (await git.raw(["rev-parse", "--git-path", "shallow"])).trim();
-    const { readFile } = await import("node:fs/promises");
-    const { resolve } = await import("node:path");
     const text = await readFile(resolve(dir, path), "utf8");
     return new Set(text.split("\n").filter(Boolean));
   } catch {

@@ -1,6 +1,8 @@
 /**
  * The one module that runs git (through simple-git).
  */
+import { realpath } from "node:fs/promises";
+import { join, relative, sep } from "node:path";
 import { simpleGit } from "simple-git";
 
 /** Whether `dir` is inside a git work tree. */
@@ -55,9 +57,9 @@ export async function trackedFiles(dir: string): Promise<string[]> {
  * (`""`, or ending in `/`), which CODEOWNERS patterns start with.
  */
 export async function codeownersPlace(root: string): Promise<{ file: string; prefix: string }> {
-  const { join, relative, sep } = await import("node:path");
-  const { realpath } = await import("node:fs/promises");
   const top = (await workTreeRoot(root)) ?? root;
-  const rel = relative(await realpath(top), await realpath(root)).split(sep).join("/");
+  const rel = relative(await realpath(top), await realpath(root))
+    .split(sep)
+    .join("/");
   return { file: join(top, ".github", "CODEOWNERS"), prefix: rel === "" ? "" : `${rel}/` };
 }

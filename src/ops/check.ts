@@ -5,8 +5,9 @@
  * finding, and the rest is still checked.
  */
 import { readFile } from "node:fs/promises";
+import { relative, sep } from "node:path";
 import { recipientKey as key, recipientsFor, sameRecipients } from "../core/access.js";
-import { CODEOWNERS_FILE, renderCodeowners } from "../core/codeowners.js";
+import { renderCodeowners } from "../core/codeowners.js";
 import { openEnvelope } from "../core/envelope.js";
 import { type Finding, finding, sortFindings } from "../core/findings.js";
 import { globMatches } from "../core/glob.js";
@@ -295,7 +296,8 @@ async function checkCodeowners(
   if (actual !== renderCodeowners(access, ids, place.prefix)) {
     out.push(
       finding("codeowners-drift", {
-        file: CODEOWNERS_FILE,
+        // Relative to the secrets repository, like every finding (`../../.github/CODEOWNERS` in a subfolder).
+        file: relative(files.root, place.file).split(sep).join("/"),
         message: "CODEOWNERS differs from the approvers in access.yaml",
         fix: "lockstep codeowners --write",
       }),

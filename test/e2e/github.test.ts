@@ -115,5 +115,16 @@ describe("codeowners in a secrets repository inside a larger git repository", ()
     expect(text).toContain("/infra/secrets/secrets/production/** @alice-gh");
     expect(text).toContain("/infra/secrets/access.yaml @alice-gh");
     expectOk(await runCli(["codeowners", "--check"], sub, env));
+    // An approver change: check warns, naming the file where it really is.
+    await writeFile(
+      join(sub, "access.yaml"),
+      (await readFile(join(sub, "access.yaml"), "utf8")).replace("approvers: [alice]", "approvers: []"),
+    );
+    const report = JSON.parse(expectOk(await runCli(["check", "--format", "json"], sub, env)).stdout) as {
+      findings: { code: string; file: string }[];
+    };
+    expect(report.findings.filter((f) => f.code === "codeowners-drift").map((f) => f.file)).toEqual([
+      "../../.github/CODEOWNERS",
+    ]);
   });
 });

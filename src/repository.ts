@@ -2,7 +2,7 @@
  * The library: a secrets repository opened for reading and writing. The CLI
  * is a thin layer over this class; Node programs use it directly.
  */
-import { approversOf, readersOf, recipientKey, recipientsFor, sameRecipients } from "./core/access.js";
+import { approversOf, readersOf, recipientsFor } from "./core/access.js";
 import { openEnvelope, sealEnvelope } from "./core/envelope.js";
 import { parseGenerator } from "./core/generators.js";
 import { parseSecretId, type SecretId } from "./core/ids.js";
@@ -21,7 +21,7 @@ import { type AgeIdentity, AgeRecipient } from "./crypto/keys.js";
 import { LockstepError } from "./errors.js";
 import { type ExportSelector, exportEnvironment } from "./ops/export.js";
 import { type ImportOptions, importSecrets } from "./ops/import.js";
-import { addVersion, newManifestDocument, replaceVersionCiphertext, setMetadata } from "./ops/manifest-doc.js";
+import { addVersion, newManifestDocument, setMetadata } from "./ops/manifest-doc.js";
 import {
   type AddMemberOptions,
   type AddMemberResult,
@@ -29,7 +29,7 @@ import {
   type RemoveMemberResult,
   removeMember,
 } from "./ops/members.js";
-import { BULK_CONCURRENCY, mapLimit } from "./ops/pool.js";
+import { rekeySecrets } from "./ops/rekey.js";
 import {
   type EnvironmentStatus,
   promoteEnvironment,
@@ -283,30 +283,7 @@ export class Repository {
    * stay; only who can open them changes.
    */
   async rekey(ids?: readonly string[]): Promise<RekeyResult[]> {
-    const targets = ids && ids.length > 0 ? ids.map((i) => this.secretId(i).id) : await this.files.listSecretIds();
-    const rekeyed = await mapLimit(targets, BULK_CONCURRENCY, async (id): Promise<RekeyResult> => {
-      const recipients = this.parsedRecipients(id);
-      const file = this.files.manifestFile(id);
-      const done = await withFileLock(this.files.abs(file), file, async () => {
-        const manifest = await this.readManifest(id);
-        const stale = manifest.data.versions.filter((v) => !sameRecipients(v.recipients, recipients.list));
-        for (const v of stale) {
-          const value = await this.decryptVersion(id, v, manifest.file);
-          const next = await this.encryptVersion(id, v.version, value, recipients, v.created);
-          // Who loses access keeps what they could read: remember them, so check reports the exposure.
-          const kept = new Set(next.recipients.map(recipientKey));
-          const former = [...v.recipients, ...(v.formerRecipients ?? [])].filter(
-            (r, i, all) =>
-              !kept.has(recipientKey(r)) && all.findIndex((o) => recipientKey(o) === recipientKey(r)) === i,
-          );
-          replaceVersionCiphertext(manifest.doc, { ...next, formerRecipients: former });
-        }
-        if (stale.length > 0) await this.files.writeDocument(file, manifest.doc);
-        return stale.map((v) => v.version);
-      });
-      return { id, versions: done };
-    });
-    return rekeyed.filter((r) => r.versions.length > 0);
+    return rekeySecrets(this, ids);
   }
 
   /** Adds a member (or more keys to one) to access.yaml. */
@@ -373,7 +350,8 @@ export class Repository {
     return { list, keys };
   }
 
-  private async encryptVersion(
+  /** @internal Encrypts a value as one version of `id`, bound to it. */
+  async encryptVersion(
     id: string,
     version: number,
     value: string,

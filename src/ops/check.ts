@@ -4,7 +4,6 @@
  * to decrypt). It never stops at the first problem: a broken file is a
  * finding, and the rest is still checked.
  */
-import { readFile } from "node:fs/promises";
 import { relative, sep } from "node:path";
 import { recipientKey as key, recipientsFor, sameRecipients } from "../core/access.js";
 import { renderCodeowners } from "../core/codeowners.js";
@@ -19,6 +18,7 @@ import { secretStatus } from "../core/status.js";
 import { countStanzas, decryptArmored } from "../crypto/age.js";
 import { type AgeIdentity, AgeRecipient } from "../crypto/keys.js";
 import { LockstepError } from "../errors.js";
+import { readBytesIfExists, readTextIfExists } from "../storage/fs.js";
 import { codeownersPlace, trackedFiles } from "../storage/git.js";
 import { type IdentitySources, loadIdentities } from "../storage/identities.js";
 import { ACCESS_FILE, CONFIG_FILE, RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
@@ -260,12 +260,8 @@ async function scanLeaks(files: RepositoryFiles, config: ProjectConfig | undefin
   for (const path of await trackedFiles(files.root)) {
     if (path.startsWith(`${SECRETS_DIR}/`) && path.endsWith(".yaml")) continue;
     if (allow.some((glob) => globMatches(glob, path))) continue;
-    let buf: Buffer;
-    try {
-      buf = await readFile(files.abs(path));
-    } catch {
-      continue; // deleted in the working tree
-    }
+    const buf = await readBytesIfExists(files.abs(path));
+    if (!buf) continue; // deleted in the working tree
     if (buf.length > MAX_SCAN_BYTES || buf.includes(0)) continue;
     for (const leak of scanText(path, buf.toString("utf8"))) {
       out.push(
@@ -287,12 +283,8 @@ async function checkCodeowners(
   out: Finding[],
 ): Promise<void> {
   const place = await codeownersPlace(files.root);
-  let actual: string;
-  try {
-    actual = await readFile(place.file, "utf8");
-  } catch {
-    return; // not used by this repository
-  }
+  const actual = await readTextIfExists(place.file);
+  if (actual === undefined) return; // not used by this repository
   if (actual !== renderCodeowners(access, ids, place.prefix)) {
     out.push(
       finding("codeowners-drift", {

@@ -2,10 +2,10 @@
  * `lockstep diff [REV]`: what the working tree changes against a revision,
  * per secret and in the access lists, without a value or ciphertext.
  */
-import { readFile } from "node:fs/promises";
 import { type AccessChange, compareAccess, compareSecret, type SecretChange } from "../core/changes.js";
 import type { AccessConfig, SecretManifest } from "../core/model.js";
 import { LockstepError } from "../errors.js";
+import { readTextIfExists } from "../storage/fs.js";
 import { hasCommits, readBlobs, treeBlobs } from "../storage/git-history.js";
 import { ACCESS_FILE, CONFIG_FILE, type RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
 import { parseLenient } from "../storage/yaml-file.js";
@@ -61,7 +61,7 @@ async function snapshotAt(files: RepositoryFiles, rev: string): Promise<Snapshot
 }
 
 async function workingTree(files: RepositoryFiles): Promise<Snapshot> {
-  const read = (rel: string) => readFile(files.abs(rel), "utf8").catch(() => undefined);
+  const read = (rel: string) => readTextIfExists(files.abs(rel));
   const manifests = new Map<string, SecretManifest>();
   for (const id of await files.listSecretIds()) {
     const m = parseLenient<SecretManifest>((await read(files.manifestFile(id))) ?? "");

@@ -1,12 +1,11 @@
 /**
  * `init`: a new secrets repository, lockstep.yaml, access.yaml and secrets/.
  */
-import { access, mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { isSecretId } from "../core/ids.js";
 import type { ProjectConfig } from "../core/model.js";
 import { LockstepError, UsageError } from "../errors.js";
-import { writeFileExclusive } from "../storage/fs.js";
+import { ensureDir, pathExists, writeFileExclusive } from "../storage/fs.js";
 import { ensureGitRepository } from "../storage/git.js";
 import { ACCESS_FILE, CONFIG_FILE, RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
 import { checkWorkflow, DEFAULT_ACTION, deployWorkflow, rolloutWorkflow } from "../templates/github.js";
@@ -65,13 +64,6 @@ rules: []
 `;
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 /** Writes the three workflows; refuses, before writing any, if one exists. */
 async function writeWorkflows(root: string, config: ProjectConfig, action: string): Promise<string[]> {
   const workflows: [string, string][] = [
@@ -80,7 +72,7 @@ async function writeWorkflows(root: string, config: ProjectConfig, action: strin
     ["lockstep-rollout.yml", rolloutWorkflow(action)],
   ];
   for (const [name] of workflows) {
-    if (await exists(join(root, ".github", "workflows", name))) {
+    if (await pathExists(join(root, ".github", "workflows", name))) {
       throw new LockstepError("ALREADY_EXISTS", `.github/workflows/${name} already exists; refusing to overwrite it`, {
         file: `.github/workflows/${name}`,
         fix: "move it away to write the current templates",
@@ -111,16 +103,16 @@ export async function initRepository(options: InitOptions = {}): Promise<InitRes
       throw new UsageError(`"${e}" is not a valid environment name (letters, digits, '.', '_', '-')`);
   }
   if (new Set(envs).size !== envs.length) throw new UsageError("an environment is named twice");
-  if (options.github && (await exists(join(root, CONFIG_FILE)))) {
+  if (options.github && (await pathExists(join(root, CONFIG_FILE)))) {
     // An existing repository: add the workflows, from its own environments and stages.
     const config = (await new RepositoryFiles(root).readConfig()).data;
     const files = await writeWorkflows(root, config, options.action ?? DEFAULT_ACTION);
     return { root, files, gitInitialized: false };
   }
-  await mkdir(root, { recursive: true });
+  await ensureDir(root);
   await writeFileExclusive(join(root, CONFIG_FILE), configText(envs), 0o644, CONFIG_FILE);
   await writeFileExclusive(join(root, ACCESS_FILE), accessText(envs), 0o644, ACCESS_FILE);
-  await mkdir(join(root, SECRETS_DIR), { recursive: true });
+  await ensureDir(join(root, SECRETS_DIR));
   await writeFileExclusive(join(root, SECRETS_DIR, ".gitkeep"), "", 0o644, `${SECRETS_DIR}/.gitkeep`).catch(() => {});
   const files = [CONFIG_FILE, ACCESS_FILE, `${SECRETS_DIR}/`];
   if (options.github) {

@@ -3,7 +3,7 @@
  * of one file across processes.
  */
 import { randomBytes } from "node:crypto";
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { access, mkdir, open, readFile, rename, rm, stat } from "node:fs/promises";
 import { dirname } from "node:path";
 import { LockstepError } from "../errors.js";
 
@@ -100,4 +100,27 @@ export async function withFileLock<T>(path: string, display: string, fn: () => P
   } finally {
     await rm(lock, { force: true });
   }
+}
+
+/** A file's text, or `undefined` if it cannot be read (missing, a folder, no permission). */
+export async function readTextIfExists(path: string): Promise<string | undefined> {
+  return readFile(path, "utf8").catch(() => undefined);
+}
+
+/** A file's bytes, or `undefined` if it cannot be read. */
+export async function readBytesIfExists(path: string): Promise<Buffer | undefined> {
+  return readFile(path).catch(() => undefined);
+}
+
+/** Whether a path exists. */
+export async function pathExists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
+/** Makes a folder and its parents. */
+export async function ensureDir(path: string, mode?: number): Promise<void> {
+  await mkdir(path, { recursive: true, ...(mode !== undefined && { mode }) });
 }

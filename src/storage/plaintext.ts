@@ -2,9 +2,10 @@
  * Where plaintext may be written: stdout, a child process, or an explicit
  * path outside the repository's working tree (unless forced).
  */
-import { realpath } from "node:fs/promises";
-import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { appendFile, realpath } from "node:fs/promises";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { LockstepError } from "../errors.js";
+import { ensureDir, writeFileAtomic } from "./fs.js";
 import { workTreeRoot } from "./git.js";
 
 async function real(path: string): Promise<string> {
@@ -37,4 +38,20 @@ export async function assertOutsideWorkTree(root: string, path: string, force: b
     );
   }
   return target;
+}
+
+/** Writes a plaintext file (mode 0600, atomically). */
+export async function writePlaintextFile(path: string, text: string): Promise<void> {
+  await writeFileAtomic(path, text, 0o600);
+}
+
+/** Writes one plaintext file per name under `dir` (folder 0700, files 0600). */
+export async function writePlaintextFiles(dir: string, values: Record<string, string>): Promise<void> {
+  await ensureDir(dir, 0o700);
+  for (const [name, value] of Object.entries(values)) await writeFileAtomic(join(dir, name), value, 0o600);
+}
+
+/** Appends plaintext to a file such as `$GITHUB_ENV` (created 0600 if new). */
+export async function appendPlaintext(path: string, text: string): Promise<void> {
+  await appendFile(path, text, { mode: 0o600 });
 }

@@ -1,8 +1,7 @@
 /** `lockstep codeowners`: CODEOWNERS from the approvers in access.yaml. */
-import { readFile } from "node:fs/promises";
 import { CODEOWNERS_FILE, renderCodeowners } from "../../core/codeowners.js";
 import { UsageError } from "../../errors.js";
-import { writeFileAtomic } from "../../storage/fs.js";
+import { readTextIfExists, writeFileAtomic } from "../../storage/fs.js";
 import { codeownersPlace } from "../../storage/git.js";
 import { type GlobalOptions, openRepo } from "../context.js";
 import { EXIT } from "../exit-codes.js";
@@ -26,7 +25,7 @@ export async function codeowners(o: CodeownersOptions): Promise<number> {
     return EXIT.ok;
   }
   if (o.check) {
-    const actual = await readFile(place.file, "utf8").catch(() => undefined);
+    const actual = await readTextIfExists(place.file);
     if (actual === text) {
       out(`${CODEOWNERS_FILE} is up to date`);
       return EXIT.ok;

@@ -1,11 +1,13 @@
 /** `lockstep export`: the values of an environment's stage, in a deploy format. */
-import { appendFile, chmod, mkdir } from "node:fs/promises";
-import { join } from "node:path";
 import { type ExportFormat, renderGithub, renderText } from "../../core/export-formats.js";
 import { UsageError } from "../../errors.js";
 import { exportEnvironment } from "../../ops/export.js";
-import { writeFileAtomic } from "../../storage/fs.js";
-import { assertOutsideWorkTree } from "../../storage/plaintext.js";
+import {
+  appendPlaintext,
+  assertOutsideWorkTree,
+  writePlaintextFile,
+  writePlaintextFiles,
+} from "../../storage/plaintext.js";
 import { type GlobalOptions, openRepo } from "../context.js";
 import { note } from "../output.js";
 
@@ -53,17 +55,12 @@ export async function exportCommand(o: ExportCommandOptions): Promise<void> {
     const gh = renderGithub(result.values);
     process.stdout.write(gh.masks); // masks first: nothing may reach a log unmasked
     const envFile = await assertOutsideWorkTree(repo.root, process.env.GITHUB_ENV as string, o.force === true);
-    await appendFile(envFile, gh.envFile, { mode: 0o600 });
+    await appendPlaintext(envFile, gh.envFile);
     note(`Exported ${count} to $GITHUB_ENV`);
     return;
   }
   if (format === "files") {
-    const dir = out as string;
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    for (const [name, value] of Object.entries(result.values)) {
-      await writeFileAtomic(join(dir, name), value, 0o600);
-      await chmod(join(dir, name), 0o600);
-    }
+    await writePlaintextFiles(out as string, result.values);
     note(`Wrote ${count} as files under ${o.out}`);
     return;
   }
@@ -76,7 +73,7 @@ export async function exportCommand(o: ExportCommandOptions): Promise<void> {
   if (out === undefined) {
     process.stdout.write(text);
   } else {
-    await writeFileAtomic(out, text, 0o600);
+    await writePlaintextFile(out, text);
     note(`Wrote ${count} to ${o.out}`);
   }
 }

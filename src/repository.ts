@@ -42,6 +42,7 @@ import { validateValue } from "./ops/values.js";
 import { withFileLock } from "./storage/fs.js";
 import { type IdentitySources, loadIdentities } from "./storage/identities.js";
 import { findRoot, RepositoryFiles } from "./storage/layout.js";
+import { emitManifest } from "./storage/manifest-emit.js";
 import type { YamlFile } from "./storage/yaml-file.js";
 
 /** How to open a repository. */
@@ -195,7 +196,9 @@ export class Repository {
           stages: initialStages(sid.environment),
           versions: [entry],
         };
-        await this.files.writeDocument(file, newManifestDocument(manifest));
+        const text = emitManifest(manifest);
+        if (text !== undefined) await this.files.writeText(file, text);
+        else await this.files.writeDocument(file, newManifestDocument(manifest));
         return { id: sid.id, version, created: true, stages: Object.keys(manifest.stages) };
       }
       const moved = stagesForNewVersion(sid.environment, version, options.stages ?? "first");

@@ -2,8 +2,11 @@ import { execFileSync } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { armor } from "age-encryption";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { generateKey, initRepository, openRepository, type Repository } from "../src/index.js";
+import { emitManifest } from "../src/storage/manifest-emit.js";
 
 /** A repository with alice (platform) and ci-production as readers of production/**. */
 async function sandbox(): Promise<{
@@ -87,6 +90,53 @@ describe("the library", () => {
     const rekeyed = await (await s.open("alice")).rekey(["production/cache/url"]);
     expect(rekeyed).toEqual([{ id: "production/cache/url", versions: [1] }]);
     expect(await (await s.open("bob")).get("production/cache/url")).toBe("redis://x");
+  });
+
+  it("rekey keeps the file key when readers are only added, and picks a fresh one when a reader leaves", async () => {
+    const access = join(s.dir, "access.yaml");
+    const original = await readFile(access, "utf8");
+    const platform = (members: string) => original.replace(/platform: \[[^\]]*\]/, `platform: [ ${members} ]`);
+    await writeFile(access, platform("alice"));
+    // The payload (nonce and ciphertext after the header) changes only with the file key.
+    const payload = async () => {
+      const manifest = parse(await readFile(join(s.dir, "secrets/production/cache/host.yaml"), "utf8"));
+      const bytes = Buffer.from(armor.decode(manifest.versions[0].ciphertext));
+      return bytes.subarray(bytes.indexOf("\n", bytes.indexOf("\n--- ") + 1) + 1).toString("hex");
+    };
+    await (await s.open("alice")).set("production/cache/host", "cache.internal");
+    const before = await payload();
+    await writeFile(access, platform("alice, bob"));
+    await (await s.open("alice")).rekey(["production/cache/host"]);
+    expect(await payload()).toBe(before);
+    expect(await (await s.open("bob")).get("production/cache/host")).toBe("cache.internal");
+    await writeFile(access, platform("alice"));
+    await (await s.open("alice")).rekey(["production/cache/host"]);
+    expect(await payload()).not.toBe(before);
+    expect(await (await s.open("alice")).get("production/cache/host")).toBe("cache.internal");
+    await expect((await s.open("bob")).get("production/cache/host")).rejects.toMatchObject({ code: "NO_IDENTITY" });
+    await writeFile(access, original);
+  });
+
+  it("rekey writes a hand-edited manifest through the Document API, formatted as the fast path writes it", async () => {
+    const access = join(s.dir, "access.yaml");
+    const original = await readFile(access, "utf8");
+    const platform = (members: string) => original.replace(/platform: \[[^\]]*\]/, `platform: [ ${members} ]`);
+    await writeFile(access, platform("alice"));
+    const repo = await s.open("alice");
+    await repo.set("production/queue/one", "q1");
+    await repo.set("production/queue/two", "q2");
+    const path = (id: string) => join(s.dir, `secrets/production/queue/${id}.yaml`);
+    await writeFile(path("two"), `# hand-written\n${await readFile(path("two"), "utf8")}`);
+    await writeFile(access, platform("alice, bob"));
+    await (await s.open("alice")).rekey(["production/queue/one", "production/queue/two"]);
+    const one = await readFile(path("one"), "utf8");
+    const two = await readFile(path("two"), "utf8");
+    expect(one).toBe(emitManifest(parse(one)));
+    expect(two.startsWith("# hand-written\n")).toBe(true);
+    expect(two.slice("# hand-written\n".length)).toBe(emitManifest(parse(two)));
+    const bob = await s.open("bob");
+    expect([await bob.get("production/queue/one"), await bob.get("production/queue/two")]).toEqual(["q1", "q2"]);
+    await writeFile(access, original);
   });
 
   it("imports a .env file as one secret per variable, exporting under the same name", async () => {

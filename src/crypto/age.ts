@@ -6,6 +6,7 @@ import type { Identity, Stanza } from "age-encryption";
 import { IntegrityError, NoIdentityError } from "../errors.js";
 import type { AgeIdentity, AgeRecipient } from "./keys.js";
 import {
+  addRecipientsNative,
   armorDecodeCanonical,
   armorEncode,
   decryptNative,
@@ -22,6 +23,22 @@ export async function encryptArmored(plaintext: Uint8Array, recipients: readonly
   const e = new Encrypter();
   for (const r of recipients) e.addRecipient(r.target);
   return armor.encode(await e.encrypt(plaintext));
+}
+
+/**
+ * Adds recipients to an armored file, keeping its file key and payload (see
+ * {@link addRecipientsNative}): the plaintext, for the caller to check, and
+ * the new armored file; `undefined` when the file must be encrypted anew.
+ */
+export function addRecipientsArmored(
+  armored: string,
+  identities: readonly AgeIdentity[],
+  order: readonly string[],
+  recipients: readonly AgeRecipient[],
+): { armored: string; plaintext: Uint8Array } | undefined {
+  const bytes = armorDecodeCanonical(armored);
+  const added = bytes && addRecipientsNative(bytes, identities, order, recipients);
+  return added && { armored: armorEncode(added.file), plaintext: added.plaintext };
 }
 
 /** Where a ciphertext is, for messages: file and secret version. */

@@ -51,50 +51,68 @@ export type NativeDecryption =
   /** The file key opened, but the header MAC or the payload did not verify. */
   | { kind: "tampered"; what: string };
 
-/**
- * Decrypts a binary age file whose stanzas are all X25519 and whose payload
- * is one chunk, trying only the stanzas that `order` assigns to our
- * identities.
- */
-export function decryptNative(
-  file: Uint8Array,
-  identities: readonly AgeIdentity[],
-  order: readonly string[],
-): NativeDecryption {
+/** A canonical single-chunk X25519 file, split into its parts. */
+interface CanonicalFile {
+  buf: Buffer;
+  /** The header as latin1 text (offsets equal byte offsets). */
+  text: string;
+  stanzas: Stanza[];
+  /** Each stanza's exact text, `-> X25519 ...\n...\n`. */
+  stanzaTexts: string[];
+  /** Where `--- ` starts. */
+  macAt: number;
+  mac: string;
+  /** Where the payload nonce starts. */
+  payloadAt: number;
+}
+
+function parseCanonical(file: Uint8Array, stanzaHint: number): CanonicalFile | undefined {
   const buf = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
   // The header is ASCII; latin1 maps bytes to characters one to one, so offsets agree.
-  const text = buf.toString("latin1", 0, Math.min(buf.length, 4096 + order.length * 128));
-  if (!text.startsWith(INTRO)) return { kind: "unsupported" };
+  const text = buf.toString("latin1", 0, Math.min(buf.length, 4096 + stanzaHint * 128));
+  if (!text.startsWith(INTRO)) return undefined;
   let pos = INTRO.length;
   const stanzas: Stanza[] = [];
+  const stanzaTexts: string[] = [];
   for (;;) {
     const m = STANZA.exec(text.slice(pos));
     if (!m) break;
     stanzas.push({ args: ["X25519", m[1] as string], body: new Uint8Array(Buffer.from(m[2] as string, "base64")) });
+    stanzaTexts.push(m[0]);
     pos += m[0].length;
   }
-  const macAt = pos;
   const mac = MAC_LINE.exec(text.slice(pos));
-  if (!mac || stanzas.length === 0) return { kind: "unsupported" };
+  if (!mac || stanzas.length === 0) return undefined;
   const payloadAt = pos + mac[0].length;
   const payloadLength = buf.length - payloadAt - NONCE;
-  if (payloadLength < TAG || payloadLength > CHUNK + TAG) return { kind: "unsupported" };
-  let fileKey: Uint8Array | null = null;
-  outer: for (const id of identities) {
+  if (payloadLength < TAG || payloadLength > CHUNK + TAG) return undefined;
+  return { buf, text, stanzas, stanzaTexts, macAt: pos, mac: mac[1] as string, payloadAt };
+}
+
+/** The file key, through the stanzas `order` assigns to our identities; `null` if none opens. */
+function openFileKey(
+  f: CanonicalFile,
+  identities: readonly AgeIdentity[],
+  order: readonly string[],
+): Uint8Array | null {
+  for (const id of identities) {
     if (!id.native) continue;
     for (const [i, key] of order.entries()) {
-      const stanza = stanzas[i];
+      const stanza = f.stanzas[i];
       if (key !== id.recipient || stanza === undefined) continue;
-      fileKey = id.native.unwrapStanza(stanza);
-      if (fileKey) break outer;
+      const fileKey = id.native.unwrapStanza(stanza);
+      if (fileKey) return fileKey;
     }
   }
-  if (!fileKey) return { kind: "unsupported" };
-  const expected = headerMac(fileKey, text.slice(0, macAt + 3));
-  if (!timingSafeEqual(expected, Buffer.from(mac[1] as string, "base64")))
-    return { kind: "tampered", what: "header MAC" };
-  const nonce = buf.subarray(payloadAt, payloadAt + NONCE);
-  const chunk = buf.subarray(payloadAt + NONCE);
+  return null;
+}
+
+/** Checks the header MAC and decrypts the payload under `fileKey`. */
+function openPayload(f: CanonicalFile, fileKey: Uint8Array): NativeDecryption {
+  const expected = headerMac(fileKey, f.text.slice(0, f.macAt + 3));
+  if (!timingSafeEqual(expected, Buffer.from(f.mac, "base64"))) return { kind: "tampered", what: "header MAC" };
+  const nonce = f.buf.subarray(f.payloadAt, f.payloadAt + NONCE);
+  const chunk = f.buf.subarray(f.payloadAt + NONCE);
   const decipher = createDecipheriv("chacha20-poly1305", hkdf(fileKey, nonce, "payload"), lastChunkNonce(), {
     authTagLength: TAG,
   });
@@ -108,6 +126,66 @@ export function decryptNative(
 }
 
 /**
+ * Decrypts a binary age file whose stanzas are all X25519 and whose payload
+ * is one chunk, trying only the stanzas that `order` assigns to our
+ * identities.
+ */
+export function decryptNative(
+  file: Uint8Array,
+  identities: readonly AgeIdentity[],
+  order: readonly string[],
+): NativeDecryption {
+  const f = parseCanonical(file, order.length);
+  const fileKey = f && openFileKey(f, identities, order);
+  return f && fileKey ? openPayload(f, fileKey) : { kind: "unsupported" };
+}
+
+/**
+ * Adds recipients to a file, keeping its file key, its payload and every
+ * existing stanza byte for byte: the new file is the old one with more
+ * stanzas and a new header MAC, as `sops updatekeys` keeps its data key.
+ * Only a fresh stanza for each new reader costs an X25519 operation.
+ *
+ * `order` is the file's recipients in stanza order; `recipients` the new
+ * list, in the new stanza order. Answers `undefined`, and changes nothing,
+ * unless the file is canonical, every current recipient stays, the new ones
+ * are X25519, and the file opens and verifies under one of `identities`:
+ * the caller then decrypts and encrypts anew (under a fresh file key).
+ */
+export function addRecipientsNative(
+  file: Uint8Array,
+  identities: readonly AgeIdentity[],
+  order: readonly string[],
+  recipients: readonly AgeRecipient[],
+): { file: Uint8Array; plaintext: Uint8Array } | undefined {
+  const f = parseCanonical(file, order.length);
+  if (!f || f.stanzas.length !== order.length) return undefined;
+  const next = new Set(recipients.map((r) => r.text));
+  if (!order.every((key) => next.has(key))) return undefined; // someone leaves: a fresh file key
+  if (recipients.some((r) => r.kind !== "x25519" && !order.includes(r.text))) return undefined;
+  const fileKey = openFileKey(f, identities, order);
+  if (!fileKey) return undefined;
+  const opened = openPayload(f, fileKey);
+  if (opened.kind !== "plaintext") return undefined;
+  let header = INTRO;
+  for (const r of recipients) {
+    const i = order.indexOf(r.text);
+    header += i === -1 ? stanzaText(r, fileKey) : f.stanzaTexts[i];
+  }
+  header += "---";
+  header += ` ${b64(headerMac(fileKey, header))}\n`;
+  const out = Buffer.concat([Buffer.from(header, "latin1"), f.buf.subarray(f.payloadAt)]);
+  return { file: new Uint8Array(out.buffer, out.byteOffset, out.byteLength), plaintext: opened.plaintext };
+}
+
+function stanzaText(r: AgeRecipient, fileKey: Uint8Array): string {
+  return (r.target as NativeX25519Recipient)
+    .wrapFileKey(fileKey)
+    .map((s) => `-> ${s.args.join(" ")}\n${b64(s.body)}\n`)
+    .join("");
+}
+
+/**
  * Encrypts to X25519 recipients only, a plaintext of at most one chunk;
  * `undefined` when another recipient kind or size needs age-encryption.
  */
@@ -115,11 +193,7 @@ export function encryptNative(plaintext: Uint8Array, recipients: readonly AgeRec
   if (plaintext.length > CHUNK || recipients.some((r) => r.kind !== "x25519")) return undefined;
   const fileKey = randomBytes(16);
   let header = INTRO;
-  for (const r of recipients) {
-    for (const s of (r.target as NativeX25519Recipient).wrapFileKey(fileKey)) {
-      header += `-> ${s.args.join(" ")}\n${b64(s.body)}\n`;
-    }
-  }
+  for (const r of recipients) header += stanzaText(r, fileKey);
   header += "---";
   header += ` ${b64(headerMac(fileKey, header))}\n`;
   const nonce = randomBytes(NONCE);

@@ -45,6 +45,7 @@ export function replaceVersionCiphertext(doc: Document, v: SecretVersion): void 
   node.set("ciphertext", v.ciphertext);
   if (v.formerRecipients && v.formerRecipients.length > 0)
     node.set("formerRecipients", doc.createNode(v.formerRecipients));
+  else node.delete("formerRecipients");
   styleVersion(node);
 }
 

@@ -4,8 +4,14 @@
  * they keep what they could read until a new version replaces it.
  */
 import { recipientKey, sameRecipients } from "../core/access.js";
+import { openEnvelope } from "../core/envelope.js";
+import type { SecretManifest, SecretVersion, VersionRecipient } from "../core/model.js";
+import { addRecipientsArmored } from "../crypto/age.js";
+import type { AgeRecipient } from "../crypto/keys.js";
 import type { RekeyResult, Repository } from "../repository.js";
 import { withFileLock } from "../storage/fs.js";
+import { rewriteManifest } from "../storage/manifest-emit.js";
+import type { YamlFile } from "../storage/yaml-file.js";
 import { replaceVersionCiphertext } from "./manifest-doc.js";
 import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
 
@@ -21,20 +27,72 @@ export async function rekeySecrets(repo: Repository, ids?: readonly string[]): P
     const done = await withFileLock(repo.files.abs(file), file, async () => {
       const manifest = await repo.readManifest(id);
       const stale = manifest.data.versions.filter((v) => !sameRecipients(v.recipients, recipients.list));
+      const updates = new Map<number, SecretVersion>();
       for (const v of stale) {
-        const value = await repo.decryptVersion(id, v, manifest.file);
-        const next = await repo.encryptVersion(id, v.version, value, recipients, v.created);
+        const next = await reencrypt(repo, id, v, recipients, manifest.file);
         // Who loses access keeps what they could read: remember them, so check reports the exposure.
         const kept = new Set(next.recipients.map(recipientKey));
         const former = [...v.recipients, ...(v.formerRecipients ?? [])].filter(
           (r, i, all) => !kept.has(recipientKey(r)) && all.findIndex((o) => recipientKey(o) === recipientKey(r)) === i,
         );
-        replaceVersionCiphertext(manifest.doc, { ...next, formerRecipients: former });
+        updates.set(v.version, { ...next, formerRecipients: former });
       }
-      if (stale.length > 0) await repo.files.writeDocument(file, manifest.doc);
+      if (updates.size > 0) await writeRekeyed(repo, manifest, updates);
       return stale.map((v) => v.version);
     });
     return { id, versions: done };
   });
   return rekeyed.filter((r) => r.versions.length > 0);
+}
+
+/**
+ * One version for new recipients. When readers were only added, the file
+ * keeps its file key and payload and gains a stanza per new reader (one
+ * X25519 operation each, not one per reader); when anyone leaves, the value
+ * is encrypted anew under a fresh file key. Either way the value is
+ * decrypted and its binding checked first.
+ */
+async function reencrypt(
+  repo: Repository,
+  id: string,
+  v: SecretVersion,
+  recipients: { list: VersionRecipient[]; keys: AgeRecipient[] },
+  file: string,
+): Promise<SecretVersion> {
+  const identities = await repo.loadIdentities();
+  const order = v.recipients.map((r) => r.key);
+  const added = addRecipientsArmored(v.ciphertext, identities, order, recipients.keys);
+  if (added) {
+    openEnvelope(added.plaintext, { id, version: v.version }, file);
+    return { version: v.version, created: v.created, recipients: recipients.list, ciphertext: added.armored };
+  }
+  const value = await repo.decryptVersion(id, v, file);
+  return repo.encryptVersion(id, v.version, value, recipients, v.created);
+}
+
+/** Writes the new ciphertexts: as lockstep writes a manifest, or through the Document API if edited by hand. */
+async function writeRekeyed(
+  repo: Repository,
+  manifest: YamlFile<SecretManifest>,
+  updates: ReadonlyMap<number, SecretVersion>,
+): Promise<void> {
+  const versions = manifest.data.versions.map((v) => {
+    const u = updates.get(v.version);
+    if (!u) return v;
+    const { formerRecipients: _, ...rest } = v;
+    const former = u.formerRecipients ?? [];
+    // Key order as the Document edit leaves it: existing keys in place, a new one last.
+    return v.formerRecipients && former.length > 0
+      ? { ...v, recipients: u.recipients, ciphertext: u.ciphertext, formerRecipients: former }
+      : {
+          ...rest,
+          recipients: u.recipients,
+          ciphertext: u.ciphertext,
+          ...(former.length > 0 && { formerRecipients: former }),
+        };
+  });
+  const text = rewriteManifest(manifest, { ...manifest.data, versions });
+  if (text !== undefined) return repo.files.writeText(manifest.file, text);
+  for (const u of updates.values()) replaceVersionCiphertext(manifest.doc, u);
+  return repo.files.writeDocument(manifest.file, manifest.doc);
 }

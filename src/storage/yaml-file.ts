@@ -15,6 +15,8 @@ export interface YamlFile<T> {
   readonly file: string;
   /** The validated data. */
   readonly data: T;
+  /** The file's text, as read. */
+  readonly text: string;
   /** The editable document, comments and all (parsed on first use). */
   readonly doc: Document;
   /** The 1-based line of the node at `path` (or its nearest existing parent). */
@@ -51,6 +53,7 @@ export function parseYamlFile<T>(text: string, file: string, schema: FileSchema)
   return {
     file,
     data: data as T,
+    text,
     get doc() {
       return full().doc;
     },
@@ -85,7 +88,7 @@ function parseSlowly<T>(text: string, file: string, schema: FileSchema): YamlFil
     });
   }
   // js-yaml refused what the yaml package accepts (a YAML 1.2 nicety): keep the document.
-  return { file, doc, data: data as T, lineOf: (path) => lineOfPath(doc, lineCounter, path) };
+  return { file, doc, data: data as T, text, lineOf: (path) => lineOfPath(doc, lineCounter, path) };
 }
 
 /** The 1-based line of the deepest existing node on `path`. */

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Decrypter } from "age-encryption";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { countStanzas, decryptArmored, encryptArmored } from "../../src/crypto/age.js";
+import { addRecipientsArmored, countStanzas, decryptArmored, encryptArmored } from "../../src/crypto/age.js";
 import { type AgeIdentity, AgeRecipient, generateKey, parseIdentityFile } from "../../src/crypto/keys.js";
 import { NativeX25519Identity } from "../../src/crypto/x25519.js";
 
@@ -78,6 +78,15 @@ describe.skipIf(!HAVE_AGE)("age CLI interop (age must be on PATH)", () => {
       for (const k of keys) {
         expect(new Uint8Array(age(["-d", "-i", k.path], armored))).toEqual(plaintext);
       }
+    });
+
+    it("`age -d` opens a file that rekey extended with a reader (file key kept), for old and new readers", async () => {
+      const [a, b, c] = keys.map((k) => AgeRecipient.parse(k.recipient));
+      if (!a || !b || !c) throw new Error("three keys expected");
+      const armored = await encryptArmored(plaintext, [a, b]);
+      const added = addRecipientsArmored(armored, keys[0]?.identities ?? [], [a.text, b.text], [a, b, c]);
+      if (!added) throw new Error("expected the add-only path");
+      for (const k of keys) expect(new Uint8Array(age(["-d", "-i", k.path], added.armored))).toEqual(plaintext);
     });
 
     it("`age -d` refuses it with a key that is not a recipient", async () => {

@@ -5,7 +5,7 @@
  */
 import { armor, Decrypter } from "age-encryption";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { countStanzas, decryptArmored, encryptArmored } from "../../src/crypto/age.js";
+import { addRecipientsArmored, countStanzas, decryptArmored, encryptArmored } from "../../src/crypto/age.js";
 import { AgeIdentity, AgeRecipient, generateKey, parseIdentityFile } from "../../src/crypto/keys.js";
 import { NativeX25519Identity } from "../../src/crypto/x25519.js";
 import { IntegrityError, LockstepError, NoIdentityError } from "../../src/errors.js";
@@ -256,5 +256,67 @@ describe("countStanzas", () => {
         expect(e).toMatchObject({ code: "INTEGRITY", file: place.file });
       }
     }
+  });
+});
+
+describe("addRecipientsArmored", () => {
+  /** The decoded file's stanza lines and everything after the header MAC line. */
+  function parts(text: string): { stanzas: string[]; payload: Buffer } {
+    const bytes = Buffer.from(armor.decode(text));
+    const end = bytes.indexOf("\n--- ");
+    const macEnd = bytes.indexOf("\n", end + 1);
+    const lines = bytes.subarray(0, end).toString("latin1").split("\n").slice(1);
+    const stanzas: string[] = [];
+    for (let i = 0; i < lines.length; i += 2) stanzas.push(`${lines[i]}\n${lines[i + 1]}`);
+    return { stanzas, payload: bytes.subarray(macEnd + 1) };
+  }
+
+  it("adds a reader: old stanzas and payload stay byte for byte, and everyone opens the result", async () => {
+    const two = await encryptArmored(plaintext, [alice.recipient, bob.recipient]);
+    const next = [alice.recipient, carol.recipient, bob.recipient];
+    const added = addRecipientsArmored(
+      two,
+      [alice.identity],
+      [alice, bob].map((k) => k.recipient.text),
+      next,
+    );
+    if (!added) throw new Error("expected the add-only path");
+    expect(added.plaintext).toEqual(plaintext);
+    const before = parts(two);
+    const after = parts(added.armored);
+    expect(after.payload.equals(before.payload)).toBe(true);
+    expect(after.stanzas).toHaveLength(3);
+    expect(after.stanzas[0]).toBe(before.stanzas[0]);
+    expect(after.stanzas[2]).toBe(before.stanzas[1]);
+    expect(before.stanzas).not.toContain(after.stanzas[1]);
+    const newOrder = next.map((r) => r.text);
+    for (const k of [alice, bob, carol]) {
+      expect(await decryptArmored(added.armored, [k.identity], newOrder, place)).toEqual(plaintext);
+      // age-encryption, with no hint, agrees: the header MAC is valid for the new header.
+      const d = new Decrypter();
+      d.addIdentity(k.identity.unwrapper);
+      expect(await d.decrypt(armor.decode(added.armored))).toEqual(plaintext);
+    }
+  });
+
+  it("refuses (undefined) when a reader leaves, so that the caller picks a fresh file key", () => {
+    expect(addRecipientsArmored(armored, [alice.identity], order(), [alice.recipient, bob.recipient])).toBeUndefined();
+  });
+
+  it("refuses when none of our identities has a stanza, or the header was tampered with", () => {
+    const next = [alice.recipient, bob.recipient, carol.recipient, mallory.recipient];
+    expect(addRecipientsArmored(armored, [mallory.identity], order(), next)).toBeUndefined();
+    const tampered = tamper(armored, (bytes) => {
+      const mac = Buffer.from(bytes).indexOf("\n--- ") + 6;
+      bytes[mac] = bytes[mac] === 65 ? 66 : 65;
+    });
+    expect(addRecipientsArmored(tampered, [alice.identity], order(), next)).toBeUndefined();
+  });
+
+  it("refuses when the manifest's list does not match the stanzas, or a new reader is post-quantum", async () => {
+    const next = [alice.recipient, bob.recipient, carol.recipient, mallory.recipient];
+    expect(addRecipientsArmored(armored, [alice.identity], order().slice(0, 2), next)).toBeUndefined();
+    const pq = await newKey(true);
+    expect(addRecipientsArmored(armored, [alice.identity], order(), [...next, pq.recipient])).toBeUndefined();
   });
 });

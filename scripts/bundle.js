@@ -11,7 +11,8 @@ import { build } from "esbuild";
 rmSync("dist/cli/chunks", { recursive: true, force: true }); // no stale chunks from earlier builds
 
 await build({
-  entryPoints: { main: "src/cli/main.ts" },
+  // The crypto worker is an entry of its own, among the chunks, where src/crypto/workers.ts looks for it.
+  entryPoints: { main: "src/cli/main.ts", "chunks/crypto-worker": "src/crypto/crypto-worker.ts" },
   outdir: "dist/cli",
   bundle: true,
   splitting: true,

@@ -103,6 +103,8 @@ export interface SecretInfo {
 export interface RekeyResult {
   id: string;
   versions: number[];
+  /** Members who could read one of these versions before, and no longer can through it. */
+  removed: string[];
 }
 
 /** An open secrets repository. */

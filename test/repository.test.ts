@@ -88,7 +88,7 @@ describe("the library", () => {
     const bob = await s.open("bob");
     await expect(bob.get("production/cache/url")).rejects.toMatchObject({ code: "NO_IDENTITY" });
     const rekeyed = await (await s.open("alice")).rekey(["production/cache/url"]);
-    expect(rekeyed).toEqual([{ id: "production/cache/url", versions: [1] }]);
+    expect(rekeyed).toEqual([{ id: "production/cache/url", versions: [1], removed: [] }]);
     expect(await (await s.open("bob")).get("production/cache/url")).toBe("redis://x");
   });
 
@@ -110,7 +110,8 @@ describe("the library", () => {
     expect(await payload()).toBe(before);
     expect(await (await s.open("bob")).get("production/cache/host")).toBe("cache.internal");
     await writeFile(access, platform("alice"));
-    await (await s.open("alice")).rekey(["production/cache/host"]);
+    const rekeyed = await (await s.open("alice")).rekey(["production/cache/host"]);
+    expect(rekeyed).toEqual([{ id: "production/cache/host", versions: [1], removed: ["bob"] }]);
     expect(await payload()).not.toBe(before);
     expect(await (await s.open("alice")).get("production/cache/host")).toBe("cache.internal");
     await expect((await s.open("bob")).get("production/cache/host")).rejects.toMatchObject({ code: "NO_IDENTITY" });

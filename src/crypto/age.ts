@@ -13,10 +13,16 @@ import {
   encryptNative,
   type NativeDecryption,
 } from "./native-age.js";
+import { cryptoWorkers } from "./workers.js";
 import { checkX25519Shape } from "./x25519.js";
 
 /** Encrypts `plaintext` to `recipients`, stanzas in the given order; returns an armored age file. */
 export async function encryptArmored(plaintext: Uint8Array, recipients: readonly AgeRecipient[]): Promise<string> {
+  const pool = cryptoWorkers();
+  if (pool && recipients.every((r) => r.kind === "x25519")) {
+    const done = await pool.run({ op: "encrypt", plaintext, recipients: recipients.map((r) => r.text) });
+    if (done.armored !== undefined) return done.armored;
+  }
   const native = encryptNative(plaintext, recipients);
   if (native) return armorEncode(native);
   const { armor, Encrypter } = await import("age-encryption");
@@ -30,12 +36,19 @@ export async function encryptArmored(plaintext: Uint8Array, recipients: readonly
  * {@link addRecipientsNative}): the plaintext, for the caller to check, and
  * the new armored file; `undefined` when the file must be encrypted anew.
  */
-export function addRecipientsArmored(
+export async function addRecipientsArmored(
   armored: string,
   identities: readonly AgeIdentity[],
   order: readonly string[],
   recipients: readonly AgeRecipient[],
-): { armored: string; plaintext: Uint8Array } | undefined {
+): Promise<{ armored: string; plaintext: Uint8Array } | undefined> {
+  const pool = cryptoWorkers(identities);
+  if (pool) {
+    const done = await pool.run({ op: "add", armored, order, recipients: recipients.map((r) => r.text) });
+    if (done.armored !== undefined && done.plaintext !== undefined) {
+      return { armored: done.armored, plaintext: done.plaintext };
+    }
+  }
   const bytes = armorDecodeCanonical(armored);
   const added = bytes && addRecipientsNative(bytes, identities, order, recipients);
   return added && { armored: armorEncode(added.file), plaintext: added.plaintext };
@@ -62,6 +75,11 @@ export async function decryptArmored(
   order: readonly string[],
   place: CiphertextPlace,
 ): Promise<Uint8Array> {
+  const pool = cryptoWorkers(identities);
+  if (pool) {
+    const done = await pool.run({ op: "decrypt", armored, order });
+    if (done.plaintext !== undefined) return done.plaintext;
+  }
   let bytes: Uint8Array;
   try {
     bytes = armorDecodeCanonical(armored) ?? (await import("age-encryption")).armor.decode(armored);

@@ -110,6 +110,12 @@ export class NativeX25519Identity implements Identity {
     this.recipient = bech32.encodeFromBytes("age", this.publicRaw);
   }
 
+  /** The identity string (`AGE-SECRET-KEY-1...`), for this process's worker threads. */
+  encode(): string {
+    const d = Buffer.from(this.key.export({ format: "jwk" }).d as string, "base64url");
+    return bech32.encodeFromBytes("AGE-SECRET-KEY-", new Uint8Array(d)).toUpperCase();
+  }
+
   /** Tries one stanza: the file key, `null` if it is not ours, or throws if it is malformed. */
   unwrapStanza(stanza: Stanza): Uint8Array | null {
     const share = x25519Share(stanza);

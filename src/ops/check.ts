@@ -17,6 +17,7 @@ import { liveVersions, stageProblems } from "../core/stages.js";
 import { secretStatus } from "../core/status.js";
 import { countStanzas, decryptArmored } from "../crypto/age.js";
 import { type AgeIdentity, AgeRecipient } from "../crypto/keys.js";
+import { withCryptoWorkers } from "../crypto/workers.js";
 import { LockstepError } from "../errors.js";
 import { readBytesIfExists, readTextIfExists } from "../storage/fs.js";
 import { codeownersPlace, trackedFiles } from "../storage/git.js";
@@ -304,11 +305,15 @@ async function checkValues(
   out: Finding[],
 ): Promise<number> {
   let undecrypted = 0;
-  for (const { id, m } of manifests) {
-    for (const n of liveVersions(m.data)) {
+  const jobs = manifests.flatMap(({ id, m }) =>
+    [...liveVersions(m.data)].flatMap((n) => {
       const i = m.data.versions.findIndex((v) => v.version === n);
       const v = m.data.versions[i];
-      if (!v) continue;
+      return v ? [{ id, m, n, i, v }] : [];
+    }),
+  );
+  await withCryptoWorkers(jobs.length, identities, () =>
+    mapLimit(jobs, BULK_CONCURRENCY, async ({ id, m, n, i, v }) => {
       const where = { file: m.file, id, ...lineOf(m, ["versions", i]) };
       try {
         const bytes = await decryptArmored(
@@ -322,7 +327,7 @@ async function checkValues(
       } catch (e) {
         if (e instanceof LockstepError && e.code === "NO_IDENTITY") {
           undecrypted++;
-          continue;
+          return;
         }
         if (
           e instanceof LockstepError &&
@@ -335,12 +340,12 @@ async function checkValues(
               ...(e.fix !== undefined && { fix: e.fix }),
             }),
           );
-          continue;
+          return;
         }
         throw e;
       }
-    }
-  }
+    }),
+  );
   return undecrypted;
 }
 

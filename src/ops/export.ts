@@ -3,8 +3,10 @@
  * `exec` publish, and what apps load at start through the library.
  */
 import { defaultEnvName } from "../core/ids.js";
+import type { EnvironmentConfig } from "../core/model.js";
 import { stageNames, versionAtStage } from "../core/stages.js";
 import { servesConsumer, stageOfConsumer } from "../core/status.js";
+import { withCryptoWorkers } from "../crypto/workers.js";
 import { LockstepError } from "../errors.js";
 import type { Repository } from "../repository.js";
 
@@ -50,6 +52,19 @@ export async function exportEnvironment(
     });
   }
   const ids = await repo.files.listSecretIds(env);
+  // Threads start now, and boot while this thread reads the manifests.
+  const identities = await repo.loadIdentities();
+  return withCryptoWorkers(ids.length, identities, () => decryptAll(repo, env, stage, selector, config, ids));
+}
+
+async function decryptAll(
+  repo: Repository,
+  env: string,
+  stage: string,
+  selector: ExportSelector,
+  config: EnvironmentConfig,
+  ids: readonly string[],
+): Promise<ExportResult> {
   const manifests = await Promise.all(ids.map(async (id) => ({ id, m: await repo.readManifest(id) })));
   const chosen = manifests.filter(
     ({ m }) => selector.consumer === undefined || servesConsumer(m.data, selector.consumer),

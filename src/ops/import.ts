@@ -5,6 +5,7 @@
 import { parseDotenv } from "../core/dotenv.js";
 import { defaultEnvName, parseSecretId } from "../core/ids.js";
 import type { SecretType } from "../core/model.js";
+import { withCryptoWorkers } from "../crypto/workers.js";
 import { LockstepError } from "../errors.js";
 import type { Repository, SetResult } from "../repository.js";
 import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
@@ -27,6 +28,8 @@ interface Entry {
   value: string;
   type: SecretType;
   envName: string;
+  /** Recipient stanzas to write. */
+  stanzas: number;
 }
 
 function entriesFromJson(text: string, source: string): { key: string; value: string; type: SecretType }[] {
@@ -86,12 +89,15 @@ export async function importSecrets(
       });
     }
     seen.set(id, key);
-    repo.parsedRecipients(id); // every secret needs readers: fail before writing any
-    return { id, value, type, envName: key };
+    // Every secret needs readers: fail before writing any.
+    const stanzas = repo.parsedRecipients(id).keys.length;
+    return { id, value, type, envName: key, stanzas };
   });
-  const results = await mapLimit(entries, BULK_CONCURRENCY, (e) => {
-    const derived = defaultEnvName(e.id.slice(env.length + 1));
-    return repo.set(e.id, e.value, { type: e.type, ...(derived !== e.envName && { envName: e.envName }) });
-  });
-  return results;
+  const stanzas = entries.reduce((n, e) => n + e.stanzas, 0);
+  return withCryptoWorkers(stanzas, [], () =>
+    mapLimit(entries, BULK_CONCURRENCY, (e) => {
+      const derived = defaultEnvName(e.id.slice(env.length + 1));
+      return repo.set(e.id, e.value, { type: e.type, ...(derived !== e.envName && { envName: e.envName }) });
+    }),
+  );
 }

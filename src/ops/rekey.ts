@@ -8,6 +8,7 @@ import { openEnvelope } from "../core/envelope.js";
 import type { SecretManifest, SecretVersion, VersionRecipient } from "../core/model.js";
 import { addRecipientsArmored } from "../crypto/age.js";
 import type { AgeRecipient } from "../crypto/keys.js";
+import { withCryptoWorkers } from "../crypto/workers.js";
 import type { RekeyResult, Repository } from "../repository.js";
 import { withFileLock } from "../storage/fs.js";
 import { rewriteManifest } from "../storage/manifest-emit.js";
@@ -21,13 +22,20 @@ import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
  */
 export async function rekeySecrets(repo: Repository, ids?: readonly string[]): Promise<RekeyResult[]> {
   const targets = ids && ids.length > 0 ? ids.map((i) => repo.secretId(i).id) : await repo.files.listSecretIds();
-  const rekeyed = await mapLimit(targets, BULK_CONCURRENCY, async (id): Promise<RekeyResult> => {
+  const identities = await repo.loadIdentities();
+  const rekeyed = await withCryptoWorkers(targets.length, identities, () => rekeyAll(repo, targets));
+  return rekeyed.filter((r) => r.versions.length > 0);
+}
+
+function rekeyAll(repo: Repository, targets: readonly string[]): Promise<RekeyResult[]> {
+  return mapLimit(targets, BULK_CONCURRENCY, async (id): Promise<RekeyResult> => {
     const recipients = repo.parsedRecipients(id);
     const file = repo.files.manifestFile(id);
     const done = await withFileLock(repo.files.abs(file), file, async () => {
       const manifest = await repo.readManifest(id);
       const stale = manifest.data.versions.filter((v) => !sameRecipients(v.recipients, recipients.list));
       const updates = new Map<number, SecretVersion>();
+      const removed = new Set<string>();
       for (const v of stale) {
         const next = await reencrypt(repo, id, v, recipients, manifest.file);
         // Who loses access keeps what they could read: remember them, so check reports the exposure.
@@ -36,13 +44,13 @@ export async function rekeySecrets(repo: Repository, ids?: readonly string[]): P
           (r, i, all) => !kept.has(recipientKey(r)) && all.findIndex((o) => recipientKey(o) === recipientKey(r)) === i,
         );
         updates.set(v.version, { ...next, formerRecipients: former });
+        for (const r of v.recipients) if (!kept.has(recipientKey(r))) removed.add(r.member);
       }
       if (updates.size > 0) await writeRekeyed(repo, manifest, updates);
-      return stale.map((v) => v.version);
+      return { versions: stale.map((v) => v.version), removed: [...removed].sort() };
     });
-    return { id, versions: done };
+    return { id, ...done };
   });
-  return rekeyed.filter((r) => r.versions.length > 0);
 }
 
 /**
@@ -61,7 +69,7 @@ async function reencrypt(
 ): Promise<SecretVersion> {
   const identities = await repo.loadIdentities();
   const order = v.recipients.map((r) => r.key);
-  const added = addRecipientsArmored(v.ciphertext, identities, order, recipients.keys);
+  const added = await addRecipientsArmored(v.ciphertext, identities, order, recipients.keys);
   if (added) {
     openEnvelope(added.plaintext, { id, version: v.version }, file);
     return { version: v.version, created: v.created, recipients: recipients.list, ciphertext: added.armored };

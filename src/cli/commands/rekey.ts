@@ -13,5 +13,10 @@ export async function rekey(o: RekeyOptions): Promise<void> {
   const results = await repo.rekey(o.ids);
   if (results.length === 0) return out("Every version is already encrypted to its readers.");
   out(table(results.map((r) => ["rekeyed", r.id, `versions ${r.versions.join(", ")}`])));
-  out("A removed reader may still hold old ciphertexts from Git history: rotate what they could read.");
+  const removed = [...new Set(results.flatMap((r) => r.removed))].sort();
+  if (removed.length > 0) {
+    out(
+      `No longer readers: ${removed.join(", ")}. They may still hold old ciphertexts from Git history: rotate what they could read.`,
+    );
+  }
 }

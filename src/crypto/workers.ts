@@ -1,0 +1,130 @@
+/**
+ * Worker threads for the bulk commands. X25519 costs a fraction of a
+ * millisecond per stanza on Node's crypto, so an import of a thousand
+ * secrets to twenty readers is seconds of one core; spread over threads it
+ * uses every core the machine has.
+ *
+ * Workers answer only the native path's common case. Any other answer (a
+ * post-quantum recipient, a file that does not open, a damaged one) comes
+ * back empty, and the caller does the job in the main thread, which decides
+ * and reports exactly as without workers.
+ */
+import { existsSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { AgeIdentity } from "./keys.js";
+
+/** One job for a worker. */
+export type JobRequest =
+  | { op: "encrypt"; plaintext: Uint8Array; recipients: string[] }
+  | { op: "decrypt"; armored: string; order: readonly string[] }
+  | { op: "add"; armored: string; order: readonly string[]; recipients: string[] };
+
+/** A worker's answer: empty when the main thread must do the job itself. */
+export interface JobResult {
+  armored?: string;
+  plaintext?: Uint8Array;
+}
+
+/** Below this many X25519 operations, starting threads costs more than it saves. */
+const MIN_OPERATIONS = 400;
+
+interface Pending {
+  resolve: (r: JobResult) => void;
+  reject: (e: unknown) => void;
+}
+
+/** Threads that run {@link JobRequest}s, each to the least busy one. */
+export class WorkerPool {
+  /** The recipients of the identities the workers decrypt with. */
+  readonly recipients: ReadonlySet<string>;
+  private readonly workers: { worker: Worker; load: number }[];
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+
+  constructor(script: string, size: number, identities: readonly { secret: string; recipient: string }[]) {
+    this.recipients = new Set(identities.map((i) => i.recipient));
+    const secrets = identities.map((i) => i.secret);
+    this.workers = Array.from({ length: size }, () => {
+      const slot = { worker: new Worker(script, { workerData: { identities: secrets } }), load: 0 };
+      slot.worker.on("message", ({ id, result }: { id: number; result: JobResult }) => {
+        const p = this.pending.get(id);
+        this.pending.delete(id);
+        slot.load--;
+        p?.resolve(result);
+      });
+      slot.worker.on("error", (e) => this.failAll(e));
+      return slot; // referenced: a job in flight keeps the process alive; close() ends them
+    });
+  }
+
+  run(job: JobRequest): Promise<JobResult> {
+    const slot = this.workers.reduce((a, b) => (b.load < a.load ? b : a));
+    const id = this.nextId++;
+    slot.load++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      slot.worker.postMessage({ id, job });
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.worker.terminate()));
+  }
+
+  private failAll(e: unknown): void {
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
+  }
+}
+
+let active: WorkerPool | undefined;
+
+/**
+ * The pool of the bulk command running now, if it started one. For a
+ * decryption, only if its workers hold exactly the caller's identities.
+ */
+export function cryptoWorkers(identities?: readonly { recipient: string }[]): WorkerPool | undefined {
+  if (!active || identities === undefined) return active;
+  const same =
+    identities.length === active.recipients.size && identities.every((i) => active?.recipients.has(i.recipient));
+  return same ? active : undefined;
+}
+
+/** The worker script, next to this module (tsc's output) or among the CLI bundle's chunks. */
+function workerScript(): string | undefined {
+  for (const rel of ["./crypto-worker.js", "./chunks/crypto-worker.js"]) {
+    const path = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(path)) return path;
+  }
+  return undefined; // running from TypeScript sources (tests): no threads
+}
+
+/**
+ * Runs `f` with worker threads for about `operations` X25519 operations:
+ * one per core, when there are enough operations to pay for starting them.
+ * `LOCKSTEP_WORKERS` overrides the count (0: none). `identities` are the
+ * identities the workers decrypt with (only X25519 ones go to threads).
+ */
+export async function withCryptoWorkers<T>(
+  operations: number,
+  identities: readonly AgeIdentity[],
+  f: () => Promise<T>,
+): Promise<T> {
+  const forced = process.env.LOCKSTEP_WORKERS;
+  const size = forced !== undefined && forced !== "" ? Number(forced) : availableParallelism();
+  const wanted = forced !== undefined && forced !== "" ? size > 0 : operations >= MIN_OPERATIONS && size > 1;
+  const script = wanted && active === undefined ? workerScript() : undefined;
+  if (!script || !Number.isInteger(size) || size < 1) return f();
+  const native = identities.flatMap((i) => (i.native ? [{ secret: i.native.encode(), recipient: i.recipient }] : []));
+  // A post-quantum identity stays in the main thread; decryptions then do too (see cryptoWorkers).
+  active = new WorkerPool(script, size, native);
+  try {
+    return await f();
+  } finally {
+    const pool = active;
+    active = undefined;
+    await pool.close();
+  }
+}

@@ -1,0 +1,61 @@
+/**
+ * The bulk commands (import, export, rekey, check --decrypt) with their
+ * crypto spread over worker threads, through the built CLI. Threads start
+ * on their own only for large repositories; LOCKSTEP_WORKERS forces them
+ * here, and every result must equal the one-thread run's.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseDocument } from "yaml";
+import { expectError, expectOk, makeSandbox, requireBuiltCli, type Sandbox } from "./helpers.js";
+
+requireBuiltCli();
+
+const THREADS = { LOCKSTEP_WORKERS: "2" };
+const ONE_THREAD = { LOCKSTEP_WORKERS: "0" };
+const dotenv = Array.from({ length: 40 }, (_, i) => `VAR_${i}='value ${i} ${"é".repeat(i % 3)}'`).join("\n");
+
+describe("bulk commands on worker threads", () => {
+  let s: Sandbox;
+  beforeAll(async () => {
+    s = await makeSandbox();
+    await s.write("vars.env", `${dotenv}\n`);
+    expectOk(await s.run(["import", "production", "vars.env"], { env: THREADS }));
+  });
+  afterAll(() => s.cleanup());
+
+  it("import on threads writes what export reads back, on threads and without", async () => {
+    const threaded = expectOk(await s.as("alice", ["export", "production"], { env: THREADS })).stdout;
+    const single = expectOk(await s.as("ci", ["export", "production"], { env: ONE_THREAD })).stdout;
+    expect(threaded).toBe(single);
+    expect(threaded).toContain("VAR_7='value 7 é'");
+    expect(threaded.trim().split("\n")).toHaveLength(40);
+  });
+
+  it("rekey on threads adds a reader to every secret, who then reads them all", async () => {
+    expectError(await s.as("bob", ["get", "production/var_3"]), 3);
+    const access = await s.read("access.yaml");
+    await s.write("access.yaml", access.replaceAll("readers: [platform, ci]", "readers: [platform, ci, bob]"));
+    expectOk(await s.as("alice", ["rekey"], { env: THREADS }));
+    const threaded = expectOk(await s.as("bob", ["export", "production"], { env: THREADS })).stdout;
+    expect(threaded).toBe(expectOk(await s.as("ci", ["export", "production"], { env: ONE_THREAD })).stdout);
+    expect((await s.manifest("production/var_3")).versions[0]?.recipients.map((r) => r.member)).toContain("bob");
+    await s.write("access.yaml", access);
+  });
+
+  it("check --decrypt on threads finds a tampered ciphertext, as the main thread does", async () => {
+    const file = "secrets/production/var_5.yaml";
+    const original = await s.read(file);
+    const other = (await s.manifest("production/var_6")).versions[0]?.ciphertext ?? "";
+    const doc = parseDocument(original);
+    doc.setIn(["versions", 0, "ciphertext"], other);
+    await s.write(file, doc.toString());
+    for (const env of [THREADS, ONE_THREAD]) {
+      const r = await s.as("alice", ["check", "--decrypt", "--format", "json"], { env });
+      expect(r.code).toBe(1);
+      const report = JSON.parse(r.stdout) as { findings: { code: string; id?: string }[] };
+      expect(report.findings.filter((f) => f.code === "value-invalid").map((f) => f.id)).toEqual(["production/var_5"]);
+    }
+    expectError(await s.as("alice", ["export", "production"], { env: THREADS }), 4, "production/var_5");
+    await s.write(file, original);
+  });
+});

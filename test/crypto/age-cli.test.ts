@@ -84,7 +84,7 @@ describe.skipIf(!HAVE_AGE)("age CLI interop (age must be on PATH)", () => {
       const [a, b, c] = keys.map((k) => AgeRecipient.parse(k.recipient));
       if (!a || !b || !c) throw new Error("three keys expected");
       const armored = await encryptArmored(plaintext, [a, b]);
-      const added = addRecipientsArmored(armored, keys[0]?.identities ?? [], [a.text, b.text], [a, b, c]);
+      const added = await addRecipientsArmored(armored, keys[0]?.identities ?? [], [a.text, b.text], [a, b, c]);
       if (!added) throw new Error("expected the add-only path");
       for (const k of keys) expect(new Uint8Array(age(["-d", "-i", k.path], added.armored))).toEqual(plaintext);
     });

@@ -274,7 +274,7 @@ describe("addRecipientsArmored", () => {
   it("adds a reader: old stanzas and payload stay byte for byte, and everyone opens the result", async () => {
     const two = await encryptArmored(plaintext, [alice.recipient, bob.recipient]);
     const next = [alice.recipient, carol.recipient, bob.recipient];
-    const added = addRecipientsArmored(
+    const added = await addRecipientsArmored(
       two,
       [alice.identity],
       [alice, bob].map((k) => k.recipient.text),
@@ -299,24 +299,24 @@ describe("addRecipientsArmored", () => {
     }
   });
 
-  it("refuses (undefined) when a reader leaves, so that the caller picks a fresh file key", () => {
-    expect(addRecipientsArmored(armored, [alice.identity], order(), [alice.recipient, bob.recipient])).toBeUndefined();
+  it("refuses (undefined) when a reader leaves, so that the caller picks a fresh file key", async () => {
+    expect(await addRecipientsArmored(armored, [alice.identity], order(), [alice.recipient, bob.recipient])).toBeUndefined();
   });
 
-  it("refuses when none of our identities has a stanza, or the header was tampered with", () => {
+  it("refuses when none of our identities has a stanza, or the header was tampered with", async () => {
     const next = [alice.recipient, bob.recipient, carol.recipient, mallory.recipient];
-    expect(addRecipientsArmored(armored, [mallory.identity], order(), next)).toBeUndefined();
+    expect(await addRecipientsArmored(armored, [mallory.identity], order(), next)).toBeUndefined();
     const tampered = tamper(armored, (bytes) => {
       const mac = Buffer.from(bytes).indexOf("\n--- ") + 6;
       bytes[mac] = bytes[mac] === 65 ? 66 : 65;
     });
-    expect(addRecipientsArmored(tampered, [alice.identity], order(), next)).toBeUndefined();
+    expect(await addRecipientsArmored(tampered, [alice.identity], order(), next)).toBeUndefined();
   });
 
   it("refuses when the manifest's list does not match the stanzas, or a new reader is post-quantum", async () => {
     const next = [alice.recipient, bob.recipient, carol.recipient, mallory.recipient];
-    expect(addRecipientsArmored(armored, [alice.identity], order().slice(0, 2), next)).toBeUndefined();
+    expect(await addRecipientsArmored(armored, [alice.identity], order().slice(0, 2), next)).toBeUndefined();
     const pq = await newKey(true);
-    expect(addRecipientsArmored(armored, [alice.identity], order(), [...next, pq.recipient])).toBeUndefined();
+    expect(await addRecipientsArmored(armored, [alice.identity], order(), [...next, pq.recipient])).toBeUndefined();
   });
 });

@@ -65,43 +65,53 @@ async function decryptAll(
   config: EnvironmentConfig,
   ids: readonly string[],
 ): Promise<ExportResult> {
-  const manifests = await Promise.all(ids.map(async (id) => ({ id, m: await repo.readManifest(id) })));
-  const chosen = manifests.filter(
-    ({ m }) => selector.consumer === undefined || servesConsumer(m.data, selector.consumer),
-  );
   const owners = new Map<string, string>();
-  const secrets = chosen.map(({ id, m }) => {
+  const secrets: { id: string; name: string; version: number }[] = [];
+  // Each decryption starts as soon as its manifest is read, so that worker
+  // threads decrypt while this thread reads on. None may reject unobserved.
+  const values: Promise<{ value: string } | { error: unknown }>[] = [];
+  for (const id of ids) {
+    const m = await repo.readManifest(id);
+    if (selector.consumer !== undefined && !servesConsumer(m.data, selector.consumer)) continue;
     const name = m.data.env ?? defaultEnvName(id.slice(env.length + 1));
     const other = owners.get(name);
     if (other !== undefined) {
+      await Promise.all(values);
       throw new LockstepError("INVALID_VALUE", `${other} and ${id} both export as ${name}`, {
         file: m.file,
         fix: `set a distinct "env:" name in one of their manifests`,
       });
     }
     owners.set(name, id);
-    return { id, name, version: versionAtStage(config, m.data, stage, id), m };
-  });
-  const values = await Promise.all(
-    secrets.map(({ id, version, m }) => {
-      const v = m.data.versions.find((x) => x.version === version);
-      if (!v) {
-        throw new LockstepError(
-          "UNKNOWN_VERSION",
-          `${id}: stage ${stage} points at version ${version}, which does not exist`,
-          {
-            file: m.file,
-            fix: "run `lockstep check` and repair the manifest's stages",
-          },
-        );
-      }
-      return repo.decryptVersion(id, v, m.file);
-    }),
-  );
+    const version = versionAtStage(config, m.data, stage, id);
+    const v = m.data.versions.find((x) => x.version === version);
+    if (!v) {
+      await Promise.all(values);
+      throw new LockstepError(
+        "UNKNOWN_VERSION",
+        `${id}: stage ${stage} points at version ${version}, which does not exist`,
+        {
+          file: m.file,
+          fix: "run `lockstep check` and repair the manifest's stages",
+        },
+      );
+    }
+    secrets.push({ id, name, version });
+    values.push(
+      repo.decryptVersion(id, v, m.file).then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      ),
+    );
+  }
+  const settled = await Promise.all(values);
+  const failed = settled.find((r) => "error" in r);
+  if (failed && "error" in failed) throw failed.error;
+  const plain = settled as { value: string }[];
   return {
     env,
     stage,
-    values: Object.fromEntries(secrets.map((s, i) => [s.name, values[i] as string])),
-    secrets: secrets.map(({ id, name, version }) => ({ id, name, version })),
+    values: Object.fromEntries(secrets.map((s, i) => [s.name, plain[i]?.value as string])),
+    secrets,
   };
 }

@@ -53,7 +53,8 @@ export async function exportEnvironment(
   }
   const ids = await repo.files.listSecretIds(env);
   // Threads start now, and boot while this thread reads the manifests.
-  const identities = await repo.loadIdentities();
+  // Without an identity, nothing goes to threads; the first decryption says so.
+  const identities = await repo.loadIdentities().catch(() => []);
   return withCryptoWorkers(ids.length, identities, () => decryptAll(repo, env, stage, selector, config, ids));
 }
 

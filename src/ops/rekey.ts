@@ -22,7 +22,8 @@ import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
  */
 export async function rekeySecrets(repo: Repository, ids?: readonly string[]): Promise<RekeyResult[]> {
   const targets = ids && ids.length > 0 ? ids.map((i) => repo.secretId(i).id) : await repo.files.listSecretIds();
-  const identities = await repo.loadIdentities();
+  // Without an identity, nothing goes to threads; a version that needs one says so.
+  const identities = await repo.loadIdentities().catch(() => []);
   const rekeyed = await withCryptoWorkers(targets.length, identities, () => rekeyAll(repo, targets));
   return rekeyed.filter((r) => r.versions.length > 0);
 }

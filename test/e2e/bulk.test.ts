@@ -58,4 +58,16 @@ describe("bulk commands on worker threads", () => {
     expectError(await s.as("alice", ["export", "production"], { env: THREADS }), 4, "production/var_5");
     await s.write(file, original);
   });
+
+  it("rekey with nothing to re-encrypt, and export of an empty environment, need no identity", async () => {
+    const empty = await makeSandbox();
+    try {
+      const r = expectOk(await empty.run(["rekey"], { env: THREADS }));
+      expect(r.stdout).toContain("Every version is already encrypted to its readers.");
+      expect(expectOk(await empty.run(["export", "staging"], { env: THREADS })).stdout).toBe("");
+      expectError(await s.run(["export", "production"], { env: THREADS }), 3, "no age identity");
+    } finally {
+      await empty.cleanup();
+    }
+  });
 });

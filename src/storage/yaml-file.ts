@@ -7,6 +7,7 @@
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 import { type Document, isMap, LineCounter, type Node, parseDocument } from "yaml";
 import { FileFormatError } from "../errors.js";
+import { scanManifest } from "./manifest-scan.js";
 import { describeErrors, type FileSchema, fileValidator } from "./schemas.js";
 
 /** A parsed, schema-valid YAML file. */
@@ -27,7 +28,9 @@ export interface YamlFile<T> {
  * Parses `text` and validates it against `schema`.
  *
  * Reading is the hot path (export and check read every manifest), so a
- * valid file is parsed by js-yaml, about ten times faster; the `yaml`
+ * manifest in the form lockstep writes is read by a scanner of that form
+ * (`manifest-scan.ts`), and any other valid file by js-yaml, about ten
+ * times faster than the `yaml` package; the `yaml`
  * package, which keeps comments and positions, parses it only when it is
  * edited or a line is asked for, and always when the file is invalid, to
  * name the line.
@@ -35,9 +38,9 @@ export interface YamlFile<T> {
  * @throws FileFormatError `YAML_INVALID` or `SCHEMA_INVALID`, naming file and line.
  */
 export function parseYamlFile<T>(text: string, file: string, schema: FileSchema): YamlFile<T> {
-  let data: unknown;
+  let data: unknown = schema === "secret" ? scanManifest(text) : undefined;
   try {
-    data = loadYaml(text, { schema: CORE_SCHEMA, json: false });
+    data ??= loadYaml(text, { schema: CORE_SCHEMA, json: false });
   } catch {
     return parseSlowly<T>(text, file, schema); // throws, with the line
   }

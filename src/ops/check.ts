@@ -312,9 +312,8 @@ async function checkValues(
       return v ? [{ id, m, n, i, v }] : [];
     }),
   );
-  await withCryptoWorkers(jobs.length, identities, () =>
+  await withCryptoWorkers(jobs.length, jobs.length, identities, () =>
     mapLimit(jobs, BULK_CONCURRENCY, async ({ id, m, n, i, v }) => {
-      const where = { file: m.file, id, ...lineOf(m, ["versions", i]) };
       try {
         const bytes = await decryptArmored(
           v.ciphertext,
@@ -335,7 +334,10 @@ async function checkValues(
         ) {
           out.push(
             finding("value-invalid", {
-              ...where,
+              // Asked for only here: a line costs a full parse of the file.
+              file: m.file,
+              id,
+              ...lineOf(m, ["versions", i]),
               message: `version ${n}: ${e.message.replace(`${id} version ${n}: `, "").replace(`${id}: `, "")}`,
               ...(e.fix !== undefined && { fix: e.fix }),
             }),

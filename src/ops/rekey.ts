@@ -24,7 +24,9 @@ export async function rekeySecrets(repo: Repository, ids?: readonly string[]): P
   const targets = ids && ids.length > 0 ? ids.map((i) => repo.secretId(i).id) : await repo.files.listSecretIds();
   // Without an identity, nothing goes to threads; a version that needs one says so.
   const identities = await repo.loadIdentities().catch(() => []);
-  const rekeyed = await withCryptoWorkers(targets.length, identities, () => rekeyAll(repo, targets));
+  // At most, every version is encrypted anew to all its readers.
+  const stanzas = targets.reduce((n, id) => n + repo.parsedRecipients(id).keys.length, 0);
+  const rekeyed = await withCryptoWorkers(stanzas, targets.length, identities, () => rekeyAll(repo, targets));
   return rekeyed.filter((r) => r.versions.length > 0);
 }
 

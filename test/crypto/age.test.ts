@@ -300,7 +300,9 @@ describe("addRecipientsArmored", () => {
   });
 
   it("refuses (undefined) when a reader leaves, so that the caller picks a fresh file key", async () => {
-    expect(await addRecipientsArmored(armored, [alice.identity], order(), [alice.recipient, bob.recipient])).toBeUndefined();
+    expect(
+      await addRecipientsArmored(armored, [alice.identity], order(), [alice.recipient, bob.recipient]),
+    ).toBeUndefined();
   });
 
   it("refuses when none of our identities has a stanza, or the header was tampered with", async () => {

@@ -38,18 +38,15 @@ const MIN_OPERATIONS = 400;
  */
 const MIN_OPERATIONS_PER_JOB = 8;
 
-interface Pending {
-  resolve: (r: JobResult) => void;
-  reject: (e: unknown) => void;
-}
-
 /** Threads that run {@link JobRequest}s, each to the least busy one. */
 export class WorkerPool {
   /** The recipients of the identities the workers decrypt with. */
   readonly recipients: ReadonlySet<string>;
   private readonly workers: { worker: Worker; load: number }[];
-  private readonly pending = new Map<number, Pending>();
+  private readonly pending = new Map<number, (r: JobResult) => void>();
   private nextId = 0;
+  /** Set when a worker failed: from then on every job is the main thread's. */
+  private broken = false;
 
   constructor(script: string, size: number, identities: readonly { secret: string; recipient: string }[]) {
     this.recipients = new Set(identities.map((i) => i.recipient));
@@ -57,32 +54,37 @@ export class WorkerPool {
     this.workers = Array.from({ length: size }, () => {
       const slot = { worker: new Worker(script, { workerData: { identities: secrets } }), load: 0 };
       slot.worker.on("message", ({ id, result }: { id: number; result: JobResult }) => {
-        const p = this.pending.get(id);
+        const resolve = this.pending.get(id);
         this.pending.delete(id);
         slot.load--;
-        p?.resolve(result);
+        resolve?.(result);
       });
-      slot.worker.on("error", (e) => this.failAll(e));
+      slot.worker.on("error", () => this.giveBack());
+      slot.worker.on("exit", () => this.giveBack());
       return slot; // referenced: a job in flight keeps the process alive; close() ends them
     });
   }
 
   run(job: JobRequest): Promise<JobResult> {
+    if (this.broken) return Promise.resolve({});
     const slot = this.workers.reduce((a, b) => (b.load < a.load ? b : a));
     const id = this.nextId++;
     slot.load++;
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+    return new Promise((resolve) => {
+      this.pending.set(id, resolve);
       slot.worker.postMessage({ id, job });
     });
   }
 
   async close(): Promise<void> {
+    this.broken = true;
     await Promise.all(this.workers.map((w) => w.worker.terminate()));
   }
 
-  private failAll(e: unknown): void {
-    for (const p of this.pending.values()) p.reject(e);
+  /** A worker failed or ended: its jobs, and all later ones, go back to the main thread (empty answers). */
+  private giveBack(): void {
+    this.broken = true;
+    for (const resolve of this.pending.values()) resolve({});
     this.pending.clear();
   }
 }

@@ -1,0 +1,64 @@
+/**
+ * The worker pool, from the build (threads run JavaScript, not the
+ * TypeScript sources): jobs come back right, what a worker cannot do comes
+ * back empty, and a worker that dies hands every job back to the main thread.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decryptArmored } from "../../src/crypto/age.js";
+import { AgeRecipient, generateKey, parseIdentityFile } from "../../src/crypto/keys.js";
+import { ROOT } from "../e2e/helpers.js";
+
+const { WorkerPool } = (await import(
+  join(ROOT, "dist", "crypto", "workers.js")
+)) as typeof import("../../src/crypto/workers.js");
+const SCRIPT = join(ROOT, "dist", "crypto", "crypto-worker.js");
+const place = { file: "secrets/test.yaml", what: "test version 1" };
+const plaintext = new TextEncoder().encode("through a thread");
+
+describe("WorkerPool", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "lockstep-workers-"));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("encrypts and decrypts on threads, interoperable with the main thread", async () => {
+    const key = await generateKey(false);
+    const [identity] = await parseIdentityFile(key.fileText, "test.key");
+    if (!identity?.native) throw new Error("an X25519 identity expected");
+    const pool = new WorkerPool(SCRIPT, 2, [{ secret: identity.native.encode(), recipient: identity.recipient }]);
+    try {
+      const enc = await pool.run({ op: "encrypt", plaintext, recipients: [key.recipient] });
+      expect(enc.armored).toMatch(/^-----BEGIN AGE ENCRYPTED FILE-----\n/);
+      expect(await decryptArmored(enc.armored ?? "", [identity], [key.recipient], place)).toEqual(plaintext);
+      const dec = await pool.run({ op: "decrypt", armored: enc.armored ?? "", order: [key.recipient] });
+      expect(dec.plaintext && new Uint8Array(dec.plaintext)).toEqual(plaintext);
+      // Not its identity's stanza: the thread answers empty, for the main thread to decide.
+      const other = await generateKey(false);
+      const foreign = await pool.run({ op: "encrypt", plaintext, recipients: [other.recipient] });
+      expect(await pool.run({ op: "decrypt", armored: foreign.armored ?? "", order: [other.recipient] })).toEqual({});
+      // A post-quantum recipient is age-encryption's, in the main thread.
+      const pq = await generateKey(true);
+      expect(AgeRecipient.parse(pq.recipient).kind).toBe("pq");
+      expect(await pool.run({ op: "encrypt", plaintext, recipients: [pq.recipient] })).toEqual({});
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("hands every job back (empty answers) when a worker dies", async () => {
+    const broken = join(dir, "broken-worker.mjs");
+    await writeFile(broken, 'throw new Error("this worker fails at start");\n');
+    const pool = new WorkerPool(broken, 1, []);
+    try {
+      const first = pool.run({ op: "encrypt", plaintext, recipients: [] });
+      expect(await first).toEqual({});
+      expect(await pool.run({ op: "decrypt", armored: "", order: [] })).toEqual({});
+    } finally {
+      await pool.close();
+    }
+  });
+});

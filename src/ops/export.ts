@@ -71,7 +71,8 @@ async function decryptAll(
   const owners = new Map<string, string>();
   const secrets: { id: string; name: string; version: number }[] = [];
   // Each decryption starts as soon as its manifest is read, so that worker
-  // threads decrypt while this thread reads on. None may reject unobserved.
+  // threads decrypt while this thread reads on. None may reject unobserved:
+  // after an error below, those in flight settle into nothing.
   const values: Promise<{ value: string } | { error: unknown }>[] = [];
   for (const id of ids) {
     const m = await repo.readManifest(id);
@@ -79,7 +80,6 @@ async function decryptAll(
     const name = m.data.env ?? defaultEnvName(id.slice(env.length + 1));
     const other = owners.get(name);
     if (other !== undefined) {
-      await Promise.all(values);
       throw new LockstepError("INVALID_VALUE", `${other} and ${id} both export as ${name}`, {
         file: m.file,
         fix: `set a distinct "env:" name in one of their manifests`,
@@ -89,7 +89,6 @@ async function decryptAll(
     const version = versionAtStage(config, m.data, stage, id);
     const v = m.data.versions.find((x) => x.version === version);
     if (!v) {
-      await Promise.all(values);
       throw new LockstepError(
         "UNKNOWN_VERSION",
         `${id}: stage ${stage} points at version ${version}, which does not exist`,

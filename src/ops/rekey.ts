@@ -5,9 +5,8 @@
  */
 import { recipientKey, sameRecipients } from "../core/access.js";
 import { openEnvelope } from "../core/envelope.js";
-import type { SecretManifest, SecretVersion, VersionRecipient } from "../core/model.js";
+import type { SecretManifest, SecretVersion } from "../core/model.js";
 import { addRecipientsArmored } from "../crypto/age.js";
-import type { AgeRecipient } from "../crypto/keys.js";
 import { withCryptoWorkers } from "../crypto/workers.js";
 import type { RekeyResult, Repository } from "../repository.js";
 import { withFileLock } from "../storage/fs.js";
@@ -24,15 +23,17 @@ export async function rekeySecrets(repo: Repository, ids?: readonly string[]): P
   const targets = ids && ids.length > 0 ? ids.map((i) => repo.secretId(i).id) : await repo.files.listSecretIds();
   // Without an identity, nothing goes to threads; a version that needs one says so.
   const identities = await repo.loadIdentities().catch(() => []);
+  const plans = targets.map((id) => ({ id, recipients: repo.parsedRecipients(id) }));
   // At most, every version is encrypted anew to all its readers.
-  const stanzas = targets.reduce((n, id) => n + repo.parsedRecipients(id).keys.length, 0);
-  const rekeyed = await withCryptoWorkers(stanzas, targets.length, identities, () => rekeyAll(repo, targets));
+  const stanzas = plans.reduce((n, p) => n + p.recipients.keys.length, 0);
+  const rekeyed = await withCryptoWorkers(stanzas, plans.length, identities, () => rekeyAll(repo, plans));
   return rekeyed.filter((r) => r.versions.length > 0);
 }
 
-function rekeyAll(repo: Repository, targets: readonly string[]): Promise<RekeyResult[]> {
-  return mapLimit(targets, BULK_CONCURRENCY, async (id): Promise<RekeyResult> => {
-    const recipients = repo.parsedRecipients(id);
+type Recipients = ReturnType<Repository["parsedRecipients"]>;
+
+function rekeyAll(repo: Repository, plans: readonly { id: string; recipients: Recipients }[]): Promise<RekeyResult[]> {
+  return mapLimit(plans, BULK_CONCURRENCY, async ({ id, recipients }): Promise<RekeyResult> => {
     const file = repo.files.manifestFile(id);
     const done = await withFileLock(repo.files.abs(file), file, async () => {
       const manifest = await repo.readManifest(id);
@@ -67,7 +68,7 @@ async function reencrypt(
   repo: Repository,
   id: string,
   v: SecretVersion,
-  recipients: { list: VersionRecipient[]; keys: AgeRecipient[] },
+  recipients: Recipients,
   file: string,
 ): Promise<SecretVersion> {
   const identities = await repo.loadIdentities();
@@ -92,15 +93,13 @@ async function writeRekeyed(
     if (!u) return v;
     const { formerRecipients: _, ...rest } = v;
     const former = u.formerRecipients ?? [];
-    // Key order as the Document edit leaves it: existing keys in place, a new one last.
-    return v.formerRecipients && former.length > 0
-      ? { ...v, recipients: u.recipients, ciphertext: u.ciphertext, formerRecipients: former }
-      : {
-          ...rest,
-          recipients: u.recipients,
-          ciphertext: u.ciphertext,
-          ...(former.length > 0 && { formerRecipients: former }),
-        };
+    // Key order as the Document edit leaves it: existing keys in place, a new one last, an empty list gone.
+    return {
+      ...(former.length > 0 ? v : rest),
+      recipients: u.recipients,
+      ciphertext: u.ciphertext,
+      ...(former.length > 0 && { formerRecipients: former }),
+    };
   });
   const text = rewriteManifest(manifest, { ...manifest.data, versions });
   if (text !== undefined) return repo.files.writeText(manifest.file, text);

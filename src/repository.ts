@@ -21,15 +21,7 @@ import { type AgeIdentity, AgeRecipient } from "./crypto/keys.js";
 import { LockstepError } from "./errors.js";
 import { type ExportSelector, exportEnvironment } from "./ops/export.js";
 import { type ImportOptions, importSecrets } from "./ops/import.js";
-import { addVersion, newManifestDocument, setMetadata } from "./ops/manifest-doc.js";
-import {
-  type AddMemberOptions,
-  type AddMemberResult,
-  addMember,
-  type RemoveMemberResult,
-  removeMember,
-} from "./ops/members.js";
-import { rekeySecrets } from "./ops/rekey.js";
+import type { AddMemberOptions, AddMemberResult, RemoveMemberResult } from "./ops/members.js";
 import {
   type EnvironmentStatus,
   promoteEnvironment,
@@ -44,6 +36,12 @@ import { type IdentitySources, loadIdentities } from "./storage/identities.js";
 import { findRoot, RepositoryFiles } from "./storage/layout.js";
 import { emitManifest } from "./storage/manifest-emit.js";
 import type { YamlFile } from "./storage/yaml-file.js";
+
+/**
+ * The Document edits of manifests, loaded on first use: they bring the `yaml`
+ * package, which read-only commands do without (see `loadYamlPackage`).
+ */
+const editing = () => import("./ops/manifest-doc.js");
 
 /** How to open a repository. */
 export interface OpenOptions extends IdentitySources {
@@ -200,11 +198,12 @@ export class Repository {
         };
         const text = emitManifest(manifest);
         if (text !== undefined) await this.files.writeText(file, text);
-        else await this.files.writeDocument(file, newManifestDocument(manifest));
+        else await this.files.writeDocument(file, (await editing()).newManifestDocument(manifest));
         return { id: sid.id, version, created: true, stages: Object.keys(manifest.stages) };
       }
       const moved = stagesForNewVersion(sid.environment, version, options.stages ?? "first");
-      const doc = existing.doc;
+      const { addVersion, setMetadata } = await editing();
+      const doc = await existing.document();
       if (options.type !== undefined) setMetadata(doc, "type", options.type);
       setMetadata(doc, "description", options.description);
       setMetadata(doc, "schema", options.schema);
@@ -288,19 +287,19 @@ export class Repository {
    * stay; only who can open them changes.
    */
   async rekey(ids?: readonly string[]): Promise<RekeyResult[]> {
-    return rekeySecrets(this, ids);
+    return (await import("./ops/rekey.js")).rekeySecrets(this, ids);
   }
 
   /** Adds a member (or more keys to one) to access.yaml. */
   async addMember(name: string, options: AddMemberOptions): Promise<AddMemberResult> {
-    const result = await addMember(this.files, name, options);
+    const result = await (await import("./ops/members.js")).addMember(this.files, name, options);
     this.accessConfig = (await this.files.readAccess()).data;
     return result;
   }
 
   /** Removes a member from access.yaml, and from every group and rule. */
   async removeMember(name: string): Promise<RemoveMemberResult> {
-    const result = await removeMember(this.files, name);
+    const result = await (await import("./ops/members.js")).removeMember(this.files, name);
     this.accessConfig = (await this.files.readAccess()).data;
     return result;
   }

@@ -363,4 +363,6 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   throw e;
 });
 
-process.exitCode = await main();
+void main().then((code) => {
+  process.exitCode = code;
+});

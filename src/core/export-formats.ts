@@ -4,7 +4,6 @@
  * caller's business.
  */
 import { randomUUID } from "node:crypto";
-import { stringify } from "yaml";
 
 /** Variable name -> value, in a stable order. */
 export type ExportedValues = Record<string, string>;
@@ -44,8 +43,10 @@ export interface K8sOptions {
 }
 
 /** Renders values in a text format. */
-export function renderText(format: TextFormat, values: ExportedValues, k8s?: K8sOptions): string {
+export async function renderText(format: TextFormat, values: ExportedValues, k8s?: K8sOptions): Promise<string> {
   const entries = Object.entries(values);
+  // The yaml package is loaded only for the formats that need it: it is large, and dotenv exports are the hot path.
+  const stringify = async (data: unknown) => (await import("yaml")).stringify(data, { lineWidth: 0 });
   switch (format) {
     case "dotenv":
       return entries.map(([k, v]) => `${k}=${dotenvQuote(v)}\n`).join("");
@@ -54,22 +55,19 @@ export function renderText(format: TextFormat, values: ExportedValues, k8s?: K8s
     case "json":
       return `${JSON.stringify(values, null, 2)}\n`;
     case "yaml":
-      return entries.length === 0 ? "{}\n" : stringify(values, { lineWidth: 0 });
+      return entries.length === 0 ? "{}\n" : stringify(values);
     case "k8s":
-      return stringify(
-        {
-          apiVersion: "v1",
-          kind: "Secret",
-          metadata: {
-            name: k8s?.name ?? "secrets",
-            ...(k8s?.namespace !== undefined && { namespace: k8s.namespace }),
-            ...(k8s?.labels !== undefined && Object.keys(k8s.labels).length > 0 && { labels: k8s.labels }),
-          },
-          type: "Opaque",
-          data: Object.fromEntries(entries.map(([k, v]) => [k, Buffer.from(v, "utf8").toString("base64")])),
+      return stringify({
+        apiVersion: "v1",
+        kind: "Secret",
+        metadata: {
+          name: k8s?.name ?? "secrets",
+          ...(k8s?.namespace !== undefined && { namespace: k8s.namespace }),
+          ...(k8s?.labels !== undefined && Object.keys(k8s.labels).length > 0 && { labels: k8s.labels }),
         },
-        { lineWidth: 0 },
-      );
+        type: "Opaque",
+        data: Object.fromEntries(entries.map(([k, v]) => [k, Buffer.from(v, "utf8").toString("base64")])),
+      });
   }
 }
 

@@ -8,11 +8,11 @@ import { AgeIdentity, AgeRecipient } from "./keys.js";
 import { addRecipientsNative, armorDecodeCanonical, armorEncode, decryptNative, encryptNative } from "./native-age.js";
 import type { JobRequest, JobResult } from "./workers.js";
 
-const identities = await Promise.all(
+const ready = Promise.all(
   (workerData as { identities: string[] }).identities.map((s) => AgeIdentity.parse(s, "worker")),
 );
 
-function run(job: JobRequest): JobResult {
+function run(job: JobRequest, identities: AgeIdentity[]): JobResult {
   switch (job.op) {
     case "encrypt": {
       const file = encryptNative(job.plaintext, job.recipients.map(AgeRecipient.parse));
@@ -31,10 +31,10 @@ function run(job: JobRequest): JobResult {
   }
 }
 
-parentPort?.on("message", (message: { id: number; job: JobRequest }) => {
+parentPort?.on("message", async (message: { id: number; job: JobRequest }) => {
   let result: JobResult;
   try {
-    result = run(message.job);
+    result = run(message.job, await ready);
   } catch {
     result = {}; // the main thread redoes the job itself, and reports what went wrong
   }

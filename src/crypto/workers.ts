@@ -102,9 +102,9 @@ export function cryptoWorkers(identities?: readonly { recipient: string }[]): Wo
   return same ? active : undefined;
 }
 
-/** The worker script, next to this module (tsc's output) or among the CLI bundle's chunks. */
+/** The worker script, next to this module: tsc's output, or the CLI bundle's. */
 function workerScript(): string | undefined {
-  for (const rel of ["./crypto-worker.js", "./chunks/crypto-worker.js"]) {
+  for (const rel of ["./crypto-worker.js", "./crypto-worker.cjs"]) {
     const path = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(path)) return path;
   }

@@ -70,7 +70,7 @@ async function readChecked<T>(
   }
 }
 
-function checkAccess(access: YamlFile<AccessConfig>, out: Finding[]): void {
+async function checkAccess(access: YamlFile<AccessConfig>, out: Finding[]): Promise<void> {
   const a = access.data;
   const unknown: { name: string; where: string; path: (string | number)[] }[] = [];
   for (const [g, names] of Object.entries(a.groups ?? {})) {
@@ -92,7 +92,7 @@ function checkAccess(access: YamlFile<AccessConfig>, out: Finding[]): void {
     out.push(
       finding("unknown-member", {
         file: ACCESS_FILE,
-        ...lineOf(access, u.path),
+        ...(await lineOf(access, u.path)),
         message: `${u.where} names "${u.name}", which is neither a member nor a group`,
         fix: `add it with \`lockstep member add ${u.name} --key age1...\`, or remove it`,
       }),
@@ -104,7 +104,7 @@ function checkAccess(access: YamlFile<AccessConfig>, out: Finding[]): void {
         out.push(
           finding("invalid-recipient", {
             file: ACCESS_FILE,
-            ...lineOf(access, ["members", member, "recipients", i]),
+            ...(await lineOf(access, ["members", member, "recipients", i])),
             message: `member ${member} has a recipient that is not a valid age recipient`,
             fix: "replace it with the public key printed by `lockstep keygen` or `age-keygen` (age1...)",
           }),
@@ -114,19 +114,20 @@ function checkAccess(access: YamlFile<AccessConfig>, out: Finding[]): void {
   }
 }
 
-function lineOf(file: YamlFile<unknown>, path: (string | number)[]): { line?: number } {
-  const line = file.lineOf(path);
+/** The line of a finding, asked for only when there is a finding: a line costs a full parse of the file. */
+async function lineOf(file: YamlFile<unknown>, path: (string | number)[]): Promise<{ line?: number }> {
+  const line = await file.lineOf(path);
   return line === undefined ? {} : { line };
 }
 
-function checkManifest(
+async function checkManifest(
   id: string,
   m: YamlFile<SecretManifest>,
   config: ProjectConfig | undefined,
   access: AccessConfig | undefined,
   now: Date,
   out: Finding[],
-): void {
+): Promise<void> {
   const file = m.file;
   // Without a valid lockstep.yaml, stages and rotation cannot be judged; the rest still can.
   const env = config?.environments[id.split("/")[0] as string];
@@ -148,7 +149,7 @@ function checkManifest(
       finding("stage-invalid", {
         file,
         id,
-        ...lineOf(m, ["stages", p.stage]),
+        ...(await lineOf(m, ["stages", p.stage])),
         message: p.message,
         fix: "point every stage at an existing version, later stages at the same or older versions (`lockstep promote`, `lockstep rollback`)",
       }),
@@ -161,7 +162,7 @@ function checkManifest(
           finding("invalid-recipient", {
             file,
             id,
-            ...lineOf(m, ["versions", i, "recipients", j]),
+            ...(await lineOf(m, ["versions", i, "recipients", j])),
             message: `version ${v.version} lists a recipient of ${r.member} that is not a valid age recipient`,
           }),
         );
@@ -174,7 +175,7 @@ function checkManifest(
           finding("ciphertext-mismatch", {
             file,
             id,
-            ...lineOf(m, ["versions", i, "ciphertext"]),
+            ...(await lineOf(m, ["versions", i, "ciphertext"])),
             message: `version ${v.version} has ${stanzas} recipient stanzas but lists ${v.recipients.length} recipients`,
             fix: "restore the manifest from Git history; a version's ciphertext and recipients are written together",
           }),
@@ -185,7 +186,7 @@ function checkManifest(
         finding("ciphertext-mismatch", {
           file,
           id,
-          ...lineOf(m, ["versions", i, "ciphertext"]),
+          ...(await lineOf(m, ["versions", i, "ciphertext"])),
           message: `version ${v.version}: the ciphertext's armor or header is broken`,
           fix: "restore the manifest from Git history",
         }),
@@ -230,7 +231,7 @@ function checkManifest(
         finding("recipients-drift", {
           file,
           id,
-          ...lineOf(m, ["versions", i, "recipients"]),
+          ...(await lineOf(m, ["versions", i, "recipients"])),
           message: `live version ${v.version} is not encrypted to its readers today${describe(" (missing: ", added)}${describe(" (no longer readers: ", removed)}`,
           fix: `lockstep rekey ${id}`,
         }),
@@ -243,7 +244,7 @@ function checkManifest(
         finding("exposed-to-former-reader", {
           file,
           id,
-          ...lineOf(m, ["versions", i]),
+          ...(await lineOf(m, ["versions", i])),
           message: `live version ${v.version} could be decrypted by ${members.join(", ")}, no longer ${members.length === 1 ? "a reader" : "readers"}`,
           fix: `lockstep rotate ${id}, then promote the new version to every stage`,
         }),
@@ -334,10 +335,9 @@ async function checkValues(
         ) {
           out.push(
             finding("value-invalid", {
-              // Asked for only here: a line costs a full parse of the file.
               file: m.file,
               id,
-              ...lineOf(m, ["versions", i]),
+              ...(await lineOf(m, ["versions", i])),
               message: `version ${n}: ${e.message.replace(`${id} version ${n}: `, "").replace(`${id}: `, "")}`,
               ...(e.fix !== undefined && { fix: e.fix }),
             }),
@@ -357,7 +357,7 @@ export async function checkRepository(root: string, options: CheckOptions = {}):
   const out: Finding[] = [];
   const config = await readChecked(() => files.readConfig(), CONFIG_FILE, out);
   const access = await readChecked(() => files.readAccess(), ACCESS_FILE, out);
-  if (access) checkAccess(access, out);
+  if (access) await checkAccess(access, out);
   const ids = await files.listSecretIds();
   const manifests: { id: string; m: YamlFile<SecretManifest> }[] = [];
   // Read every manifest at once (the disk works while we parse), then check them in order.
@@ -390,7 +390,7 @@ export async function checkRepository(root: string, options: CheckOptions = {}):
     out.push(...problems);
     if (!m) continue;
     manifests.push({ id, m });
-    checkManifest(id, m, config?.data, access?.data, options.now ?? new Date(), out);
+    await checkManifest(id, m, config?.data, access?.data, options.now ?? new Date(), out);
   }
   await scanLeaks(files, config?.data, out);
   if (access) await checkCodeowners(files, access.data, ids, out);

@@ -39,7 +39,9 @@ export async function addMember(
   if (options.keys.length === 0) throw new UsageError("member add needs at least one --key age1...");
   for (const k of options.keys) AgeRecipient.parse(k);
   return withFileLock(files.abs(ACCESS_FILE), ACCESS_FILE, async () => {
-    const { doc, data } = await files.readAccess();
+    const access = await files.readAccess();
+    const { data } = access;
+    const doc = await access.document();
     if (data.groups?.[name] !== undefined) {
       throw new LockstepError("ALREADY_EXISTS", `access.yaml: "${name}" is already a group`, {
         file: ACCESS_FILE,
@@ -107,7 +109,9 @@ export interface RemoveMemberResult {
  */
 export async function removeMember(files: RepositoryFiles, name: string): Promise<RemoveMemberResult> {
   return withFileLock(files.abs(ACCESS_FILE), ACCESS_FILE, async () => {
-    const { doc, data } = await files.readAccess();
+    const access = await files.readAccess();
+    const { data } = access;
+    const doc = await access.document();
     if (data.members[name] === undefined) {
       throw new LockstepError("UNKNOWN_MEMBER", `access.yaml has no member "${name}"`, {
         file: ACCESS_FILE,

@@ -103,6 +103,7 @@ async function writeRekeyed(
   });
   const text = rewriteManifest(manifest, { ...manifest.data, versions });
   if (text !== undefined) return repo.files.writeText(manifest.file, text);
-  for (const u of updates.values()) replaceVersionCiphertext(manifest.doc, u);
-  return repo.files.writeDocument(manifest.file, manifest.doc);
+  const doc = await manifest.document();
+  for (const u of updates.values()) replaceVersionCiphertext(doc, u);
+  return repo.files.writeDocument(manifest.file, doc);
 }

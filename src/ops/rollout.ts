@@ -25,8 +25,11 @@ async function moveStages(
   return withFileLock(repo.files.abs(file), file, async () => {
     const manifest = await repo.readManifest(id);
     const moves = plan(manifest.data);
-    for (const m of moves) manifest.doc.setIn(["stages", m.stage], m.to);
-    if (moves.length > 0) await repo.files.writeDocument(file, manifest.doc);
+    if (moves.length > 0) {
+      const doc = await manifest.document();
+      for (const m of moves) doc.setIn(["stages", m.stage], m.to);
+      await repo.files.writeDocument(file, doc);
+    }
     return { id, file, moves };
   });
 }

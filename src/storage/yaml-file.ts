@@ -5,7 +5,7 @@
  */
 
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
-import { type Document, isMap, LineCounter, type Node, parseDocument } from "yaml";
+import type { Document, LineCounter, Node } from "yaml";
 import { FileFormatError } from "../errors.js";
 import { scanManifest } from "./manifest-scan.js";
 import { describeErrors, type FileSchema, fileValidator } from "./schemas.js";
@@ -18,10 +18,46 @@ export interface YamlFile<T> {
   readonly data: T;
   /** The file's text, as read. */
   readonly text: string;
-  /** The editable document, comments and all (parsed on first use). */
-  readonly doc: Document;
+  /** The editable document, comments and all (parsed on the first call). */
+  document(): Promise<Document>;
   /** The 1-based line of the node at `path` (or its nearest existing parent). */
-  lineOf(path: readonly (string | number)[]): number | undefined;
+  lineOf(path: readonly (string | number)[]): Promise<number | undefined>;
+}
+
+type YamlPackage = typeof import("yaml");
+let yamlPackage: Promise<YamlPackage> | undefined;
+
+/**
+ * The `yaml` package, loaded on first use. It is the largest module lockstep
+ * has (160 KB), and read-only commands (`get`, `export`, `exec`) never need
+ * it: only edits, line numbers and invalid files do.
+ */
+export function loadYamlPackage(): Promise<YamlPackage> {
+  yamlPackage ??= import("yaml");
+  return yamlPackage;
+}
+
+/** A document parsed with positions, and the package that parsed it. */
+interface Positioned {
+  Y: YamlPackage;
+  doc: Document;
+  lc: LineCounter;
+}
+
+async function parsePositioned(text: string): Promise<Positioned> {
+  const Y = await loadYamlPackage();
+  const lc = new Y.LineCounter();
+  return { Y, doc: Y.parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true }), lc };
+}
+
+function yamlFile<T>(file: string, data: T, text: string, positioned: () => Promise<Positioned>): YamlFile<T> {
+  return {
+    file,
+    data,
+    text,
+    document: async () => (await positioned()).doc,
+    lineOf: async (path) => lineOfPath(await positioned(), path),
+  };
 }
 
 /**
@@ -37,7 +73,7 @@ export interface YamlFile<T> {
  *
  * @throws FileFormatError `YAML_INVALID` or `SCHEMA_INVALID`, naming file and line.
  */
-export function parseYamlFile<T>(text: string, file: string, schema: FileSchema): YamlFile<T> {
+export async function parseYamlFile<T>(text: string, file: string, schema: FileSchema): Promise<YamlFile<T>> {
   let data: unknown = schema === "secret" ? scanManifest(text) : undefined;
   try {
     data ??= loadYaml(text, { schema: CORE_SCHEMA, json: false });
@@ -45,31 +81,19 @@ export function parseYamlFile<T>(text: string, file: string, schema: FileSchema)
     return parseSlowly<T>(text, file, schema); // throws, with the line
   }
   if (!fileValidator(schema)(data)) return parseSlowly<T>(text, file, schema);
-  let parsed: { doc: Document; lc: LineCounter } | undefined;
-  const full = () => {
-    if (!parsed) {
-      const lc = new LineCounter();
-      parsed = { doc: parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true }), lc };
-    }
+  let parsed: Promise<Positioned> | undefined;
+  return yamlFile(file, data as T, text, () => {
+    parsed ??= parsePositioned(text);
     return parsed;
-  };
-  return {
-    file,
-    data: data as T,
-    text,
-    get doc() {
-      return full().doc;
-    },
-    lineOf: (path) => lineOfPath(full().doc, full().lc, path),
-  };
+  });
 }
 
-function parseSlowly<T>(text: string, file: string, schema: FileSchema): YamlFile<T> {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+async function parseSlowly<T>(text: string, file: string, schema: FileSchema): Promise<YamlFile<T>> {
+  const positioned = await parsePositioned(text);
+  const { doc, lc } = positioned;
   const first = doc.errors[0];
   if (first) {
-    const line = lineCounter.linePos(first.pos[0]).line;
+    const line = lc.linePos(first.pos[0]).line;
     throw new FileFormatError("YAML_INVALID", `${file}:${line}: not valid YAML: ${first.message.split("\n")[0]}`, {
       file,
       line,
@@ -81,7 +105,7 @@ function parseSlowly<T>(text: string, file: string, schema: FileSchema): YamlFil
   const validate = fileValidator(schema);
   if (!validate(data)) {
     const violations = describeErrors(validate.errors);
-    const lines = violations.map((v) => lineOfPath(doc, lineCounter, v.path));
+    const lines = violations.map((v) => lineOfPath(positioned, v.path));
     const line = lines[0];
     const list = violations.map((v, i) => `${file}:${lines[i] ?? 1}: ${v.message}`);
     throw new FileFormatError("SCHEMA_INVALID", list.join("\n"), {
@@ -91,24 +115,24 @@ function parseSlowly<T>(text: string, file: string, schema: FileSchema): YamlFil
     });
   }
   // js-yaml refused what the yaml package accepts (a YAML 1.2 nicety): keep the document.
-  return { file, doc, data: data as T, text, lineOf: (path) => lineOfPath(doc, lineCounter, path) };
+  return yamlFile(file, data as T, text, async () => positioned);
 }
 
 /** The 1-based line of the deepest existing node on `path`. */
-export function lineOfPath(doc: Document, lc: LineCounter, path: readonly (string | number)[]): number | undefined {
+function lineOfPath({ Y, doc, lc }: Positioned, path: readonly (string | number)[]): number | undefined {
   for (let n = path.length; n >= 0; n--) {
     const node = n === 0 ? doc.contents : (doc.getIn(path.slice(0, n), true) as Node | undefined);
     // For a map entry, point at the key rather than the value.
     const range = node?.range;
-    if (range) return lc.linePos(keyStart(doc, path.slice(0, n)) ?? range[0]).line;
+    if (range) return lc.linePos(keyStart(Y, doc, path.slice(0, n)) ?? range[0]).line;
   }
   return undefined;
 }
 
-function keyStart(doc: Document, path: readonly (string | number)[]): number | undefined {
+function keyStart(Y: YamlPackage, doc: Document, path: readonly (string | number)[]): number | undefined {
   if (path.length === 0) return undefined;
   const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
-  if (!isMap(parent)) return undefined;
+  if (!Y.isMap(parent)) return undefined;
   const pair = parent.items.find((p) => (p.key as { value?: unknown } | null)?.value === path[path.length - 1]);
   return (pair?.key as Node | undefined)?.range?.[0];
 }

@@ -31,8 +31,8 @@ const valuesArb = fc.dictionary(fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,8}$/), val
 });
 
 describe("dotenv", () => {
-  it("the dotenv package reads back every value", () => {
-    const text = renderText("dotenv", nasty);
+  it("the dotenv package reads back every value", async () => {
+    const text = await renderText("dotenv", nasty);
     const { QUOTES, BACKSLASH, ...rest } = nasty;
     const parsed = dotenv.parse(text);
     // The dotenv package reads values with both ' and ` through double quotes only partly.
@@ -41,25 +41,27 @@ describe("dotenv", () => {
     expect(parseDotenv(text, "out.env").find((e) => e.key === "QUOTES")?.value).toBe(QUOTES);
   });
 
-  it("lockstep's own parser reads back any value", () => {
-    fc.assert(
-      fc.property(valuesArb, (values) => {
-        const parsed = Object.fromEntries(parseDotenv(renderText("dotenv", values), "x").map((e) => [e.key, e.value]));
+  it("lockstep's own parser reads back any value", async () => {
+    await fc.assert(
+      fc.asyncProperty(valuesArb, async (values) => {
+        const parsed = Object.fromEntries(
+          parseDotenv(await renderText("dotenv", values), "x").map((e) => [e.key, e.value]),
+        );
         expect(parsed).toEqual(values);
       }),
     );
   });
 
-  it("the dotenv package reads back any value without both quote kinds", () => {
-    fc.assert(
-      fc.property(valuesArb, (values) => {
+  it("the dotenv package reads back any value without both quote kinds", async () => {
+    await fc.assert(
+      fc.asyncProperty(valuesArb, async (values) => {
         fc.pre(Object.values(values).every((v) => !(v.includes("'") && v.includes("`"))));
-        expect(dotenv.parse(renderText("dotenv", values))).toEqual(values);
+        expect(dotenv.parse(await renderText("dotenv", values))).toEqual(values);
       }),
     );
   });
 
-  it("quotes with single quotes when it can", () => {
+  it("quotes with single quotes when it can", async () => {
     expect(dotenvQuote("a b")).toBe("'a b'");
     expect(dotenvQuote("it's")).toBe("`it's`");
     expect(dotenvQuote('it\'s `x` "y"')).toBe('"it\'s `x` \\"y\\""');
@@ -68,9 +70,9 @@ describe("dotenv", () => {
 
 describe("shell", () => {
   for (const shell of ["bash", "sh"]) {
-    it(`${shell} sourcing the output gets every value exactly`, () => {
+    it(`${shell} sourcing the output gets every value exactly`, async () => {
       const file = join(mkdtempSync(join(tmpdir(), "lockstep-shell-")), "values.sh");
-      writeFileSync(file, renderText("shell", nasty));
+      writeFileSync(file, await renderText("shell", nasty));
       const out = execFileSync(shell, ["-c", `. "$1"; exec node -p 'JSON.stringify(process.env)'`, shell, file], {
         encoding: "utf8",
         env: { PATH: process.env.PATH },
@@ -82,25 +84,25 @@ describe("shell", () => {
 });
 
 describe("json and yaml", () => {
-  it("parse back to the same map", () => {
-    expect(JSON.parse(renderText("json", nasty))).toEqual(nasty);
-    expect(parseYaml(renderText("yaml", nasty))).toEqual(nasty);
-    expect(parseYaml(renderText("yaml", {}))).toEqual({});
+  it("parse back to the same map", async () => {
+    expect(JSON.parse(await renderText("json", nasty))).toEqual(nasty);
+    expect(parseYaml(await renderText("yaml", nasty))).toEqual(nasty);
+    expect(parseYaml(await renderText("yaml", {}))).toEqual({});
   });
 
-  it("yaml round-trips any value", () => {
-    fc.assert(
-      fc.property(valuesArb, (values) => {
-        expect(parseYaml(renderText("yaml", values)) ?? {}).toEqual(values);
+  it("yaml round-trips any value", async () => {
+    await fc.assert(
+      fc.asyncProperty(valuesArb, async (values) => {
+        expect(parseYaml(await renderText("yaml", values)) ?? {}).toEqual(values);
       }),
     );
   });
 });
 
 describe("k8s", () => {
-  it("is a v1 Secret whose data decodes to the values", () => {
+  it("is a v1 Secret whose data decodes to the values", async () => {
     const doc = parseYaml(
-      renderText("k8s", nasty, { name: "api-secrets", namespace: "prod", labels: { app: "api" } }),
+      await renderText("k8s", nasty, { name: "api-secrets", namespace: "prod", labels: { app: "api" } }),
     ) as Record<string, any>;
     expect(doc).toMatchObject({
       apiVersion: "v1",
@@ -119,16 +121,16 @@ describe("k8s", () => {
 });
 
 describe("github", () => {
-  it("the runner reads back every value from $GITHUB_ENV", () => {
+  it("the runner reads back every value from $GITHUB_ENV", async () => {
     expect(readGithubEnv(renderGithub(nasty).envFile)).toEqual(nasty);
-    fc.assert(
-      fc.property(valuesArb, (values) => {
+    await fc.assert(
+      fc.asyncProperty(valuesArb, async (values) => {
         expect(readGithubEnv(renderGithub(values).envFile)).toEqual(values);
       }),
     );
   });
 
-  it("masks every non-empty line of every value", () => {
+  it("masks every non-empty line of every value", async () => {
     const { masks } = renderGithub(nasty);
     const masked = masks
       .trimEnd()
@@ -145,11 +147,11 @@ describe("github", () => {
     ).toBe(true);
   });
 
-  it("escapes % so a mask command cannot be cut short", () => {
+  it("escapes % so a mask command cannot be cut short", async () => {
     expect(renderGithub({ A: "100%\rx" }).masks).toBe("::add-mask::100%25%0Dx\n");
   });
 
-  it("never uses a delimiter that occurs in the value", () => {
+  it("never uses a delimiter that occurs in the value", async () => {
     const { envFile } = renderGithub({ A: "x" });
     const delimiter = (/^A<<(.+)$/m.exec(envFile) as RegExpExecArray)[1] as string;
     expect(readGithubEnv(renderGithub({ A: `before\n${delimiter}\nafter` }).envFile).A).toBe(

@@ -1,6 +1,6 @@
 /**
  * Harness for end-to-end tests: every test drives the built CLI
- * (dist/cli/main.js) as a child process, in a throwaway git repository whose
+ * (dist/cli/main.cjs) as a child process, in a throwaway git repository whose
  * HOME and XDG_CONFIG_HOME are its own, so no real identity can leak in.
  */
 import { execFile, spawn } from "node:child_process";
@@ -17,7 +17,7 @@ const execFileP = promisify(execFile);
 
 /** The project root and the built CLI. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const CLI = join(ROOT, "dist", "cli", "main.js");
+export const CLI = join(ROOT, "dist", "cli", "main.cjs");
 
 /**
  * Call once at the top of a test file: fails the suite early, and clearly,
@@ -78,7 +78,7 @@ export function childEnv(home: string, extra: Record<string, string | undefined>
   return env;
 }
 
-/** Runs `node dist/cli/main.js ...args` (no shell) and collects its output. */
+/** Runs `node dist/cli/main.cjs ...args` (no shell) and collects its output. */
 export function runCli(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, input?: string | Buffer) {
   return new Promise<RunResult>((resolvePromise, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ["pipe", "pipe", "pipe"] });

@@ -69,7 +69,7 @@ export async function exportCommand(o: ExportCommandOptions): Promise<void> {
     ...(o.namespace !== undefined && { namespace: o.namespace }),
     ...(o.label !== undefined && { labels: labels(o.label) as Record<string, string> }),
   };
-  const text = renderText(format, result.values, k8s);
+  const text = await renderText(format, result.values, k8s);
   if (out === undefined) {
     process.stdout.write(text);
   } else {

@@ -4,9 +4,13 @@
  * loads in one read each, without the ES module loader (about 10 ms of every
  * run, plus a resolve and link per module):
  *
- * - dist/cli/main.cjs: the command line, lockstep's own code and the small
+ * - dist/cli/cli.cjs: the command line, lockstep's own code and the small
  *   dependencies. Each command's code is evaluated only when that command
  *   runs (esbuild wraps lazily imported modules).
+ * - dist/cli/main.cjs: the executable (src/cli/launcher.ts), which runs
+ *   cli.cjs with V8's code cache, dist/cli/cli-ID.cache: written here,
+ *   after a warm-up run of `get` in a throwaway repository. ID, the
+ *   bundle's hash, is the bundle's last line.
  * - dist/cli/vendor/*.cjs: the large dependencies (yaml, simple-git, ajv,
  *   age-encryption), one file each, read only by the commands that use them:
  *   `get` and `--help` never parse them.
@@ -14,11 +18,16 @@
  *
  * The library (dist/index.js) stays as tsc wrote it.
  */
-import { rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { build } from "esbuild";
 
 // No stale output of earlier builds (the ES module chunks of older versions included).
 for (const old of ["dist/cli/chunks", "dist/cli/vendor"]) rmSync(old, { recursive: true, force: true });
+for (const f of readdirSync("dist/cli")) if (f.endsWith(".cache")) rmSync(join("dist/cli", f));
 
 /**
  * The large dependencies: each bundled into a vendor file of its own, which
@@ -83,7 +92,11 @@ const common = {
 await Promise.all([
   build({
     ...common,
-    entryPoints: { main: "src/cli/main.ts", "crypto-worker": "src/crypto/crypto-worker.ts" },
+    entryPoints: {
+      main: "src/cli/launcher.ts",
+      cli: "src/cli/main.ts",
+      "crypto-worker": "src/crypto/crypto-worker.ts",
+    },
     outdir: "dist/cli",
     outExtension: { ".js": ".cjs" },
     plugins: [vendored, lazyChildProcess],
@@ -96,3 +109,42 @@ await Promise.all([
     }),
   ),
 ]);
+
+/**
+ * Runs `get` once in a throwaway repository, through the executable, which
+ * then writes V8's code cache of what it compiled. Without git (or if any
+ * step fails) there is no cache: lockstep still runs, compiling as it goes.
+ */
+function warmCodeCache() {
+  const sandbox = mkdtempSync(join(tmpdir(), "lockstep-build-"));
+  const repo = join(sandbox, "repo");
+  mkdirSync(repo);
+  const env = { PATH: process.env.PATH, HOME: sandbox, GIT_CONFIG_NOSYSTEM: "1" };
+  const run = (args, extra = {}) => {
+    const r = spawnSync(process.execPath, [resolve("dist/cli/main.cjs"), ...args], {
+      env: { ...env, ...extra, PWD: repo },
+      cwd: repo,
+    });
+    if (r.status !== 0) throw new Error(`lockstep ${args.join(" ")}: ${r.stderr}`);
+    return r.stderr.toString();
+  };
+  try {
+    const key = join(sandbox, "key.txt");
+    const recipient = run(["keygen", "-o", key]).match(/age1[0-9a-z]+/)?.[0];
+    run(["init", "--env", "production"]);
+    writeFileSync(
+      join(repo, "access.yaml"),
+      `members:\n  ci:\n    recipients: [${recipient}]\nrules:\n  - match: "**"\n    readers: [ci]\n`,
+    );
+    run(["set", "production/warm", "--generate", "password:16"], { LOCKSTEP_AGE_KEY_FILE: key });
+    run(["get", "production/warm"], { LOCKSTEP_AGE_KEY_FILE: key, LOCKSTEP_WRITE_CODE_CACHE: "1" });
+  } catch (e) {
+    process.stderr.write(`bundle: no code cache (${String(e).split("\n")[0]})\n`);
+  } finally {
+    rmSync(sandbox, { recursive: true, force: true });
+  }
+}
+
+const id = createHash("sha256").update(readFileSync("dist/cli/cli.cjs")).digest("hex").slice(0, 16);
+appendFileSync("dist/cli/cli.cjs", `//# lockstep-build=${id}\n`);
+warmCodeCache();

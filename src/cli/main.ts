@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * The lockstep command line. This file declares commands and flags only; each
  * command's module loads when that command runs, so `--help` stays fast. It

@@ -3,32 +3,17 @@
  * in, and the read-only commands do without the large dependencies that the
  * bundle keeps in vendor files (which is what keeps them fast to start).
  */
-import { spawn } from "node:child_process";
 import { cp, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { childEnv, makeSandbox, ROOT, type RunResult, requireBuiltCli, type Sandbox } from "./helpers.js";
+import { childEnv, makeSandbox, ROOT, type RunResult, requireBuiltCli, runTool, type Sandbox } from "./helpers.js";
 
 requireBuiltCli();
 
 /** Runs a copy of the CLI (`dir` holds its main.cjs) in the sandbox's repository. */
-function runCopy(dir: string, s: Sandbox, args: readonly string[], env: Record<string, string> = {}) {
-  return new Promise<RunResult>((resolve, reject) => {
-    const child = spawn(process.execPath, [join(dir, "main.cjs"), ...args], {
-      cwd: s.repo,
-      env: childEnv(s.home, env),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() }),
-    );
-  });
+function runCopy(dir: string, s: Sandbox, args: readonly string[]): Promise<RunResult> {
+  return runTool(process.execPath, [join(dir, "main.cjs"), ...args], { cwd: s.repo, env: childEnv(s.home) });
 }
 
 describe("the built executable", () => {

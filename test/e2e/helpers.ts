@@ -80,23 +80,7 @@ export function childEnv(home: string, extra: Record<string, string | undefined>
 
 /** Runs `node dist/cli/main.cjs ...args` (no shell) and collects its output. */
 export function runCli(args: readonly string[], cwd: string, env: NodeJS.ProcessEnv, input?: string | Buffer) {
-  return new Promise<RunResult>((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on("data", (b: Buffer) => out.push(b));
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      resolvePromise({
-        code: code ?? (signal ? 128 : -1),
-        stdout: Buffer.concat(out).toString("utf8"),
-        stderr: Buffer.concat(err).toString("utf8"),
-      });
-    });
-    child.stdin.on("error", () => {}); // the CLI may exit before reading stdin
-    child.stdin.end(input ?? "");
-  });
+  return runTool(process.execPath, [CLI, ...args], { cwd, env, ...(input !== undefined && { input }) });
 }
 
 /** `git init` with a fixed identity, no global or system configuration. */
@@ -285,7 +269,7 @@ export function expectOk(r: RunResult): RunResult {
 export async function runTool(
   file: string,
   args: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string | Buffer } = {},
 ): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(file, args, { cwd: options.cwd, env: options.env ?? process.env });
@@ -301,7 +285,7 @@ export async function runTool(
         stderr: Buffer.concat(err).toString("utf8"),
       }),
     );
-    child.stdin.on("error", () => {});
+    child.stdin.on("error", () => {}); // the program may exit before reading stdin
     child.stdin.end(options.input ?? "");
   });
 }

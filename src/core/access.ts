@@ -80,13 +80,50 @@ export function recipientsFor(access: AccessConfig, id: string): VersionRecipien
   return recipients;
 }
 
+/**
+ * {@link recipientsFor} over many ids of one access.yaml, as bulk commands
+ * need it: ids that match the same rules share one answer (the same array),
+ * worked out once.
+ */
+export function recipientsResolver(access: AccessConfig): (id: string) => VersionRecipient[] {
+  const byRules = new Map<string, VersionRecipient[]>();
+  return (id) => {
+    const rules = matchingRules(access, id)
+      .map((r) => r.index)
+      .join(",");
+    let list = byRules.get(rules);
+    if (!list) {
+      list = recipientsFor(access, id); // throws NO_READERS, naming the id, every time
+      byRules.set(rules, list);
+    }
+    return list;
+  };
+}
+
 /** A recipient as one string, for sets and comparisons. */
 export function recipientKey(r: VersionRecipient): string {
   return `${r.member}\u0000${r.key}`;
 }
 
+const keySets = new WeakMap<readonly VersionRecipient[], ReadonlySet<string>>();
+
+/** The member-key pairs of a list, as a set: remembered per list, since bulk commands compare many versions with one. */
+export function recipientKeys(list: readonly VersionRecipient[]): ReadonlySet<string> {
+  let set = keySets.get(list);
+  if (!set) {
+    set = new Set(list.map(recipientKey));
+    keySets.set(list, set);
+  }
+  return set;
+}
+
 /** Whether two recipient lists name the same member-key pairs (order aside). */
 export function sameRecipients(a: readonly VersionRecipient[], b: readonly VersionRecipient[]): boolean {
+  // The usual case, and the cheap one: the same pairs in the same order.
+  if (a.length === b.length && a.every((r, i) => r.member === b[i]?.member && r.key === b[i]?.key)) return true;
+  const sb = recipientKeys(b);
   const sa = new Set(a.map(recipientKey));
-  return sa.size === new Set(b.map(recipientKey)).size && b.every((r) => sa.has(recipientKey(r)));
+  if (sa.size !== sb.size) return false;
+  for (const k of sa) if (!sb.has(k)) return false;
+  return true;
 }

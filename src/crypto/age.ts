@@ -176,13 +176,15 @@ function describe(identities: readonly AgeIdentity[]): string {
  */
 export function countStanzas(armored: string, place: CiphertextPlace): number {
   try {
-    const bytes = armorDecodeCanonical(armored);
-    if (!bytes) throw new Error("armor is not in age's form");
-    const end = findHeaderEnd(bytes);
-    const header = new TextDecoder().decode(bytes.subarray(0, end));
-    const lines = header.split("\n");
-    if (lines[0] !== "age-encryption.org/v1") throw new Error("not an age v1 header");
-    return lines.filter((l) => l.startsWith("-> ")).length;
+    const decoded = armorDecodeCanonical(armored);
+    if (!decoded) throw new Error("armor is not in age's form");
+    const bytes = Buffer.from(decoded.buffer, decoded.byteOffset, decoded.byteLength);
+    const end = bytes.indexOf("\n--- ");
+    if (end === -1) throw new Error("no header end");
+    if (!bytes.subarray(0, VERSION_LINE.length).equals(VERSION_LINE)) throw new Error("not an age v1 header");
+    let count = 0;
+    for (let at = bytes.indexOf("\n-> "); at !== -1 && at < end; at = bytes.indexOf("\n-> ", at + 4)) count++;
+    return count;
   } catch (e) {
     throw new IntegrityError(`${place.what}: the ciphertext's armor or header is broken`, {
       file: place.file,
@@ -191,11 +193,4 @@ export function countStanzas(armored: string, place: CiphertextPlace): number {
   }
 }
 
-function findHeaderEnd(bytes: Uint8Array): number {
-  const marker = new TextEncoder().encode("\n--- ");
-  outer: for (let i = 0; i + marker.length <= bytes.length; i++) {
-    for (let j = 0; j < marker.length; j++) if (bytes[i + j] !== marker[j]) continue outer;
-    return i;
-  }
-  throw new Error("no header end");
-}
+const VERSION_LINE = Buffer.from("age-encryption.org/v1\n");

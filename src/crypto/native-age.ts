@@ -222,16 +222,23 @@ export function armorEncode(file: Uint8Array): string {
  * then accepts or refuses.
  */
 export function armorDecodeCanonical(text: string): Uint8Array | undefined {
-  const lines = text.trim().replaceAll("\r\n", "\n").split("\n");
-  if (lines.length < 3 || lines[0] !== BEGIN || lines[lines.length - 1] !== END) return undefined;
-  const body = lines.slice(1, -1);
-  for (const [i, l] of body.entries()) {
-    const last = i === body.length - 1;
-    if (last ? l.length === 0 || l.length > 64 || l.length % 4 !== 0 : l.length !== 64) return undefined;
-  }
-  const b64 = body.join("");
-  const bytes = Buffer.from(b64, "base64");
-  // Buffer's decoder is lenient: accept only what encodes back to the same text.
-  if (bytes.toString("base64") !== b64) return undefined;
+  let t = text.trim();
+  if (t.includes("\r")) t = t.replaceAll("\r\n", "\n");
+  if (!t.startsWith(`${BEGIN}\n`) || !t.endsWith(`\n${END}`)) return undefined;
+  const body = t.slice(BEGIN.length + 1, t.length - END.length); // the lines, each ending in "\n"
+  // Lines of 64 columns, then a last one of 4 to 64, a multiple of 4: no line break elsewhere.
+  const last = body.length - 1;
+  let lines = 1;
+  let at = 0;
+  for (; last - at > 64; at += 65, lines++) if (body.charCodeAt(at + 64) !== 0x0a) return undefined;
+  if (last === at || (last - at) % 4 !== 0 || !BASE64_LINES.test(body)) return undefined;
+  for (let nl = body.indexOf("\n"); nl !== -1; nl = body.indexOf("\n", nl + 1)) if (--lines < 0) return undefined;
+  // Canonical base64 leaves the bits past the last byte zero (Buffer's decoder would ignore them).
+  const pad = body.endsWith("==\n") ? 2 : body.endsWith("=\n") ? 1 : 0;
+  if (pad > 0 && (B64.indexOf(body.charAt(last - 1 - pad)) & (pad === 2 ? 0xf : 0x3)) !== 0) return undefined;
+  const bytes = Buffer.from(body, "base64"); // skips the line breaks
   return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
+
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+const BASE64_LINES = /^[A-Za-z0-9+/\n]*={0,2}\n$/;

@@ -5,7 +5,7 @@
  * finding, and the rest is still checked.
  */
 import { relative, sep } from "node:path";
-import { recipientKey as key, recipientsFor, sameRecipients } from "../core/access.js";
+import { recipientKey as key, recipientKeys, recipientsResolver, sameRecipients } from "../core/access.js";
 import { renderCodeowners } from "../core/codeowners.js";
 import { openEnvelope } from "../core/envelope.js";
 import { type Finding, finding, sortFindings } from "../core/findings.js";
@@ -120,12 +120,37 @@ async function lineOf(file: YamlFile<unknown>, path: (string | number)[]): Promi
   return line === undefined ? {} : { line };
 }
 
+/** What every manifest is checked against, worked out once per run. */
+interface ManifestContext {
+  config: ProjectConfig | undefined;
+  /** The recipients an id's live versions must have, when access.yaml is valid. */
+  recipientsOf: ((id: string) => VersionRecipient[]) | undefined;
+  /** `AgeRecipient.isValid`, remembered: the same keys recur in every manifest. */
+  validRecipient: (key: string) => boolean;
+  now: Date;
+}
+
+function manifestContext(config: ProjectConfig | undefined, access: AccessConfig | undefined, now: Date): ManifestContext {
+  const valid = new Map<string, boolean>();
+  return {
+    config,
+    recipientsOf: access && recipientsResolver(access),
+    validRecipient: (key) => {
+      let ok = valid.get(key);
+      if (ok === undefined) {
+        ok = AgeRecipient.isValid(key);
+        valid.set(key, ok);
+      }
+      return ok;
+    },
+    now,
+  };
+}
+
 async function checkManifest(
   id: string,
   m: YamlFile<SecretManifest>,
-  config: ProjectConfig | undefined,
-  access: AccessConfig | undefined,
-  now: Date,
+  { config, recipientsOf, validRecipient, now }: ManifestContext,
   out: Finding[],
 ): Promise<void> {
   const file = m.file;
@@ -157,7 +182,7 @@ async function checkManifest(
   }
   for (const [i, v] of data.versions.entries()) {
     for (const [j, r] of v.recipients.entries()) {
-      if (!AgeRecipient.isValid(r.key)) {
+      if (!validRecipient(r.key)) {
         out.push(
           finding("invalid-recipient", {
             file,
@@ -204,10 +229,10 @@ async function checkManifest(
       }),
     );
   }
-  if (!access) return;
+  if (!recipientsOf) return;
   let wanted: VersionRecipient[];
   try {
-    wanted = recipientsFor(access, id);
+    wanted = recipientsOf(id);
   } catch {
     out.push(
       finding("no-readers", {
@@ -219,7 +244,7 @@ async function checkManifest(
     );
     return;
   }
-  const current = new Set(wanted.map(key));
+  const current = recipientKeys(wanted);
   for (const n of [...liveVersions(data)].sort((a, b) => b - a)) {
     const i = versionIndex.get(n);
     const v = i === undefined ? undefined : data.versions[i];
@@ -359,7 +384,14 @@ export async function checkRepository(root: string, options: CheckOptions = {}):
   const access = await readChecked(() => files.readAccess(), ACCESS_FILE, out);
   if (access) await checkAccess(access, out);
   const ids = await files.listSecretIds();
+  // Leaks and CODEOWNERS ask git, whose processes run while the manifests are read.
+  const others = Promise.all([
+    scanLeaks(files, config?.data, out),
+    access ? checkCodeowners(files, access.data, ids, out) : undefined,
+  ]);
+  others.catch(() => {}); // a failure is thrown where it is awaited, below, not as an unhandled rejection
   const manifests: { id: string; m: YamlFile<SecretManifest> }[] = [];
+  const context = manifestContext(config?.data, access?.data, options.now ?? new Date());
   // Read every manifest at once (the disk works while we parse), then check them in order.
   const read = await mapLimit(ids, BULK_CONCURRENCY, async (id) => {
     const file = files.manifestFile(id);
@@ -390,10 +422,9 @@ export async function checkRepository(root: string, options: CheckOptions = {}):
     out.push(...problems);
     if (!m) continue;
     manifests.push({ id, m });
-    await checkManifest(id, m, config?.data, access?.data, options.now ?? new Date(), out);
+    await checkManifest(id, m, context, out);
   }
-  await scanLeaks(files, config?.data, out);
-  if (access) await checkCodeowners(files, access.data, ids, out);
+  await others;
   let undecrypted = 0;
   if (options.decrypt) {
     const identities = await loadIdentities(options.identities ?? {});

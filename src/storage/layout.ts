@@ -2,9 +2,9 @@
  * The files of a secrets repository: where they are, and reading and writing
  * them. The only module that knows the repository's folder layout.
  */
-import { readFileSync } from "node:fs";
-import { readdir, readFile } from "node:fs/promises";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
 import type { Document } from "yaml";
 import type { AccessConfig, ProjectConfig, SecretManifest } from "../core/model.js";
 import { LockstepError } from "../errors.js";
@@ -108,19 +108,19 @@ export class RepositoryFiles {
 
   /** The ids of every secret (of one environment, if given), sorted. */
   async listSecretIds(env?: string): Promise<string[]> {
-    const base = env === undefined ? this.abs(SECRETS_DIR) : this.abs(`${SECRETS_DIR}/${env}`);
-    let entries: string[];
-    try {
-      entries = await readdir(base, { recursive: true });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return [];
-      throw e;
-    }
-    const secretsRoot = this.abs(SECRETS_DIR);
-    return entries
-      .filter((e) => e.endsWith(".yaml"))
-      .map((e) => relative(secretsRoot, join(base, e)).split(sep).join("/").slice(0, -".yaml".length))
-      .sort();
+    // Synchronous, folder by folder with the entries' types: a recursive fs/promises readdir stats
+    // every entry, which costs more than the rest of the walk over a thousand manifests.
+    const ids: string[] = [];
+    const walk = (dir: string, prefix: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        if (entry.isDirectory()) walk(join(dir, entry.name), `${prefix}${entry.name}/`);
+        else if (entry.name.endsWith(".yaml")) ids.push(`${prefix}${entry.name.slice(0, -".yaml".length)}`);
+      }
+    };
+    const base = this.abs(env === undefined ? SECRETS_DIR : `${SECRETS_DIR}/${env}`);
+    if (!existsSync(base)) return [];
+    walk(base, env === undefined ? "" : `${env}/`);
+    return ids.sort();
   }
 
   private async readYaml<T>(rel: string, schema: "lockstep" | "access" | "secret"): Promise<YamlFile<T>> {

@@ -130,7 +130,11 @@ interface ManifestContext {
   now: Date;
 }
 
-function manifestContext(config: ProjectConfig | undefined, access: AccessConfig | undefined, now: Date): ManifestContext {
+function manifestContext(
+  config: ProjectConfig | undefined,
+  access: AccessConfig | undefined,
+  now: Date,
+): ManifestContext {
   const valid = new Map<string, boolean>();
   return {
     config,

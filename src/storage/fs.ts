@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { access, mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { access, mkdir, open, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { LockstepError } from "../errors.js";
 
@@ -13,9 +13,8 @@ import { LockstepError } from "../errors.js";
  * then renamed over. Readers see the old file or the new one, never a part.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  const fh = await open(tmp, "wx", mode);
+  const tmp = `${path}.${TMP_TAG}-${tmpCount++}.tmp`;
+  const fh = await inFolder(path, () => open(tmp, "wx", mode));
   try {
     await fh.writeFile(data);
     await fh.sync();
@@ -59,6 +58,26 @@ export async function writeFileExclusive(path: string, data: string, mode: numbe
   }
 }
 
+/** This process's temporary files: its pid and a random tag, then a count (one random draw per process). */
+const TMP_TAG = `${process.pid}.${randomBytes(4).toString("hex")}`;
+let tmpCount = 0;
+
+/**
+ * Creates a file in `path`'s folder with `create`, making the folder first
+ * only if it is missing: bulk commands write a thousand files to folders
+ * that exist, and a `mkdir` before each costs a round trip through the
+ * thread pool.
+ */
+async function inFolder<T>(path: string, create: () => Promise<T>): Promise<T> {
+  try {
+    return await create();
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    await mkdir(dirname(path), { recursive: true });
+    return create();
+  }
+}
+
 const LOCK_WAIT_MS = 15_000;
 const LOCK_STALE_MS = 60_000;
 
@@ -69,13 +88,10 @@ const LOCK_STALE_MS = 60_000;
  */
 export async function withFileLock<T>(path: string, display: string, fn: () => Promise<T>): Promise<T> {
   const lock = `${path}.lock`;
-  await mkdir(dirname(lock), { recursive: true });
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (let attempt = 0; ; attempt++) {
     try {
-      const fh = await open(lock, "wx");
-      await fh.writeFile(`${process.pid}\n`);
-      await fh.close();
+      await inFolder(lock, () => writeFile(lock, `${process.pid}\n`, { flag: "wx" }));
       break;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
@@ -84,7 +100,7 @@ export async function withFileLock<T>(path: string, display: string, fn: () => P
         () => 0,
       );
       if (age > LOCK_STALE_MS) {
-        await rm(lock, { force: true }); // left by a process that died mid-write
+        await unlink(lock).catch(() => {}); // left by a process that died mid-write
         continue;
       }
       if (Date.now() > deadline) {
@@ -99,7 +115,7 @@ export async function withFileLock<T>(path: string, display: string, fn: () => P
   try {
     return await fn();
   } finally {
-    await rm(lock, { force: true });
+    await unlink(lock).catch(() => {});
   }
 }
 

@@ -15,6 +15,7 @@ const nasty: Record<string, string> = {
   PLAIN: "hunter2",
   NEWLINES: "line one\nline two\n\nline four",
   QUOTES: `it's "quoted" \`both\``,
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion that must stay literal
   DOLLAR: "$HOME ${PATH} $(whoami) `id`",
   BACKSLASH: "C:\\path\\to\\n\\file\\",
   UNICODE: "pässwörd 🔐 日本",
@@ -103,7 +104,7 @@ describe("k8s", () => {
   it("is a v1 Secret whose data decodes to the values", async () => {
     const doc = parseYaml(
       await renderText("k8s", nasty, { name: "api-secrets", namespace: "prod", labels: { app: "api" } }),
-    ) as Record<string, any>;
+    ) as { data: Record<string, string> };
     expect(doc).toMatchObject({
       apiVersion: "v1",
       kind: "Secret",
@@ -111,10 +112,7 @@ describe("k8s", () => {
       metadata: { name: "api-secrets", namespace: "prod", labels: { app: "api" } },
     });
     const decoded = Object.fromEntries(
-      Object.entries(doc.data as Record<string, string>).map(([k, v]) => [
-        k,
-        Buffer.from(v, "base64").toString("utf8"),
-      ]),
+      Object.entries(doc.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]),
     );
     expect(decoded).toEqual(nasty);
   });

@@ -15,7 +15,7 @@ import type {
   SecretVersion,
   VersionRecipient,
 } from "./core/model.js";
-import { initialStages, type StagePolicy, stagesForNewVersion, versionAtStage } from "./core/stages.js";
+import { type StagePolicy, versionAtStage } from "./core/stages.js";
 import { decryptArmored, encryptArmored } from "./crypto/age.js";
 import { type AgeIdentity, AgeRecipient } from "./crypto/keys.js";
 import { LockstepError } from "./errors.js";
@@ -30,18 +30,10 @@ import {
   rollbackSecret,
   rolloutStatus,
 } from "./ops/rollout.js";
-import { validateValue } from "./ops/values.js";
-import { withFileLock } from "./storage/fs.js";
+import { setSecret } from "./ops/set.js";
 import { type IdentitySources, loadIdentities } from "./storage/identities.js";
 import { findRoot, RepositoryFiles } from "./storage/layout.js";
-import { emitManifest } from "./storage/manifest-emit.js";
 import type { YamlFile } from "./storage/yaml-file.js";
-
-/**
- * The Document edits of manifests, loaded on first use: they bring the `yaml`
- * package, which read-only commands do without (see `loadYamlPackage`).
- */
-const editing = () => import("./ops/manifest-doc.js");
 
 /** How to open a repository. */
 export interface OpenOptions extends IdentitySources {
@@ -176,46 +168,8 @@ export class Repository {
    * Creates a secret, or adds a version to it. A new secret points every
    * stage at version 1; a new version goes where `options.stages` says.
    */
-  async set(id: string, value: string, options: SetOptions = {}): Promise<SetResult> {
-    const sid = this.secretId(id);
-    const recipients = this.parsedRecipients(sid.id);
-    const file = this.files.manifestFile(sid.id);
-    return withFileLock(this.files.abs(file), file, async () => {
-      const existing = await this.files.readManifest(sid.id);
-      const type = options.type ?? existing?.data.type ?? "string";
-      await validateValue(this.files, sid.id, value, type, options.schema ?? existing?.data.schema);
-      const version = existing ? Math.max(...existing.data.versions.map((v) => v.version)) + 1 : 1;
-      const entry = await this.encryptVersion(sid.id, version, value, recipients);
-      if (!existing) {
-        const manifest: SecretManifest = {
-          ...(options.description !== undefined && { description: options.description }),
-          type,
-          ...(options.schema !== undefined && { schema: options.schema }),
-          ...(options.envName !== undefined && { env: options.envName }),
-          ...(options.generator !== undefined && { rotation: { generate: options.generator } }),
-          stages: initialStages(sid.environment),
-          versions: [entry],
-        };
-        const text = emitManifest(manifest);
-        if (text !== undefined) await this.files.writeText(file, text);
-        else await this.files.writeDocument(file, (await editing()).newManifestDocument(manifest));
-        return { id: sid.id, version, created: true, stages: Object.keys(manifest.stages) };
-      }
-      const moved = stagesForNewVersion(sid.environment, version, options.stages ?? "first");
-      const { addVersion, setMetadata } = await editing();
-      const doc = await existing.document();
-      if (options.type !== undefined) setMetadata(doc, "type", options.type);
-      setMetadata(doc, "description", options.description);
-      setMetadata(doc, "schema", options.schema);
-      setMetadata(doc, "env", options.envName);
-      if (options.generator !== undefined && existing.data.rotation?.generate === undefined) {
-        if (existing.data.rotation === undefined) setMetadata(doc, "rotation", { generate: options.generator });
-        else doc.setIn(["rotation", "generate"], options.generator);
-      }
-      addVersion(doc, entry, moved);
-      await this.files.writeDocument(file, doc);
-      return { id: sid.id, version, created: false, stages: Object.keys(moved) };
-    });
+  set(id: string, value: string, options: SetOptions = {}): Promise<SetResult> {
+    return setSecret(this, id, value, options);
   }
 
   /**

@@ -1,0 +1,186 @@
+/**
+ * `lockstep check`'s rules for one secret's manifest: stages, recipients,
+ * ciphertexts, rotation, and readers against access.yaml (see check.ts for
+ * the rest of the gate).
+ */
+import { recipientKey as key, recipientKeys, recipientsResolver, sameRecipients } from "../core/access.js";
+import { type Finding, finding } from "../core/findings.js";
+import type { AccessConfig, ProjectConfig, SecretManifest, VersionRecipient } from "../core/model.js";
+import { liveVersions, stageProblems } from "../core/stages.js";
+import { secretStatus } from "../core/status.js";
+import { countStanzas } from "../crypto/age.js";
+import { AgeRecipient } from "../crypto/keys.js";
+import { ACCESS_FILE, CONFIG_FILE } from "../storage/layout.js";
+import type { YamlFile } from "../storage/yaml-file.js";
+
+/** The line of a finding, asked for only when there is a finding: a line costs a full parse of the file. */
+export async function lineOf(file: YamlFile<unknown>, path: (string | number)[]): Promise<{ line?: number }> {
+  const line = await file.lineOf(path);
+  return line === undefined ? {} : { line };
+}
+
+/** What every manifest is checked against, worked out once per run. */
+export interface ManifestContext {
+  config: ProjectConfig | undefined;
+  /** The recipients an id's live versions must have, when access.yaml is valid. */
+  recipientsOf: ((id: string) => VersionRecipient[]) | undefined;
+  /** `AgeRecipient.isValid`, remembered: the same keys recur in every manifest. */
+  validRecipient: (key: string) => boolean;
+  now: Date;
+}
+
+export function manifestContext(
+  config: ProjectConfig | undefined,
+  access: AccessConfig | undefined,
+  now: Date,
+): ManifestContext {
+  const valid = new Map<string, boolean>();
+  return {
+    config,
+    recipientsOf: access && recipientsResolver(access),
+    validRecipient: (key) => {
+      let ok = valid.get(key);
+      if (ok === undefined) {
+        ok = AgeRecipient.isValid(key);
+        valid.set(key, ok);
+      }
+      return ok;
+    },
+    now,
+  };
+}
+
+export async function checkManifest(
+  id: string,
+  m: YamlFile<SecretManifest>,
+  { config, recipientsOf, validRecipient, now }: ManifestContext,
+  out: Finding[],
+): Promise<void> {
+  const file = m.file;
+  // Without a valid lockstep.yaml, stages and rotation cannot be judged; the rest still can.
+  const env = config?.environments[id.split("/")[0] as string];
+  if (config && !env) {
+    out.push(
+      finding("schema-invalid", {
+        file,
+        id,
+        message: `${id} is in environment "${id.split("/")[0]}", which lockstep.yaml does not define`,
+        fix: `add the environment to ${CONFIG_FILE}, or move the secret`,
+      }),
+    );
+    return;
+  }
+  const data = m.data;
+  const versionIndex = new Map(data.versions.map((v, i) => [v.version, i]));
+  for (const p of env ? stageProblems(env, data) : []) {
+    out.push(
+      finding("stage-invalid", {
+        file,
+        id,
+        ...(await lineOf(m, ["stages", p.stage])),
+        message: p.message,
+        fix: "point every stage at an existing version, later stages at the same or older versions (`lockstep promote`, `lockstep rollback`)",
+      }),
+    );
+  }
+  for (const [i, v] of data.versions.entries()) {
+    for (const [j, r] of v.recipients.entries()) {
+      if (!validRecipient(r.key)) {
+        out.push(
+          finding("invalid-recipient", {
+            file,
+            id,
+            ...(await lineOf(m, ["versions", i, "recipients", j])),
+            message: `version ${v.version} lists a recipient of ${r.member} that is not a valid age recipient`,
+          }),
+        );
+      }
+    }
+    try {
+      const stanzas = countStanzas(v.ciphertext, { file, what: `${id} version ${v.version}` });
+      if (stanzas !== v.recipients.length) {
+        out.push(
+          finding("ciphertext-mismatch", {
+            file,
+            id,
+            ...(await lineOf(m, ["versions", i, "ciphertext"])),
+            message: `version ${v.version} has ${stanzas} recipient stanzas but lists ${v.recipients.length} recipients`,
+            fix: "restore the manifest from Git history; a version's ciphertext and recipients are written together",
+          }),
+        );
+      }
+    } catch {
+      out.push(
+        finding("ciphertext-mismatch", {
+          file,
+          id,
+          ...(await lineOf(m, ["versions", i, "ciphertext"])),
+          message: `version ${v.version}: the ciphertext's armor or header is broken`,
+          fix: "restore the manifest from Git history",
+        }),
+      );
+    }
+  }
+  const status = env && config ? secretStatus(id, env, config, data, now) : undefined;
+  if (status?.overdue) {
+    out.push(
+      finding("rotation-overdue", {
+        file,
+        id,
+        message: `version ${status.latest} is older than its maximum age (rotation was due ${status.rotationDue})`,
+        fix: `lockstep rotate ${id}`,
+      }),
+    );
+  }
+  if (!recipientsOf) return;
+  let wanted: VersionRecipient[];
+  try {
+    wanted = recipientsOf(id);
+  } catch {
+    out.push(
+      finding("no-readers", {
+        file,
+        id,
+        message: `${id} matches no access rule with readers`,
+        fix: `add a rule whose match covers ${id} to ${ACCESS_FILE}`,
+      }),
+    );
+    return;
+  }
+  const current = recipientKeys(wanted);
+  for (const n of [...liveVersions(data)].sort((a, b) => b - a)) {
+    const i = versionIndex.get(n);
+    const v = i === undefined ? undefined : data.versions[i];
+    if (!v || i === undefined) continue; // reported as stage-invalid
+    if (!sameRecipients(v.recipients, wanted)) {
+      const added = wanted.filter((r) => !v.recipients.some((o) => key(o) === key(r))).map((r) => r.member);
+      const removed = v.recipients.filter((r) => !current.has(key(r))).map((r) => r.member);
+      out.push(
+        finding("recipients-drift", {
+          file,
+          id,
+          ...(await lineOf(m, ["versions", i, "recipients"])),
+          message: `live version ${v.version} is not encrypted to its readers today${describe(" (missing: ", added)}${describe(" (no longer readers: ", removed)}`,
+          fix: `lockstep rekey ${id}`,
+        }),
+      );
+    }
+    const exposed = [...v.recipients, ...(v.formerRecipients ?? [])].filter((r) => !current.has(key(r)));
+    const members = [...new Set(exposed.map((r) => r.member))];
+    if (members.length > 0) {
+      out.push(
+        finding("exposed-to-former-reader", {
+          file,
+          id,
+          ...(await lineOf(m, ["versions", i])),
+          message: `live version ${v.version} could be decrypted by ${members.join(", ")}, no longer ${members.length === 1 ? "a reader" : "readers"}`,
+          fix: `lockstep rotate ${id}, then promote the new version to every stage`,
+        }),
+      );
+    }
+  }
+}
+
+function describe(prefix: string, names: string[]): string {
+  return names.length === 0 ? "" : `${prefix}${[...new Set(names)].join(", ")})`;
+}

@@ -179,11 +179,11 @@ export function countStanzas(armored: string, place: CiphertextPlace): number {
     const decoded = armorDecodeCanonical(armored);
     if (!decoded) throw new Error("armor is not in age's form");
     const bytes = Buffer.from(decoded.buffer, decoded.byteOffset, decoded.byteLength);
-    const end = bytes.indexOf("\n--- ");
+    const end = bytes.indexOf(MAC_LINE);
     if (end === -1) throw new Error("no header end");
     if (!bytes.subarray(0, VERSION_LINE.length).equals(VERSION_LINE)) throw new Error("not an age v1 header");
     let count = 0;
-    for (let at = bytes.indexOf("\n-> "); at !== -1 && at < end; at = bytes.indexOf("\n-> ", at + 4)) count++;
+    for (let at = bytes.indexOf(STANZA_LINE); at !== -1 && at < end; at = bytes.indexOf(STANZA_LINE, at + 4)) count++;
     return count;
   } catch (e) {
     throw new IntegrityError(`${place.what}: the ciphertext's armor or header is broken`, {
@@ -193,4 +193,7 @@ export function countStanzas(armored: string, place: CiphertextPlace): number {
   }
 }
 
+// Byte needles: a string needle is converted to bytes on every search.
 const VERSION_LINE = Buffer.from("age-encryption.org/v1\n");
+const STANZA_LINE = Buffer.from("\n-> ");
+const MAC_LINE = Buffer.from("\n--- ");

@@ -152,7 +152,8 @@ export async function checkManifest(
     const i = versionIndex.get(n);
     const v = i === undefined ? undefined : data.versions[i];
     if (!v || i === undefined) continue; // reported as stage-invalid
-    if (!sameRecipients(v.recipients, wanted)) {
+    const same = sameRecipients(v.recipients, wanted);
+    if (!same) {
       const added = wanted.filter((r) => !v.recipients.some((o) => key(o) === key(r))).map((r) => r.member);
       const removed = v.recipients.filter((r) => !current.has(key(r))).map((r) => r.member);
       out.push(
@@ -165,7 +166,8 @@ export async function checkManifest(
         }),
       );
     }
-    const exposed = [...v.recipients, ...(v.formerRecipients ?? [])].filter((r) => !current.has(key(r)));
+    // A version encrypted to exactly today's readers exposes it to no one but its former readers.
+    const exposed = [...(same ? [] : v.recipients), ...(v.formerRecipients ?? [])].filter((r) => !current.has(key(r)));
     const members = [...new Set(exposed.map((r) => r.member))];
     if (members.length > 0) {
       out.push(

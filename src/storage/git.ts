@@ -1,14 +1,33 @@
 /**
- * The one module that runs git (through simple-git).
+ * The module that runs git: simple-git for the commands that change the
+ * repository, and git directly for the two read-only queries that `check`
+ * asks on every run (tracked files, the work tree's top), where loading
+ * simple-git would cost more than the query (as git-history.ts does for
+ * `audit`).
  */
+import { execFile } from "node:child_process";
 import { realpath } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
-import { simpleGit } from "simple-git";
+
+/** simple-git, loaded on first use. */
+async function git(dir: string) {
+  const { simpleGit } = await import("simple-git");
+  return simpleGit({ baseDir: dir });
+}
+
+/** The output of a read-only git query in `dir`, or `undefined` if git fails (or is missing). */
+function query(dir: string, args: readonly string[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile("git", args, { cwd: dir, encoding: "utf8", maxBuffer: 1 << 28 }, (error, stdout) =>
+      resolve(error ? undefined : stdout),
+    );
+  });
+}
 
 /** Whether `dir` is inside a git work tree. */
 export async function isInsideWorkTree(dir: string): Promise<boolean> {
   try {
-    return (await simpleGit({ baseDir: dir }).revparse(["--is-inside-work-tree"])).trim() === "true";
+    return (await (await git(dir)).revparse(["--is-inside-work-tree"])).trim() === "true";
   } catch {
     return false;
   }
@@ -17,7 +36,7 @@ export async function isInsideWorkTree(dir: string): Promise<boolean> {
 /** Makes `dir` a git repository if it is not inside one; returns whether it did. */
 export async function ensureGitRepository(dir: string): Promise<boolean> {
   if (await isInsideWorkTree(dir)) return false;
-  await simpleGit({ baseDir: dir }).init();
+  await (await git(dir)).init();
   return true;
 }
 
@@ -26,29 +45,21 @@ export async function ensureGitRepository(dir: string): Promise<boolean> {
  * or unstaged changes are left as they are.
  */
 export async function commitPaths(dir: string, paths: readonly string[], message: string): Promise<string> {
-  const git = simpleGit({ baseDir: dir });
-  await git.add([...paths]);
-  const result = await git.commit(message, [...paths]);
+  const repo = await git(dir);
+  await repo.add([...paths]);
+  const result = await repo.commit(message, [...paths]);
   return result.commit;
 }
 
 /** The top of the git work tree holding `dir`, or undefined outside one. */
 export async function workTreeRoot(dir: string): Promise<string | undefined> {
-  try {
-    return (await simpleGit({ baseDir: dir }).revparse(["--show-toplevel"])).trim();
-  } catch {
-    return undefined;
-  }
+  return (await query(dir, ["rev-parse", "--show-toplevel"]))?.trim();
 }
 
 /** The files git tracks under `dir`, relative to it, `/`-separated. */
 export async function trackedFiles(dir: string): Promise<string[]> {
-  try {
-    const out = await simpleGit({ baseDir: dir }).raw(["ls-files", "-z", "--", "."]);
-    return out.split("\0").filter((f) => f !== "");
-  } catch {
-    return [];
-  }
+  const out = await query(dir, ["ls-files", "-z", "--", "."]);
+  return (out ?? "").split("\0").filter((f) => f !== "");
 }
 
 /**

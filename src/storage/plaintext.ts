@@ -6,6 +6,7 @@ import { appendFile, realpath } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { LockstepError } from "../errors.js";
 import { ensureDir, writeFileAtomic } from "./fs.js";
+import { workTreeRoot } from "./git.js";
 
 async function real(path: string): Promise<string> {
   // The path may not exist yet: resolve the nearest folder that does.
@@ -25,8 +26,6 @@ async function real(path: string): Promise<string> {
 export async function assertOutsideWorkTree(root: string, path: string, force: boolean): Promise<string> {
   const target = await real(resolve(path));
   if (force) return target;
-  // git (simple-git) loads only here: exports to stdout never need it.
-  const { workTreeRoot } = await import("./git.js");
   const tree = await real((await workTreeRoot(root)) ?? root);
   const rel = relative(tree, target);
   if (rel === "" || (!rel.startsWith("..") && !isAbsolute(rel))) {

@@ -19,7 +19,7 @@ import { checkX25519Shape } from "./x25519.js";
 /** Encrypts `plaintext` to `recipients`, stanzas in the given order; returns an armored age file. */
 export async function encryptArmored(plaintext: Uint8Array, recipients: readonly AgeRecipient[]): Promise<string> {
   const pool = cryptoWorkers();
-  if (pool && recipients.every((r) => r.kind === "x25519")) {
+  if (pool && !pool.saturated && recipients.every((r) => r.kind === "x25519")) {
     const done = await pool.run({ op: "encrypt", plaintext, recipients: recipients.map((r) => r.text) });
     if (done.armored !== undefined) return done.armored;
   }
@@ -43,7 +43,7 @@ export async function addRecipientsArmored(
   recipients: readonly AgeRecipient[],
 ): Promise<{ armored: string; plaintext: Uint8Array } | undefined> {
   const pool = cryptoWorkers(identities);
-  if (pool) {
+  if (pool && !pool.saturated) {
     const done = await pool.run({ op: "add", armored, order, recipients: recipients.map((r) => r.text) });
     if (done.armored !== undefined && done.plaintext !== undefined) {
       return { armored: done.armored, plaintext: done.plaintext };
@@ -76,7 +76,7 @@ export async function decryptArmored(
   place: CiphertextPlace,
 ): Promise<Uint8Array> {
   const pool = cryptoWorkers(identities);
-  if (pool) {
+  if (pool && !pool.saturated) {
     const done = await pool.run({ op: "decrypt", armored, order });
     if (done.plaintext !== undefined) return done.plaintext;
   }

@@ -8,9 +8,8 @@ import { AgeIdentity, AgeRecipient } from "./keys.js";
 import { addRecipientsNative, armorDecodeCanonical, armorEncode, decryptNative, encryptNative } from "./native-age.js";
 import type { JobRequest, JobResult } from "./workers.js";
 
-const ready = Promise.all(
-  (workerData as { identities: string[] }).identities.map((s) => AgeIdentity.parse(s, "worker")),
-);
+const data = workerData as { identities: string[]; done: Int32Array };
+const ready = Promise.all(data.identities.map((s) => AgeIdentity.parse(s, "worker")));
 
 function run(job: JobRequest, identities: AgeIdentity[]): JobResult {
   switch (job.op) {
@@ -31,7 +30,7 @@ function run(job: JobRequest, identities: AgeIdentity[]): JobResult {
   }
 }
 
-parentPort?.on("message", async (message: { id: number; job: JobRequest }) => {
+parentPort?.on("message", async (message: { id: number; job: JobRequest; cost: number }) => {
   let result: JobResult;
   try {
     result = run(message.job, await ready);
@@ -39,4 +38,5 @@ parentPort?.on("message", async (message: { id: number; job: JobRequest }) => {
     result = {}; // the main thread redoes the job itself, and reports what went wrong
   }
   parentPort?.postMessage({ id: message.id, result });
+  Atomics.add(data.done, 0, message.cost); // seen by the main thread at once, unlike the message
 });

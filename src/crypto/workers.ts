@@ -36,19 +36,23 @@ export interface JobResult {
 /** Below this many X25519 operations, starting threads costs more than it saves. */
 const MIN_OPERATIONS = 400;
 /**
- * Threads pay only when each job is mostly X25519: encrypting to many
- * readers. For one decryption per secret (export, check --decrypt) the main
- * thread's reading and parsing is the larger part, and on two cores the
- * threads only compete with it (measured: export of 1000 secrets 0.75 s on
- * one thread, 0.77 s with two workers; import 6.4 s and 4.9 s).
+ * X25519 operations queued per worker before the main thread takes the next
+ * job itself: enough that a worker never waits for work (about 10 ms of it),
+ * few enough that the main thread, between its reading and writing, shares
+ * the crypto rather than waiting for a long queue to drain at the end.
  */
-const MIN_OPERATIONS_PER_JOB = 8;
+const QUEUE_PER_WORKER = 64;
+
+/** A job's X25519 operations, roughly its cost. */
+function weight(job: JobRequest): number {
+  return job.op === "decrypt" ? 1 : job.op === "encrypt" ? job.recipients.length : 1 + job.recipients.length;
+}
 
 /** Threads that run {@link JobRequest}s, each to the least busy one. */
 export class WorkerPool {
   /** The recipients of the identities the workers decrypt with. */
   readonly recipients: ReadonlySet<string>;
-  private readonly workers: { worker: Worker; load: number }[];
+  private readonly workers: { worker: Worker; sent: number; done: Int32Array }[];
   private readonly pending = new Map<number, (r: JobResult) => void>();
   private nextId = 0;
   /** Set when a worker failed: from then on every job is the main thread's. */
@@ -59,11 +63,14 @@ export class WorkerPool {
     const secrets = identities.map((i) => i.secret);
     this.workers = Array.from({ length: size }, () => {
       const { Worker: Thread } = builtin<typeof import("node:worker_threads")>("node:worker_threads");
-      const slot = { worker: new Thread(script, { workerData: { identities: secrets } }), load: 0 };
-      slot.worker.on("message", ({ id, result }: { id: number; result: JobResult }) => {
+      // The worker counts the work it finished here (in X25519 operations), where this thread sees
+      // it even while busy: its answers arrive as events, which a long run of work here delays.
+      const done = new Int32Array(new SharedArrayBuffer(4));
+      const worker = new Thread(script, { workerData: { identities: secrets, done } });
+      const slot = { worker, sent: 0, done };
+      worker.on("message", ({ id, result }: { id: number; result: JobResult }) => {
         const resolve = this.pending.get(id);
         this.pending.delete(id);
-        slot.load--;
         resolve?.(result);
       });
       slot.worker.on("error", () => this.giveBack());
@@ -72,14 +79,20 @@ export class WorkerPool {
     });
   }
 
+  /** Whether every worker has a full queue: the caller then does the job itself, meanwhile. */
+  get saturated(): boolean {
+    return this.broken || this.workers.every((w) => queued(w) >= QUEUE_PER_WORKER);
+  }
+
   run(job: JobRequest): Promise<JobResult> {
     if (this.broken) return Promise.resolve({});
-    const slot = this.workers.reduce((a, b) => (b.load < a.load ? b : a));
+    const slot = this.workers.reduce((a, b) => (queued(b) < queued(a) ? b : a));
     const id = this.nextId++;
-    slot.load++;
+    const cost = weight(job);
+    slot.sent += cost;
     return new Promise((resolve) => {
       this.pending.set(id, resolve);
-      slot.worker.postMessage({ id, job });
+      slot.worker.postMessage({ id, job, cost });
     });
   }
 
@@ -94,6 +107,11 @@ export class WorkerPool {
     for (const resolve of this.pending.values()) resolve({});
     this.pending.clear();
   }
+}
+
+/** A worker's work not finished yet, in X25519 operations. */
+function queued(w: { sent: number; done: Int32Array }): number {
+  return w.sent - Atomics.load(w.done, 0);
 }
 
 let active: WorkerPool | undefined;
@@ -119,15 +137,15 @@ function workerScript(): string | undefined {
 }
 
 /**
- * Runs `f` with worker threads for about `operations` X25519 operations in
- * `jobs` jobs: one per core but one, when there are enough operations, and enough
- * per job, to pay for starting them.
+ * Runs `f` with worker threads for about `operations` X25519 operations:
+ * one per core but one, when there are enough operations to pay for
+ * starting them. Jobs go to a thread while its queue has room, and are done
+ * in the main thread otherwise (see {@link WorkerPool.saturated}).
  * `LOCKSTEP_WORKERS` overrides the count (0: none). `identities` are the
  * identities the workers decrypt with (only X25519 ones go to threads).
  */
 export async function withCryptoWorkers<T>(
   operations: number,
-  jobs: number,
   identities: readonly AgeIdentity[],
   f: () => Promise<T>,
 ): Promise<T> {
@@ -142,7 +160,7 @@ export async function withCryptoWorkers<T>(
   const wanted =
     forced !== undefined && forced !== ""
       ? size > 0
-      : operations >= MIN_OPERATIONS && operations >= jobs * MIN_OPERATIONS_PER_JOB && size > 0;
+      : operations >= MIN_OPERATIONS && size > 0;
   const script = wanted && active === undefined ? workerScript() : undefined;
   if (!script || !Number.isInteger(size) || size < 1) return f();
   const native = identities.flatMap((i) => (i.native ? [{ secret: i.native.encode(), recipient: i.recipient }] : []));

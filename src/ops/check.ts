@@ -169,7 +169,7 @@ async function checkValues(
       return v ? [{ id, m, n, i, v }] : [];
     }),
   );
-  await withCryptoWorkers(jobs.length, jobs.length, identities, () =>
+  await withCryptoWorkers(jobs.length, identities, () =>
     mapLimit(jobs, BULK_CONCURRENCY, async ({ id, m, n, i, v }) => {
       try {
         const bytes = await decryptArmored(

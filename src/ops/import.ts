@@ -94,7 +94,7 @@ export async function importSecrets(
     return { id, value, type, envName: key, stanzas };
   });
   const stanzas = entries.reduce((n, e) => n + e.stanzas, 0);
-  return withCryptoWorkers(stanzas, entries.length, [], () =>
+  return withCryptoWorkers(stanzas, [], () =>
     mapLimit(entries, BULK_CONCURRENCY, (e) => {
       const derived = defaultEnvName(e.id.slice(env.length + 1));
       return repo.set(e.id, e.value, { type: e.type, ...(derived !== e.envName && { envName: e.envName }) });

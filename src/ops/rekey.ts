@@ -26,7 +26,7 @@ export async function rekeySecrets(repo: Repository, ids?: readonly string[]): P
   const plans = targets.map((id) => ({ id, recipients: repo.parsedRecipients(id) }));
   // At most, every version is encrypted anew to all its readers.
   const stanzas = plans.reduce((n, p) => n + p.recipients.keys.length, 0);
-  const rekeyed = await withCryptoWorkers(stanzas, plans.length, identities, () => rekeyAll(repo, plans));
+  const rekeyed = await withCryptoWorkers(stanzas, identities, () => rekeyAll(repo, plans));
   return rekeyed.filter((r) => r.versions.length > 0);
 }
 

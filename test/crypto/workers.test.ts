@@ -49,6 +49,28 @@ describe("WorkerPool", () => {
     }
   });
 
+  it("says it is saturated while a worker's queue is full, even before its answers are read", async () => {
+    const key = await generateKey(false);
+    const [identity] = await parseIdentityFile(key.fileText, "test.key");
+    if (!identity?.native) throw new Error("an X25519 identity expected");
+    const pool = new WorkerPool(SCRIPT, 1, [{ secret: identity.native.encode(), recipient: identity.recipient }]);
+    try {
+      expect(pool.saturated).toBe(false);
+      // Twenty readers a job: four jobs fill the queue (64 X25519 operations).
+      const recipients = Array.from({ length: 20 }, () => key.recipient);
+      const jobs = Array.from({ length: 4 }, () => pool.run({ op: "encrypt", plaintext, recipients }));
+      expect(pool.saturated).toBe(true);
+      // The worker's count is shared memory: this thread sees the queue drain without taking an answer.
+      const start = Date.now();
+      while (pool.saturated && Date.now() - start < 10_000)
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      expect(pool.saturated).toBe(false);
+      for (const done of await Promise.all(jobs)) expect(done.armored).toMatch(/^-----BEGIN AGE ENCRYPTED FILE-----\n/);
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("hands every job back (empty answers) when a worker dies", async () => {
     const broken = join(dir, "broken-worker.mjs");
     await writeFile(broken, 'throw new Error("this worker fails at start");\n');

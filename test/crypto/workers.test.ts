@@ -25,11 +25,17 @@ describe("WorkerPool", () => {
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
-  it("encrypts and decrypts on threads, interoperable with the main thread", async () => {
+  /** A new X25519 key, and a pool of `size` threads that decrypt with it. */
+  async function keyAndPool(size: number) {
     const key = await generateKey(false);
     const [identity] = await parseIdentityFile(key.fileText, "test.key");
     if (!identity?.native) throw new Error("an X25519 identity expected");
-    const pool = new WorkerPool(SCRIPT, 2, [{ secret: identity.native.encode(), recipient: identity.recipient }]);
+    const pool = new WorkerPool(SCRIPT, size, [{ secret: identity.native.encode(), recipient: identity.recipient }]);
+    return { key, identity, pool };
+  }
+
+  it("encrypts and decrypts on threads, interoperable with the main thread", async () => {
+    const { key, identity, pool } = await keyAndPool(2);
     try {
       const enc = await pool.run({ op: "encrypt", plaintext, recipients: [key.recipient] });
       expect(enc.armored).toMatch(/^-----BEGIN AGE ENCRYPTED FILE-----\n/);
@@ -50,10 +56,7 @@ describe("WorkerPool", () => {
   });
 
   it("says it is saturated while a worker's queue is full, even before its answers are read", async () => {
-    const key = await generateKey(false);
-    const [identity] = await parseIdentityFile(key.fileText, "test.key");
-    if (!identity?.native) throw new Error("an X25519 identity expected");
-    const pool = new WorkerPool(SCRIPT, 1, [{ secret: identity.native.encode(), recipient: identity.recipient }]);
+    const { key, pool } = await keyAndPool(1);
     try {
       expect(pool.saturated).toBe(false);
       // Twenty readers a job: four jobs fill the queue (64 X25519 operations).

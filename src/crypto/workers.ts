@@ -157,10 +157,7 @@ export async function withCryptoWorkers<T>(
     forced !== undefined && forced !== ""
       ? Number(forced)
       : builtin<typeof import("node:os")>("node:os").availableParallelism() - 1;
-  const wanted =
-    forced !== undefined && forced !== ""
-      ? size > 0
-      : operations >= MIN_OPERATIONS && size > 0;
+  const wanted = forced !== undefined && forced !== "" ? size > 0 : operations >= MIN_OPERATIONS && size > 0;
   const script = wanted && active === undefined ? workerScript() : undefined;
   if (!script || !Number.isInteger(size) || size < 1) return f();
   const native = identities.flatMap((i) => (i.native ? [{ secret: i.native.encode(), recipient: i.recipient }] : []));

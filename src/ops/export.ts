@@ -55,9 +55,7 @@ export async function exportEnvironment(
   // Threads start now, and boot while this thread reads the manifests.
   // Without an identity, nothing goes to threads; the first decryption says so.
   const identities = await repo.loadIdentities().catch(() => []);
-  return withCryptoWorkers(ids.length, identities, () =>
-    decryptAll(repo, env, stage, selector, config, ids),
-  );
+  return withCryptoWorkers(ids.length, identities, () => decryptAll(repo, env, stage, selector, config, ids));
 }
 
 async function decryptAll(

@@ -22,8 +22,10 @@ const PLAIN_FLOW = /^[A-Za-z_][A-Za-z0-9_./@+=-]*$/;
 const DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$|^\d+[smhdw]$/;
 // YAML 1.1 booleans and nulls too: the `yaml` package quotes some of them.
 const RESERVED = /^(?:true|false|null|yes|no|on|off|y|n)$/i;
-// A literal block's lines: printable ASCII, no space at either end.
-const BLOCK_LINE = /^[!-~](?:[ -~]*[!-~])?$/;
+// A literal block's lines: printable ASCII, none empty, no space at either end (tested on
+// the whole block at once, which a ciphertext of a few thousand lines makes worth it).
+const PRINTABLE_LINES = /^[ -~\n]*$/;
+const EDGE_SPACE = /^ | $| \n|\n /;
 
 /** The manifest's YAML text, or `undefined` when it needs the Document API. */
 export function emitManifest(m: SecretManifest): string | undefined {
@@ -41,6 +43,19 @@ export function rewriteManifest(current: YamlFile<SecretManifest>, next: SecretM
 }
 
 function plain(s: string, flow: boolean): boolean {
+  if (!flow) return plainUncached(s, false);
+  // Recipients' names and keys recur in every manifest of a bulk write.
+  let ok = plainInFlow.get(s);
+  if (ok === undefined) {
+    ok = plainUncached(s, true);
+    if (plainInFlow.size < 10_000) plainInFlow.set(s, ok);
+  }
+  return ok;
+}
+
+const plainInFlow = new Map<string, boolean>();
+
+function plainUncached(s: string, flow: boolean): boolean {
   if (DATE.test(s)) return true;
   if (RESERVED.test(s) || s.endsWith(":") || s.includes(": ") || s.endsWith(" ")) return false;
   return (flow ? PLAIN_FLOW : PLAIN_BLOCK).test(s);
@@ -115,10 +130,11 @@ function emitItem(item: unknown, indent: string, lines: string[], flow: boolean)
 
 /** A literal block (`|`): the text ends in exactly one newline, as armor does. */
 function emitLiteral(key: string, text: string, at: string, indent: string, lines: string[]): boolean {
-  if (!text.endsWith("\n") || text.endsWith("\n\n")) return false;
-  const body = text.slice(0, -1).split("\n");
-  if (!body.every((l) => BLOCK_LINE.test(l))) return false;
-  lines.push(`${at}${key}: |`);
-  for (const l of body) lines.push(`${indent}${l}`);
+  const body = text.slice(0, -1);
+  if (!text.endsWith("\n") || body === "" || body.includes("\n\n") || body.startsWith("\n") || body.endsWith("\n")) {
+    return false;
+  }
+  if (!PRINTABLE_LINES.test(body) || EDGE_SPACE.test(body)) return false;
+  lines.push(`${at}${key}: |`, `${indent}${body.replaceAll("\n", `\n${indent}`)}`);
   return true;
 }

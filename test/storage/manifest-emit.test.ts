@@ -123,4 +123,18 @@ describe("emitManifest", () => {
     expect(emitManifest({ ...base, versions: [v], description: "two\nlines" })).toBeUndefined();
     expect(emitManifest({ ...base, versions: [{ ...v, ciphertext: "no final newline" }] })).toBeUndefined();
   });
+
+  it("writes a ciphertext block as the yaml package does, or steps aside, at every edge of its lines", () => {
+    const v = { version: 1, created: "2026-11-28T14:31:19Z", recipients: [{ member: "a", key: "age1x" }] };
+    const blocks = ["x\n", "ab c\n", "x\ny\n", " x\n", "x \n", "x\n y\n", "x \ny\n", "x\n\ny\n", "\nx\n", "x\n\n"];
+    for (const ciphertext of [...blocks, "\n", "x\ty\n", "x\u00e9\n", "x\r\ny\n", `${"A".repeat(64)}\n`.repeat(50)]) {
+      const m: SecretManifest = { stages: { stable: 1 }, versions: [{ ...v, ciphertext }] };
+      const fast = emitManifest(m);
+      if (fast !== undefined) expect(fast).toBe(viaDocument(m));
+    }
+    // The plain blocks take the fast path.
+    for (const ciphertext of ["x\n", "ab c\n", "x\ny\n"]) {
+      expect(emitManifest({ stages: { stable: 1 }, versions: [{ ...v, ciphertext }] })).toBeDefined();
+    }
+  });
 });

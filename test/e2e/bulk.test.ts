@@ -59,6 +59,56 @@ describe("bulk commands on worker threads", () => {
     await s.write(file, original);
   });
 
+  it("export on threads reports and skips exactly as one thread does", async () => {
+    /** The same run on threads and on one thread: equal results, returned. */
+    const both = async (args: string[]) => {
+      const threaded = await s.as("ci", args, { env: THREADS });
+      expect(await s.as("ci", args, { env: ONE_THREAD })).toEqual(threaded);
+      return threaded;
+    };
+    const edit = async (id: string, f: (doc: ReturnType<typeof parseDocument>) => void) => {
+      const doc = parseDocument(await s.read(`secrets/${id}.yaml`));
+      f(doc);
+      await s.write(`secrets/${id}.yaml`, doc.toString());
+    };
+    const originals = new Map<string, string>();
+    for (const id of ["var_10", "var_20", "var_30", "var_31", "var_35"]) {
+      originals.set(`secrets/production/${id}.yaml`, await s.read(`secrets/production/${id}.yaml`));
+    }
+    originals.set("lockstep.yaml", await s.read("lockstep.yaml"));
+    try {
+      // A hand-edited manifest (a comment: not the form lockstep writes), a consumer list and an env name.
+      await s.write(
+        "secrets/production/var_10.yaml",
+        `# kept by hand\n${originals.get("secrets/production/var_10.yaml")}`,
+      );
+      await edit("production/var_20", (d) => d.set("consumers", ["api"]));
+      await edit("production/var_30", (d) => d.set("env", "RENAMED"));
+      const all = expectOk(await both(["export", "production"])).stdout;
+      expect(all).toContain("VAR_10='value 10 é'");
+      expect(all).toContain("RENAMED=");
+      const config = parseDocument(await s.read("lockstep.yaml"));
+      const stages = config.getIn(["environments", "production", "stages"]) as { items: unknown[] };
+      config.setIn(["environments", "production", "stages", stages.items.length - 1, "consumers"], ["web"]);
+      await s.write("lockstep.yaml", config.toString());
+      const forWeb = expectOk(await both(["export", "production", "--consumer", "web"])).stdout;
+      expect(forWeb).not.toContain("VAR_20=");
+      expect(forWeb.trim().split("\n")).toHaveLength(39);
+      // Two names taken twice, and a stage pointing nowhere after them: the first problem in id order wins.
+      await edit("production/var_31", (d) => d.set("env", "RENAMED"));
+      await edit("production/var_35", (d) => d.setIn(["stages", "stable"], 9));
+      expectError(
+        await both(["export", "production"]),
+        1,
+        "production/var_30 and production/var_31 both export as RENAMED",
+      );
+      await s.write("secrets/production/var_31.yaml", originals.get("secrets/production/var_31.yaml") ?? "");
+      expectError(await both(["export", "production"]), 1, "production/var_35: stage stable points at version 9");
+    } finally {
+      for (const [file, text] of originals) await s.write(file, text);
+    }
+  });
+
   it("rekey with nothing to re-encrypt, and export of an empty environment, need no identity", async () => {
     const empty = await makeSandbox();
     try {

@@ -37,7 +37,8 @@ for (const f of readdirSync("dist/cli")) if (f.endsWith(".cache")) rmSync(join("
 const VENDOR = {
   yaml: { file: "yaml", entry: 'module.exports = require("yaml");' },
   "simple-git": { file: "simple-git", entry: 'module.exports = require("simple-git");' },
-  "age-encryption": { file: "age-encryption", entry: 'export * from "age-encryption";' },
+  // An ES module, strict as Node runs it (the CommonJS packages keep their own "use strict").
+  "age-encryption": { file: "age-encryption", entry: 'export * from "age-encryption";', strict: true },
   ajv: { file: "ajv", entry: 'module.exports = { ajv: require("ajv"), formats: require("ajv-formats") };', key: "ajv" },
   "ajv-formats": { file: "ajv", key: "formats" },
 };
@@ -53,7 +54,7 @@ const vendored = {
       const key = v.key ? `[${JSON.stringify(v.key)}]` : "";
       return { contents: `module.exports = require("./vendor/${v.file}.cjs")${key};`, loader: "js" };
     });
-    b.onResolve({ filter: /^\.\/vendor\// }, (args) => ({ path: args.path, external: true }));
+    b.onResolve({ filter: /^\.\/vendor\//, namespace: "vendored" }, (args) => ({ path: args.path, external: true }));
   },
 };
 
@@ -84,9 +85,6 @@ const common = {
   minifySyntax: true,
   legalComments: "none",
   logLevel: "warning",
-  // src/crypto/workers.ts finds the worker script next to its own module.
-  define: { "import.meta.url": "__lockstepModuleUrl" },
-  banner: { js: 'const __lockstepModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
 };
 
 await Promise.all([
@@ -100,10 +98,15 @@ await Promise.all([
     outdir: "dist/cli",
     outExtension: { ".js": ".cjs" },
     plugins: [vendored, lazyChildProcess],
+    // src/crypto/workers.ts finds the worker script next to its own module. The sources are ES
+    // modules, so strict; the banner comes before esbuild's own "use strict", so it says it itself.
+    define: { "import.meta.url": "__lockstepModuleUrl" },
+    banner: { js: '"use strict";const __lockstepModuleUrl = require("node:url").pathToFileURL(__filename).href;' },
   }),
   ...[...new Set(Object.values(VENDOR).filter((v) => v.entry))].map((v) =>
     build({
       ...common,
+      ...(v.strict && { banner: { js: '"use strict";' } }),
       stdin: { contents: v.entry, resolveDir: ".", loader: "js" },
       outfile: `dist/cli/vendor/${v.file}.cjs`,
     }),

@@ -17,11 +17,13 @@ const here = dirname(fileURLToPath(import.meta.url));
 const bundle = join(here, "cli.cjs");
 const source = readFileSync(bundle, "utf8");
 // V8 checks a cache against its source's length only: the cache's name carries the build's id (the
-// bundle's last line), so that a bundle from another build never meets this one's cache.
-const cacheFile = join(here, `cli-${source.slice(source.lastIndexOf("=", source.length - 2) + 1).trim()}.cache`);
+// bundle's last line, its hash), so that a bundle from another build never meets this one's cache.
+// A bundle without that line runs without a cache.
+const id = /\n\/\/# lockstep-build=([0-9a-f]{16})\n$/.exec(source.slice(-64))?.[1];
+const cacheFile = id === undefined ? undefined : join(here, `cli-${id}.cache`);
 let cachedData: Buffer | undefined;
 try {
-  cachedData = readFileSync(cacheFile);
+  if (cacheFile !== undefined) cachedData = readFileSync(cacheFile);
 } catch {
   // No cache (a build that skipped it): compile.
 }
@@ -31,7 +33,9 @@ const script = new Script(`(function (exports, require, module, __filename, __di
   ...(cachedData && { cachedData }),
 });
 // For the build's warm-up run only: write the cache of what this run compiled.
-if (process.env.LOCKSTEP_WRITE_CODE_CACHE === "1")
+if (cacheFile !== undefined && process.env.LOCKSTEP_WRITE_CODE_CACHE === "1") {
   process.on("exit", () => writeFileSync(cacheFile, script.createCachedData()));
+}
 const cjs = { exports: {} };
-script.runInThisContext()(cjs.exports, createRequire(bundle), cjs, bundle, here);
+// `this` is `module.exports`, as Node's own loader has it.
+script.runInThisContext().call(cjs.exports, cjs.exports, createRequire(bundle), cjs, bundle, here);

@@ -356,12 +356,33 @@ async function main(): Promise<number> {
   }
 }
 
+/** The command's exit code, once `main` has settled. */
+let settled: number | undefined;
+
 // A reader that goes away (`lockstep ls | head`) is not an error.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-  if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  if (e.code === "EPIPE") {
+    settled ??= EXIT.ok;
+    process.exit(settled);
+  }
   throw e;
 });
 
-void main().then((code) => {
-  process.exitCode = code;
+// Should the event loop drain while `main` still waits (on a promise that nothing settles), the
+// process must not pass for a success: it fails, and says so.
+process.exitCode = EXIT.failed;
+process.on("exit", () => {
+  if (settled === undefined) {
+    process.stderr.write("internal error: the command stopped before it finished\n  (report it)\n");
+  }
 });
+main().then(
+  (code) => {
+    settled = code;
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    settled = reportError(e);
+    process.exitCode = settled;
+  },
+);

@@ -10,6 +10,9 @@ import type { JobRequest, JobResult } from "./workers.js";
 
 const data = workerData as { identities: string[]; done: Int32Array };
 const ready = Promise.all(data.identities.map((s) => AgeIdentity.parse(s, "worker")));
+// Identities it cannot read: the thread ends (in a worker, process.exit ends the thread), and the
+// pool hands every job back to the main thread, rather than each job making a useless round trip.
+ready.catch(() => process.exit(1));
 
 function run(job: JobRequest, identities: AgeIdentity[]): JobResult {
   switch (job.op) {

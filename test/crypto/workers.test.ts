@@ -74,6 +74,16 @@ describe("WorkerPool", () => {
     }
   });
 
+  it("ends a worker given an identity it cannot read, and hands its jobs back", async () => {
+    const pool = new WorkerPool(SCRIPT, 1, [{ secret: "AGE-SECRET-KEY-1NOTAKEY", recipient: "age1none" }]);
+    try {
+      expect(await pool.run({ op: "decrypt", armored: "", order: [] })).toEqual({});
+      expect(pool.saturated).toBe(true); // every later job is the main thread's
+    } finally {
+      await pool.close();
+    }
+  });
+
   it("hands every job back (empty answers) when a worker dies", async () => {
     const broken = join(dir, "broken-worker.mjs");
     await writeFile(broken, 'throw new Error("this worker fails at start");\n');

@@ -3,7 +3,7 @@
  * in, and the read-only commands do without the large dependencies that the
  * bundle keeps in vendor files (which is what keeps them fast to start).
  */
-import { cp, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -48,7 +48,11 @@ describe("the built executable", () => {
     const without = await copy("no-cache", (f) => !f.endsWith(".cache"));
     const broken = await copy("broken-cache", () => true);
     await writeFile(join(broken, caches[0] as string), "not a V8 code cache");
-    for (const dir of [without, broken]) {
+    // A bundle changed by hand, without its build line: it must not meet the build's cache.
+    const edited = await copy("edited-bundle", () => true);
+    const bundle = await readFile(join(edited, "cli.cjs"), "utf8");
+    await writeFile(join(edited, "cli.cjs"), bundle.replace(/\/\/# lockstep-build=[0-9a-f]+\n$/, "\n"));
+    for (const dir of [without, broken, edited]) {
       expect(await runCopy(dir, s, ["--help"])).toEqual(help);
       const got = await runCopy(dir, s, ["--identity", s.keys.ci.file, "get", "production/db/password"]);
       expect(got).toEqual(value);

@@ -122,7 +122,11 @@ function warmCodeCache() {
   const sandbox = mkdtempSync(join(tmpdir(), "lockstep-build-"));
   const repo = join(sandbox, "repo");
   mkdirSync(repo);
-  const env = { PATH: process.env.PATH, HOME: sandbox, GIT_CONFIG_NOSYSTEM: "1" };
+  // The build's environment (Windows needs more than PATH), without the user's keys, git settings or flags.
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !/^(LOCKSTEP_|GIT_|NODE_OPTIONS$|XDG_CONFIG_HOME$)/.test(k)),
+  );
+  Object.assign(env, { HOME: sandbox, USERPROFILE: sandbox, GIT_CONFIG_NOSYSTEM: "1" });
   const run = (args, extra = {}) => {
     const r = spawnSync(process.execPath, [resolve("dist/cli/main.cjs"), ...args], {
       env: { ...env, ...extra, PWD: repo },

@@ -15,7 +15,8 @@ import { Script } from "node:vm";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bundle = join(here, "cli.cjs");
-const source = readFileSync(bundle, "utf8");
+// A `#!` line would be a syntax error inside the wrapper below: the bundle has none, but stay safe.
+const source = readFileSync(bundle, "utf8").replace(/^#!/, "//");
 // V8 checks a cache against its source's length only: the cache's name carries the build's id (the
 // bundle's last line, its hash), so that a bundle from another build never meets this one's cache.
 // A bundle without that line runs without a cache.

@@ -199,16 +199,18 @@ row(
   time(() => run(process.execPath, [typageScript]), Math.min(RUNS, 3)),
 );
 const importCopy = join(work, "import-copy");
+/** A fresh copy of the sandbox for an import, flushed: the copy's writes are not the import's to flush. */
+const freshImportCopy = () => {
+  rmSync(importCopy, { recursive: true, force: true });
+  cpSync(repo, importCopy, { recursive: true });
+  execFileSync("sync");
+};
 row(
   `lockstep import (${SECRETS} variables into an empty environment)`,
   time(
     () => lockstep(["import", "import", join(work, "bench.env")], { cwd: importCopy }),
     Math.min(RUNS, 3),
-    () => {
-      rmSync(importCopy, { recursive: true, force: true });
-      cpSync(repo, importCopy, { recursive: true });
-      execFileSync("sync"); // the copy's writes are not the import's to flush
-    },
+    freshImportCopy,
   ),
   `first run in the sandbox: ${importMs.toFixed(0)} ms`,
 );
@@ -217,11 +219,7 @@ row(
   time(
     () => lockstep(["import", "import", join(work, "bench.env")], { cwd: importCopy, env: { LOCKSTEP_WORKERS: "0" } }),
     Math.min(RUNS, 3),
-    () => {
-      rmSync(importCopy, { recursive: true, force: true });
-      cpSync(repo, importCopy, { recursive: true });
-      execFileSync("sync");
-    },
+    freshImportCopy,
   ),
 );
 const rekeyCopy = join(work, "rekey-copy");

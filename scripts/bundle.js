@@ -31,7 +31,7 @@ for (const f of readdirSync("dist/cli")) if (f.endsWith(".cache")) rmSync(join("
 
 /**
  * The large dependencies: each bundled into a vendor file of its own, which
- * main.cjs requires on first use. ajv and ajv-formats share one file, since
+ * cli.cjs requires on first use. ajv and ajv-formats share one file, since
  * ajv-formats builds code with ajv's own classes.
  */
 const VENDOR = {

@@ -149,15 +149,13 @@ export async function withCryptoWorkers<T>(
   identities: readonly AgeIdentity[],
   f: () => Promise<T>,
 ): Promise<T> {
-  const forced = process.env.LOCKSTEP_WORKERS;
+  const forced = process.env.LOCKSTEP_WORKERS || undefined;
   // One thread per core but one: the main thread reads, writes and parses meanwhile, and on two
   // cores a second worker only takes turns with it (rekey of 1000 secrets: 2.6-3.3 s with one
   // worker or none, 3.4-3.5 s with two; import about the same with one or two).
   const size =
-    forced !== undefined && forced !== ""
-      ? Number(forced)
-      : builtin<typeof import("node:os")>("node:os").availableParallelism() - 1;
-  const wanted = forced !== undefined && forced !== "" ? size > 0 : operations >= MIN_OPERATIONS && size > 0;
+    forced !== undefined ? Number(forced) : builtin<typeof import("node:os")>("node:os").availableParallelism() - 1;
+  const wanted = size > 0 && (forced !== undefined || operations >= MIN_OPERATIONS);
   const script = wanted && active === undefined ? workerScript() : undefined;
   if (!script || !Number.isInteger(size) || size < 1) return f();
   const native = identities.flatMap((i) => (i.native ? [{ secret: i.native.encode(), recipient: i.recipient }] : []));

@@ -11,7 +11,7 @@ import { validateValue } from "./values.js";
 
 /**
  * The Document edits of manifests, loaded on first use: they bring the `yaml`
- * package, which read-only commands do without (see `loadYamlPackage`).
+ * package, which read-only commands do without (see storage/yaml-file.ts).
  */
 const editing = () => import("./manifest-doc.js");
 

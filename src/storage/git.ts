@@ -1,9 +1,8 @@
 /**
  * The module that runs git: simple-git for the commands that change the
- * repository, and git directly for the two read-only queries that `check`
- * asks on every run (tracked files, the work tree's top), where loading
- * simple-git would cost more than the query (as git-history.ts does for
- * `audit`).
+ * repository, and git directly for read-only queries (tracked files, the
+ * work tree), which `check` asks on every run and where loading simple-git
+ * would cost more than the query (as git-history.ts does for `audit`).
  */
 import { execFile } from "node:child_process";
 import { realpath } from "node:fs/promises";
@@ -26,11 +25,7 @@ function query(dir: string, args: readonly string[]): Promise<string | undefined
 
 /** Whether `dir` is inside a git work tree. */
 export async function isInsideWorkTree(dir: string): Promise<boolean> {
-  try {
-    return (await (await git(dir)).revparse(["--is-inside-work-tree"])).trim() === "true";
-  } catch {
-    return false;
-  }
+  return (await query(dir, ["rev-parse", "--is-inside-work-tree"]))?.trim() === "true";
 }
 
 /** Makes `dir` a git repository if it is not inside one; returns whether it did. */

@@ -32,7 +32,7 @@ let yamlPackage: Promise<YamlPackage> | undefined;
  * has (160 KB), and read-only commands (`get`, `export`, `exec`) never need
  * it: only edits, line numbers and invalid files do.
  */
-export function loadYamlPackage(): Promise<YamlPackage> {
+function loadYamlPackage(): Promise<YamlPackage> {
   yamlPackage ??= import("yaml");
   return yamlPackage;
 }

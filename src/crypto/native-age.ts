@@ -10,10 +10,11 @@
  * else (another stanza type, a larger payload, a file key it cannot find
  * through the order hint), so that age-encryption decides every other case.
  */
-import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, timingSafeEqual } from "node:crypto";
 import type { Stanza } from "age-encryption";
 import { hkdf32 } from "./hkdf.js";
 import type { AgeIdentity, AgeRecipient } from "./keys.js";
+import { randomKeyBytes } from "./random.js";
 import type { NativeX25519Recipient } from "./x25519.js";
 
 const INTRO = "age-encryption.org/v1\n";
@@ -56,8 +57,7 @@ interface CanonicalFile {
   buf: Buffer;
   /** The header as latin1 text (offsets equal byte offsets). */
   text: string;
-  stanzas: Stanza[];
-  /** Each stanza's exact text, `-> X25519 ...\n...\n`. */
+  /** Each stanza's exact text, `-> X25519 ...\n...\n`, decoded only when tried (see {@link stanzaAt}). */
   stanzaTexts: string[];
   /** Where `--- ` starts. */
   macAt: number;
@@ -72,21 +72,30 @@ function parseCanonical(file: Uint8Array, stanzaHint: number): CanonicalFile | u
   const text = buf.toString("latin1", 0, Math.min(buf.length, 4096 + stanzaHint * 128));
   if (!text.startsWith(INTRO)) return undefined;
   let pos = INTRO.length;
-  const stanzas: Stanza[] = [];
   const stanzaTexts: string[] = [];
   for (;;) {
     const m = STANZA.exec(text.slice(pos));
     if (!m) break;
-    stanzas.push({ args: ["X25519", m[1] as string], body: new Uint8Array(Buffer.from(m[2] as string, "base64")) });
     stanzaTexts.push(m[0]);
     pos += m[0].length;
   }
   const mac = MAC_LINE.exec(text.slice(pos));
-  if (!mac || stanzas.length === 0) return undefined;
+  if (!mac || stanzaTexts.length === 0) return undefined;
   const payloadAt = pos + mac[0].length;
   const payloadLength = buf.length - payloadAt - NONCE;
   if (payloadLength < TAG || payloadLength > CHUNK + TAG) return undefined;
-  return { buf, text, stanzas, stanzaTexts, macAt: pos, mac: mac[1] as string, payloadAt };
+  return { buf, text, stanzaTexts, macAt: pos, mac: mac[1] as string, payloadAt };
+}
+
+const SHARE_AT = "-> X25519 ".length;
+const BODY_AT = SHARE_AT + 44; // after the 43 characters of the share and a line break
+
+/** Stanza `i` of a parsed file, decoded: a decryption tries one or two of twenty. */
+function stanzaAt(f: CanonicalFile, i: number): Stanza | undefined {
+  const t = f.stanzaTexts[i];
+  if (t === undefined) return undefined;
+  const body = Buffer.from(t.slice(BODY_AT, BODY_AT + 43), "base64");
+  return { args: ["X25519", t.slice(SHARE_AT, SHARE_AT + 43)], body: new Uint8Array(body.buffer, body.byteOffset, 32) };
 }
 
 /** The file key, through the stanzas `order` assigns to our identities; `null` if none opens. */
@@ -98,8 +107,9 @@ function openFileKey(
   for (const id of identities) {
     if (!id.native) continue;
     for (const [i, key] of order.entries()) {
-      const stanza = f.stanzas[i];
-      if (key !== id.recipient || stanza === undefined) continue;
+      if (key !== id.recipient) continue;
+      const stanza = stanzaAt(f, i);
+      if (stanza === undefined) continue;
       const fileKey = id.native.unwrapStanza(stanza);
       if (fileKey) return fileKey;
     }
@@ -159,7 +169,7 @@ export function addRecipientsNative(
   recipients: readonly AgeRecipient[],
 ): { file: Uint8Array; plaintext: Uint8Array } | undefined {
   const f = parseCanonical(file, order.length);
-  if (!f || f.stanzas.length !== order.length) return undefined;
+  if (!f || f.stanzaTexts.length !== order.length) return undefined;
   const next = new Set(recipients.map((r) => r.text));
   if (!order.every((key) => next.has(key))) return undefined; // someone leaves: a fresh file key
   if (recipients.some((r) => r.kind !== "x25519" && !order.includes(r.text))) return undefined;
@@ -191,12 +201,12 @@ function stanzaText(r: AgeRecipient, fileKey: Uint8Array): string {
  */
 export function encryptNative(plaintext: Uint8Array, recipients: readonly AgeRecipient[]): Uint8Array | undefined {
   if (plaintext.length > CHUNK || recipients.some((r) => r.kind !== "x25519")) return undefined;
-  const fileKey = randomBytes(16);
+  const fileKey = randomKeyBytes(16);
   let header = INTRO;
   for (const r of recipients) header += stanzaText(r, fileKey);
   header += "---";
   header += ` ${b64(headerMac(fileKey, header))}\n`;
-  const nonce = randomBytes(NONCE);
+  const nonce = randomKeyBytes(NONCE);
   const cipher = createCipheriv("chacha20-poly1305", hkdf(fileKey, nonce, "payload"), lastChunkNonce(), {
     authTagLength: TAG,
   });

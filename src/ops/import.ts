@@ -54,7 +54,8 @@ function entriesFromJson(text: string, source: string): { key: string; value: st
 
 /**
  * Creates (or adds a version to) one secret per variable: `KEY` becomes
- * `ENV/[prefix/]key` (lower-cased), exporting as `KEY` again.
+ * `ENV/[prefix/]key` (lower-cased), exporting as `KEY` again. Holds the
+ * repository's bulk lock meanwhile.
  */
 export async function importSecrets(
   repo: Repository,
@@ -94,10 +95,12 @@ export async function importSecrets(
     return { id, value, type, envName: key, stanzas };
   });
   const stanzas = entries.reduce((n, e) => n + e.stanzas, 0);
-  return withCryptoWorkers(stanzas, [], () =>
-    mapLimit(entries, BULK_CONCURRENCY, (e) => {
-      const derived = defaultEnvName(e.id.slice(env.length + 1));
-      return repo.set(e.id, e.value, { type: e.type, ...(derived !== e.envName && { envName: e.envName }) });
-    }),
+  return repo.files.withBulkLock(() =>
+    withCryptoWorkers(stanzas, [], () =>
+      mapLimit(entries, BULK_CONCURRENCY, (e) => {
+        const derived = defaultEnvName(e.id.slice(env.length + 1));
+        return repo.set(e.id, e.value, { type: e.type, ...(derived !== e.envName && { envName: e.envName }) });
+      }),
+    ),
   );
 }

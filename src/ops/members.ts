@@ -5,7 +5,6 @@
 import { isMap, isSeq, type YAMLMap, type YAMLSeq } from "yaml";
 import { AgeRecipient } from "../crypto/keys.js";
 import { LockstepError, UsageError } from "../errors.js";
-import { withFileLock } from "../storage/fs.js";
 import { ACCESS_FILE, type RepositoryFiles } from "../storage/layout.js";
 
 /** Options of {@link addMember}. */
@@ -38,7 +37,7 @@ export async function addMember(
   if (!NAME.test(name)) throw new UsageError(`"${name}" is not a valid member name (letters, digits, '.', '_', '-')`);
   if (options.keys.length === 0) throw new UsageError("member add needs at least one --key age1...");
   for (const k of options.keys) AgeRecipient.parse(k);
-  return withFileLock(files.abs(ACCESS_FILE), ACCESS_FILE, async () => {
+  return files.withLock(ACCESS_FILE, async () => {
     const access = await files.readAccess();
     const { data } = access;
     const doc = await access.document();
@@ -108,7 +107,7 @@ export interface RemoveMemberResult {
  * @throws LockstepError `UNKNOWN_MEMBER`.
  */
 export async function removeMember(files: RepositoryFiles, name: string): Promise<RemoveMemberResult> {
-  return withFileLock(files.abs(ACCESS_FILE), ACCESS_FILE, async () => {
+  return files.withLock(ACCESS_FILE, async () => {
     const access = await files.readAccess();
     const { data } = access;
     const doc = await access.document();

@@ -9,7 +9,6 @@ import type { SecretManifest, SecretVersion } from "../core/model.js";
 import { addRecipientsArmored } from "../crypto/age.js";
 import { withCryptoWorkers } from "../crypto/workers.js";
 import type { RekeyResult, Repository } from "../repository.js";
-import { withFileLock } from "../storage/fs.js";
 import { rewriteManifest } from "../storage/manifest-emit.js";
 import type { YamlFile } from "../storage/yaml-file.js";
 import { replaceVersionCiphertext } from "./manifest-doc.js";
@@ -17,7 +16,8 @@ import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
 
 /**
  * Re-encrypts every version whose recipients differ from the secret's
- * readers today (all secrets, or those named), 16 secrets at a time.
+ * readers today (all secrets, or those named), 16 secrets at a time,
+ * holding the repository's bulk lock.
  */
 export async function rekeySecrets(repo: Repository, ids?: readonly string[]): Promise<RekeyResult[]> {
   const targets = ids && ids.length > 0 ? ids.map((i) => repo.secretId(i).id) : await repo.files.listSecretIds();
@@ -26,7 +26,9 @@ export async function rekeySecrets(repo: Repository, ids?: readonly string[]): P
   const plans = targets.map((id) => ({ id, recipients: repo.parsedRecipients(id) }));
   // At most, every version is encrypted anew to all its readers.
   const stanzas = plans.reduce((n, p) => n + p.recipients.keys.length, 0);
-  const rekeyed = await withCryptoWorkers(stanzas, identities, () => rekeyAll(repo, plans));
+  const rekeyed = await repo.files.withBulkLock(() =>
+    withCryptoWorkers(stanzas, identities, () => rekeyAll(repo, plans)),
+  );
   return rekeyed.filter((r) => r.versions.length > 0);
 }
 
@@ -35,7 +37,7 @@ type Recipients = ReturnType<Repository["parsedRecipients"]>;
 function rekeyAll(repo: Repository, plans: readonly { id: string; recipients: Recipients }[]): Promise<RekeyResult[]> {
   return mapLimit(plans, BULK_CONCURRENCY, async ({ id, recipients }): Promise<RekeyResult> => {
     const file = repo.files.manifestFile(id);
-    const done = await withFileLock(repo.files.abs(file), file, async () => {
+    const done = await repo.files.withLock(file, async () => {
       const manifest = await repo.readManifest(id);
       const stale = manifest.data.versions.filter((v) => !sameRecipients(v.recipients, recipients.list));
       const updates = new Map<number, SecretVersion>();

@@ -6,7 +6,6 @@ import type { SecretManifest } from "../core/model.js";
 import { promote as planPromote, rollback as planRollback, type StageMove } from "../core/rollout.js";
 import { type ConsumerStatus, consumerStatus, type SecretStatus, secretStatus } from "../core/status.js";
 import type { Repository } from "../repository.js";
-import { withFileLock } from "../storage/fs.js";
 
 /** What a promotion or rollback did to one secret. */
 export interface RolloutResult {
@@ -22,7 +21,7 @@ async function moveStages(
   plan: (m: SecretManifest) => StageMove[],
 ): Promise<RolloutResult> {
   const file = repo.files.manifestFile(id);
-  return withFileLock(repo.files.abs(file), file, async () => {
+  return repo.files.withLock(file, async () => {
     const manifest = await repo.readManifest(id);
     const moves = plan(manifest.data);
     if (moves.length > 0) {

@@ -5,7 +5,6 @@
 import type { SecretManifest } from "../core/model.js";
 import { initialStages, stagesForNewVersion } from "../core/stages.js";
 import type { Repository, SetOptions, SetResult } from "../repository.js";
-import { withFileLock } from "../storage/fs.js";
 import { emitManifest } from "../storage/manifest-emit.js";
 import { validateValue } from "./values.js";
 
@@ -23,7 +22,7 @@ export async function setSecret(repo: Repository, id: string, value: string, opt
   const sid = repo.secretId(id);
   const recipients = repo.parsedRecipients(sid.id);
   const file = repo.files.manifestFile(sid.id);
-  return withFileLock(repo.files.abs(file), file, async () => {
+  return repo.files.withLock(file, async () => {
     const existing = await repo.files.readManifest(sid.id);
     const type = options.type ?? existing?.data.type ?? "string";
     await validateValue(repo.files, sid.id, value, type, options.schema ?? existing?.data.schema);

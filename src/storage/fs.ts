@@ -3,8 +3,8 @@
  * of one file across processes.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { access, mkdir, open, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { existsSync, readFileSync } from "node:fs";
+import { access, mkdir, open, rename, rm, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { LockstepError } from "../errors.js";
 
@@ -81,35 +81,66 @@ async function inFolder<T>(path: string, create: () => Promise<T>): Promise<T> {
 const LOCK_WAIT_MS = 15_000;
 const LOCK_STALE_MS = 60_000;
 
-/**
- * Runs `fn` holding an exclusive lock on `path` (a `path.lock` file), so
- * that concurrent lockstep processes writing one file take turns.
- * @throws LockstepError `LOCKED` if the lock is not had within 15 seconds.
+/*
+ * Locks. A writer of one file (set, promote, member add) holds that file's
+ * lock, `FILE.lock`. A bulk writer (import, rekey) holds one lock for the
+ * whole repository instead: creating and removing a lock file per secret was
+ * a sixth of a rekey of 1000 secrets. The two kinds meet this way:
+ *
+ * - a writer of one file, once it holds its file's lock, looks for the bulk
+ *   lock; if it is there, it lets go of its own and waits;
+ * - a bulk writer, once it holds the bulk lock, waits until no file's lock
+ *   is held, and writes from then on.
+ *
+ * Each announces itself (its lock file exists) before it looks for the
+ * other, so whichever looks second sees the first: the two never write at
+ * once. Inside the process that holds the bulk lock, writers of one file
+ * take turns in memory.
  */
-export async function withFileLock<T>(path: string, display: string, fn: () => Promise<T>): Promise<T> {
+
+/** A lock file, and how messages name it. */
+export interface LockFile {
+  path: string;
+  display: string;
+}
+
+/** A bulk lock this process holds (or is taking): how many callers share it, and the timer that keeps it fresh. */
+interface BulkHold {
+  holders: number;
+  /** Settles when the lock is had and no writer of a single file holds one; rejects if not in time. */
+  ready: Promise<void>;
+  refresh?: NodeJS.Timeout;
+}
+const bulkHeld = new Map<string, BulkHold>();
+/** This process's writers of each file under a bulk lock, in turn: the last one's promise. */
+const turns = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs `fn` as the only writer of `path`, so that lockstep processes writing
+ * one file take turns. `bulkLock` is the repository's bulk lock, if any (see
+ * {@link withBulkLock}): while another process holds it, this waits.
+ * @throws LockstepError `LOCKED` if the turn does not come within 15 seconds.
+ */
+export async function withFileLock<T>(
+  path: string,
+  display: string,
+  fn: () => Promise<T>,
+  bulkLock?: LockFile,
+): Promise<T> {
+  const hold = bulkLock && bulkHeld.get(bulkLock.path);
+  if (hold) {
+    await hold.ready;
+    return inTurn(path, fn);
+  }
   const lock = `${path}.lock`;
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (let attempt = 0; ; attempt++) {
-    try {
-      await inFolder(lock, () => writeFile(lock, `${process.pid}\n`, { flag: "wx" }));
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-      const age = await stat(lock).then(
-        (s) => Date.now() - s.mtimeMs,
-        () => 0,
-      );
-      if (age > LOCK_STALE_MS) {
-        await unlink(lock).catch(() => {}); // left by a process that died mid-write
-        continue;
-      }
-      if (Date.now() > deadline) {
-        throw new LockstepError("LOCKED", `${display} is locked by another lockstep process`, {
-          file: display,
-          fix: `wait for it to finish; if none is running, remove ${display}.lock`,
-        });
-      }
-      await new Promise((r) => setTimeout(r, Math.min(10 * 2 ** Math.min(attempt, 5), 200) * (0.5 + Math.random())));
+    if (await tryCreate(lock)) {
+      if (!bulkLock || !(await isHeld(bulkLock.path))) break;
+      await unlink(lock).catch(() => {}); // a bulk writer goes first
+      await backOff(attempt, deadline, () => lockedError(REPOSITORY, bulkLock.display));
+    } else {
+      await backOff(attempt, deadline, () => lockedError(display, `${display}.lock`));
     }
   }
   try {
@@ -117,6 +148,126 @@ export async function withFileLock<T>(path: string, display: string, fn: () => P
   } finally {
     await unlink(lock).catch(() => {});
   }
+}
+
+/**
+ * Runs `fn` holding the repository's bulk lock, once no writer of a single
+ * file holds a lock (`others` lists the lock files there are). Writes inside
+ * it that name the same bulk lock take no lock file of their own, and
+ * writers of single files wait until it ends. The lock is kept fresh while
+ * held, so a long import is never taken for a dead one.
+ * @throws LockstepError `LOCKED` if another process keeps it, or a file's lock, for 15 seconds.
+ */
+export async function withBulkLock<T>(lock: LockFile, others: () => LockFile[], fn: () => Promise<T>): Promise<T> {
+  let hold = bulkHeld.get(lock.path);
+  if (hold) hold.holders++;
+  else {
+    const h: BulkHold = {
+      holders: 1,
+      ready: takeBulkLock(lock, others).then((refresh) => {
+        h.refresh = refresh;
+      }),
+    };
+    bulkHeld.set(lock.path, h);
+    hold = h;
+  }
+  try {
+    await hold.ready;
+    return await fn();
+  } finally {
+    if (--hold.holders === 0) {
+      bulkHeld.delete(lock.path);
+      if (hold.refresh) {
+        clearInterval(hold.refresh);
+        await unlink(lock.path).catch(() => {});
+      }
+    }
+  }
+}
+
+/** Takes the bulk lock, waits for the writers of single files, and keeps it fresh: the timer. */
+async function takeBulkLock(lock: LockFile, others: () => LockFile[]): Promise<NodeJS.Timeout> {
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  for (let attempt = 0; !(await tryCreate(lock.path)); attempt++) {
+    await backOff(attempt, deadline, () => lockedError(REPOSITORY, lock.display));
+  }
+  const refresh = setInterval(() => {
+    const now = new Date();
+    utimes(lock.path, now, now).catch(() => {});
+  }, LOCK_STALE_MS / 4);
+  refresh.unref();
+  try {
+    await whenNoneHeld(others, deadline);
+    return refresh;
+  } catch (e) {
+    clearInterval(refresh);
+    await unlink(lock.path).catch(() => {});
+    throw e;
+  }
+}
+
+const REPOSITORY = "the repository (an import or rekey)";
+
+/** Creates a lock file; `false` if another holder has it. A lock a minute old was left by a dead process, and is taken. */
+async function tryCreate(lock: string): Promise<boolean> {
+  try {
+    await inFolder(lock, () => writeFile(lock, `${process.pid}\n`, { flag: "wx" }));
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+    return !(await isHeld(lock)) && tryCreate(lock);
+  }
+}
+
+/** Whether a lock file exists and is fresh; a stale one is removed. */
+async function isHeld(lock: string): Promise<boolean> {
+  if (!existsSync(lock)) return false;
+  const age = await stat(lock).then(
+    (s) => Date.now() - s.mtimeMs,
+    () => 0,
+  );
+  if (age <= LOCK_STALE_MS) return true;
+  await unlink(lock).catch(() => {}); // left by a process that died mid-write
+  return false;
+}
+
+/** Waits until none of the lock files `others` lists is held (a stale one is removed). */
+async function whenNoneHeld(others: () => LockFile[], deadline: number): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    let busy: LockFile | undefined;
+    for (const l of others()) if (await isHeld(l.path)) busy = l;
+    if (!busy) return;
+    const { display } = busy;
+    await backOff(attempt, deadline, () => lockedError(display.slice(0, -".lock".length), display));
+  }
+}
+
+/** Runs `fn` after this process's earlier writers of `path` have finished, whatever their outcome. */
+function inTurn<T>(path: string, fn: () => Promise<T>): Promise<T> {
+  const run = (turns.get(path) ?? Promise.resolve()).then(fn);
+  const done = run.then(
+    () => {},
+    () => {},
+  );
+  turns.set(path, done);
+  void done.then(() => {
+    if (turns.get(path) === done) turns.delete(path);
+  });
+  return run;
+}
+
+/** Waits a little longer each attempt; past the deadline, throws the error instead. */
+async function backOff(attempt: number, deadline: number, error: () => LockstepError): Promise<void> {
+  if (Date.now() > deadline) throw error();
+  await new Promise((r) => setTimeout(r, Math.min(10 * 2 ** Math.min(attempt, 5), 200) * (0.5 + Math.random())));
+}
+
+/** `what` could not be locked in time: another process holds `lock`, the file to remove if that process is dead. */
+function lockedError(what: string, lock: string): LockstepError {
+  return new LockstepError("LOCKED", `${what} is locked by another lockstep process`, {
+    file: lock,
+    fix: `wait for it to finish; if none is running, remove ${lock}`,
+  });
 }
 
 /** A file's text, or `undefined` if it cannot be read (missing, a folder, no permission). */

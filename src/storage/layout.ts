@@ -8,13 +8,15 @@ import { dirname, join, resolve } from "node:path";
 import type { Document } from "yaml";
 import type { AccessConfig, ProjectConfig, SecretManifest } from "../core/model.js";
 import { LockstepError } from "../errors.js";
-import { writeFileAtomic } from "./fs.js";
+import { withBulkLock, withFileLock, writeFileAtomic } from "./fs.js";
 import { parseYamlFile, stringifyDocument, type YamlFile } from "./yaml-file.js";
 
 /** The repository's configuration file names. */
 export const CONFIG_FILE = "lockstep.yaml";
 export const ACCESS_FILE = "access.yaml";
 export const SECRETS_DIR = "secrets";
+/** The lock that bulk writers (import, rekey) hold for the whole repository, instead of one per file. */
+export const BULK_LOCK = ".lockstep.lock";
 
 /**
  * Walks up from `start` to the folder holding lockstep.yaml.
@@ -55,6 +57,17 @@ export class RepositoryFiles {
   /** Absolute path of a repository-relative path. */
   abs(rel: string): string {
     return join(this.root, ...rel.split("/"));
+  }
+
+  /** Runs `fn` as the only writer of `rel`: its lock file, or its turn under this process's bulk lock. */
+  withLock<T>(rel: string, fn: () => Promise<T>): Promise<T> {
+    return withFileLock(this.abs(rel), rel, fn, { path: this.abs(BULK_LOCK), display: BULK_LOCK });
+  }
+
+  /** Runs `fn` holding the repository's bulk lock: the writes inside it take no lock file each. */
+  withBulkLock<T>(fn: () => Promise<T>): Promise<T> {
+    const others = () => this.lockFiles().map((rel) => ({ path: this.abs(rel), display: rel }));
+    return withBulkLock({ path: this.abs(BULK_LOCK), display: BULK_LOCK }, others, fn);
   }
 
   /** lockstep.yaml, validated. */
@@ -108,19 +121,32 @@ export class RepositoryFiles {
 
   /** The ids of every secret (of one environment, if given), sorted. */
   async listSecretIds(env?: string): Promise<string[]> {
+    const folder = env === undefined ? SECRETS_DIR : `${SECRETS_DIR}/${env}`;
+    const start = SECRETS_DIR.length + 1;
+    return this.filesEndingIn(folder, ".yaml")
+      .map((rel) => rel.slice(start, -".yaml".length))
+      .sort();
+  }
+
+  /** The lock files of writers of single files now in the repository, repository-relative (see fs.ts). */
+  lockFiles(): string[] {
+    const top = [ACCESS_FILE, CONFIG_FILE].map((f) => `${f}.lock`).filter((f) => existsSync(this.abs(f)));
+    return [...top, ...this.filesEndingIn(SECRETS_DIR, ".lock")];
+  }
+
+  /** The repository-relative paths of the files under `folder` whose names end in `suffix`. */
+  private filesEndingIn(folder: string, suffix: string): string[] {
     // Synchronous, folder by folder with the entries' types: a recursive fs/promises readdir stats
     // every entry, which costs more than the rest of the walk over a thousand manifests.
-    const ids: string[] = [];
-    const walk = (dir: string, prefix: string): void => {
-      for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        if (entry.isDirectory()) walk(join(dir, entry.name), `${prefix}${entry.name}/`);
-        else if (entry.name.endsWith(".yaml")) ids.push(`${prefix}${entry.name.slice(0, -".yaml".length)}`);
+    const found: string[] = [];
+    const walk = (rel: string): void => {
+      for (const entry of readdirSync(this.abs(rel), { withFileTypes: true })) {
+        if (entry.isDirectory()) walk(`${rel}/${entry.name}`);
+        else if (entry.name.endsWith(suffix)) found.push(`${rel}/${entry.name}`);
       }
     };
-    const base = this.abs(env === undefined ? SECRETS_DIR : `${SECRETS_DIR}/${env}`);
-    if (!existsSync(base)) return [];
-    walk(base, env === undefined ? "" : `${env}/`);
-    return ids.sort();
+    if (existsSync(this.abs(folder))) walk(folder);
+    return found;
   }
 
   private async readYaml<T>(rel: string, schema: "lockstep" | "access" | "secret"): Promise<YamlFile<T>> {

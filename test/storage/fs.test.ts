@@ -1,9 +1,10 @@
-import { mkdtemp, readdir, readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { readdirSync } from "node:fs";
+import { mkdtemp, readdir, readFile, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { LockstepError } from "../../src/errors.js";
-import { withFileLock, writeFileAtomic, writeFileExclusive } from "../../src/storage/fs.js";
+import { withBulkLock, withFileLock, writeFileAtomic, writeFileExclusive } from "../../src/storage/fs.js";
 
 const tempDir = () => mkdtemp(join(tmpdir(), "lockstep-fs-"));
 
@@ -68,5 +69,117 @@ describe("withFileLock", () => {
       withFileLock(file, "x.yaml", async () => Promise.reject(new LockstepError("IO", "boom"))),
     ).rejects.toThrow("boom");
     expect(await withFileLock(file, "x.yaml", async () => "again")).toBe("again");
+  });
+});
+
+describe("withBulkLock", () => {
+  const setUp = async () => {
+    const dir = await tempDir();
+    const bulk = { path: join(dir, ".lockstep.lock"), display: ".lockstep.lock" };
+    const file = join(dir, "x.yaml");
+    // The lock files of single-file writers there are, as RepositoryFiles.lockFiles lists them.
+    const others = () =>
+      readdirSync(dir)
+        .filter((f) => f.endsWith(".lock") && f !== ".lockstep.lock")
+        .map((f) => ({ path: join(dir, f), display: f }));
+    const underBulk = <T>(fn: () => Promise<T>) => withBulkLock(bulk, others, fn);
+    return { dir, bulk, file, underBulk };
+  };
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const fresh = (path: string) => writeFile(path, "99999\n");
+
+  it("lets its writes go without a lock file each, one writer of a file at a time", async () => {
+    const { dir, bulk, file, underBulk } = await setUp();
+    let inside = 0;
+    let most = 0;
+    const seen: string[][] = [];
+    await underBulk(() =>
+      Promise.all(
+        Array.from({ length: 4 }, () =>
+          withFileLock(
+            file,
+            "x.yaml",
+            async () => {
+              inside++;
+              most = Math.max(most, inside);
+              seen.push(await readdir(dir));
+              await sleep(5);
+              inside--;
+            },
+            bulk,
+          ),
+        ),
+      ),
+    );
+    expect(most).toBe(1);
+    expect(seen).toEqual(Array(4).fill([".lockstep.lock"]));
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("makes a writer of one file in another process wait until it ends", async () => {
+    const { dir, bulk, file } = await setUp();
+    await fresh(bulk.path); // another process's import
+    let ranAt = 0;
+    const writer = withFileLock(file, "x.yaml", async () => (ranAt = Date.now()), bulk);
+    await sleep(150);
+    expect(ranAt).toBe(0);
+    const releasedAt = Date.now();
+    await unlink(bulk.path);
+    await writer;
+    expect(ranAt).toBeGreaterThanOrEqual(releasedAt);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("starts once no writer of a single file in another process holds its lock", async () => {
+    const { file, underBulk } = await setUp();
+    await fresh(`${file}.lock`); // another process's `set`
+    let ranAt = 0;
+    const bulkWrite = underBulk(async () => (ranAt = Date.now()));
+    await sleep(150);
+    expect(ranAt).toBe(0);
+    const releasedAt = Date.now();
+    await unlink(`${file}.lock`);
+    await bulkWrite;
+    expect(ranAt).toBeGreaterThanOrEqual(releasedAt);
+  });
+
+  it("shares the lock with the process's other bulk writers, each waiting until it is had", async () => {
+    const { dir, file, underBulk } = await setUp();
+    await fresh(`${file}.lock`);
+    const ran: string[] = [];
+    const both = Promise.all([underBulk(async () => ran.push("first")), underBulk(async () => ran.push("second"))]);
+    await sleep(100);
+    expect(ran).toEqual([]);
+    await unlink(`${file}.lock`);
+    await both;
+    expect(ran.sort()).toEqual(["first", "second"]);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("is taken over, and ignored by writers of one file, when left by a process that died long ago", async () => {
+    const { bulk, file, underBulk } = await setUp();
+    const old = new Date(Date.now() - 10 * 60_000);
+    await fresh(bulk.path);
+    await utimes(bulk.path, old, old);
+    expect(await withFileLock(file, "x.yaml", async () => "ran", bulk)).toBe("ran");
+    await fresh(bulk.path);
+    await utimes(bulk.path, old, old);
+    expect(await underBulk(async () => "bulk ran")).toBe("bulk ran");
+  });
+
+  it("keeps its lock fresh while held, so a long import is not taken for a dead one", async () => {
+    const { bulk, underBulk } = await setUp();
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      await underBulk(async () => {
+        const old = new Date(Date.now() - 10 * 60_000);
+        await utimes(bulk.path, old, old);
+        vi.advanceTimersByTime(60_000);
+        for (let i = 0; i < 100 && Date.now() - (await stat(bulk.path)).mtimeMs > 60_000; i++) await sleep(10);
+        expect(Date.now() - (await stat(bulk.path)).mtimeMs).toBeLessThan(60_000);
+      });
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

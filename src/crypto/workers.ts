@@ -43,9 +43,11 @@ const MIN_OPERATIONS = 400;
  */
 const QUEUE_PER_WORKER = 64;
 
-/** A job's X25519 operations, roughly its cost. */
+/** A job's X25519 operations, roughly its cost. Adding recipients wraps the file key for the new ones only. */
 function weight(job: JobRequest): number {
-  return job.op === "decrypt" ? 1 : job.op === "encrypt" ? job.recipients.length : 1 + job.recipients.length;
+  if (job.op === "decrypt") return 1;
+  if (job.op === "encrypt") return job.recipients.length;
+  return 1 + job.recipients.filter((r) => !job.order.includes(r)).length;
 }
 
 /** Threads that run {@link JobRequest}s, each to the least busy one. */

@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { decryptArmored } from "../../src/crypto/age.js";
+import { decryptArmored, encryptArmored } from "../../src/crypto/age.js";
 import { AgeRecipient, generateKey, parseIdentityFile } from "../../src/crypto/keys.js";
 import { ROOT } from "../e2e/helpers.js";
 
@@ -69,6 +69,24 @@ describe("WorkerPool", () => {
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
       expect(pool.saturated).toBe(false);
       for (const done of await Promise.all(jobs)) expect(done.armored).toMatch(/^-----BEGIN AGE ENCRYPTED FILE-----\n/);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("counts an added reader's wrap, not the readers a file keeps, toward a full queue", async () => {
+    const { key, pool } = await keyAndPool(1);
+    try {
+      const others = await Promise.all(Array.from({ length: 19 }, () => generateKey(false)));
+      const order = [key.recipient, ...others.map((o) => o.recipient)];
+      const armored = await encryptArmored(plaintext, order.map(AgeRecipient.parse));
+      const newcomer = (await generateKey(false)).recipient;
+      // Each job opens the file (1 operation) and wraps its key for one newcomer (1): 20 jobs are 40 of 64.
+      const jobs = Array.from({ length: 20 }, () =>
+        pool.run({ op: "add", armored, order, recipients: [...order, newcomer] }),
+      );
+      expect(pool.saturated).toBe(false);
+      for (const done of await Promise.all(jobs)) expect(new Uint8Array(done.plaintext ?? [])).toEqual(plaintext);
     } finally {
       await pool.close();
     }

@@ -4,7 +4,8 @@
  * readers and a 2000-commit history, timed as whole processes (median of
  * several runs), side by side with the age CLI and age-encryption's default
  * path decrypting the same ciphertexts, with Node's bare start-up as the
- * yardstick. Prints a Markdown table (also written to .bench/results.md).
+ * yardstick, and with Node's X25519 operations alone (on every core, nothing
+ * else) as a floor under export and import. Prints a Markdown table (also written to .bench/results.md).
  *
  * Options: --secrets N (1000), --readers N (20), --commits N (2000), --runs N (5).
  */
@@ -134,6 +135,41 @@ for (const f of readdirSync(${JSON.stringify(ctDir)})) await d.decrypt(armor.dec
 `,
 );
 
+// The X25519 work alone, as a floor under lockstep's times: Node's own key import and Diffie-Hellman,
+// on every core, with no files, no parsing and no other crypto. An encryption stanza takes two
+// operations (the ephemeral key's public share, then the shared secret), a decryption one.
+const floorScript = join(work, "x25519-floor.mjs");
+writeFileSync(
+  floorScript,
+  `import { createPrivateKey, createPublicKey, diffieHellman, randomBytes } from "node:crypto";
+import { availableParallelism } from "node:os";
+import { Worker, isMainThread, workerData } from "node:worker_threads";
+const jwk = (k) => ({ key: { kty: "OKP", crv: "X25519", ...k }, format: "jwk" });
+const b64 = () => randomBytes(32).toString("base64url");
+function work({ kind, n }) {
+  const mine = createPrivateKey(jwk({ d: b64(), x: "" }));
+  const theirs = createPublicKey(mine);
+  for (let i = 0; i < n; i++) {
+    if (kind === "encrypt") {
+      const ephemeral = createPrivateKey(jwk({ d: b64(), x: "" }));
+      ephemeral.export({ format: "jwk" });
+      diffieHellman({ privateKey: ephemeral, publicKey: theirs });
+    } else diffieHellman({ privateKey: mine, publicKey: createPublicKey(jwk({ x: b64() })) });
+  }
+}
+if (isMainThread) {
+  const [kind, total] = [process.argv[2], Number(process.argv[3])];
+  const threads = availableParallelism();
+  const n = Math.ceil(total / threads);
+  const others = Array.from({ length: threads - 1 }, () =>
+    new Promise((done) => new Worker(new URL(import.meta.url), { workerData: { kind, n } }).on("exit", done)),
+  );
+  work({ kind, n });
+  await Promise.all(others);
+} else work(workerData);
+`,
+);
+
 // --- a history for audit ----------------------------------------------------
 const hist = join(work, "history");
 cpSync(repo, hist, { recursive: true });
@@ -198,6 +234,11 @@ row(
   `age-encryption default path: ${SECRETS} ciphertexts in one process`,
   time(() => run(process.execPath, [typageScript]), Math.min(RUNS, 3)),
 );
+row(
+  `floor: Node's X25519 alone for ${SECRETS} decryptions, on ${cpus().length} threads`,
+  time(() => run(process.execPath, [floorScript, "decrypt", String(SECRETS)]), Math.min(RUNS, 3)),
+  "one operation each; no files, parsing or other crypto",
+);
 const importCopy = join(work, "import-copy");
 /** A fresh copy of the sandbox for an import, flushed: the copy's writes are not the import's to flush. */
 const freshImportCopy = () => {
@@ -221,6 +262,11 @@ row(
     Math.min(RUNS, 3),
     freshImportCopy,
   ),
+);
+row(
+  `floor: Node's X25519 alone for import's ${SECRETS * READERS} stanzas, on ${cpus().length} threads`,
+  time(() => run(process.execPath, [floorScript, "encrypt", String(SECRETS * READERS)]), Math.min(RUNS, 3)),
+  "two operations each; no files, parsing or other crypto",
 );
 const rekeyCopy = join(work, "rekey-copy");
 row(

@@ -3,7 +3,7 @@
  * of DESIGN section 3, a message that names the file (and line), and never a
  * stack trace or a value that failed its checks.
  */
-import { readdir, readFile, utimes, writeFile } from "node:fs/promises";
+import { readdir, readFile, unlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseDocument } from "yaml";
@@ -12,6 +12,7 @@ import {
   expectError,
   expectOk,
   makeSandbox,
+  type RunResult,
   requireBuiltCli,
   runCli,
   type Sandbox,
@@ -472,6 +473,42 @@ describe("concurrent writers and locks", () => {
     const access = parseDocument(await s.read("access.yaml")).toJS();
     expect(Object.keys(access.members)).toEqual(expect.arrayContaining(["member0", "member1", "member2", "member3"]));
     expect([...access.groups.crowd].sort()).toEqual(["member0", "member1", "member2", "member3"]);
+  });
+
+  /** Holds `lock` as another live lockstep process would, for 800 ms, while `command` runs. */
+  async function whileLockHeld(lock: string, command: () => Promise<RunResult>) {
+    await writeFile(lock, "99999999\n");
+    let releasedAt = Infinity;
+    const release = new Promise((r) => setTimeout(r, 800)).then(() => {
+      releasedAt = Date.now();
+      return unlink(lock);
+    });
+    const result = await command();
+    const finishedAt = Date.now();
+    await release;
+    return { result, finishedAt, releasedAt };
+  }
+
+  it("a `set` while an import or rekey holds the repository's lock waits for it to end", async () => {
+    const id = "production/after-bulk";
+    const held = await whileLockHeld(s.path(".lockstep.lock"), () => s.run(["set", id], { input: "after the import" }));
+    expectOk(held.result);
+    expect(held.finishedAt).toBeGreaterThanOrEqual(held.releasedAt);
+    expect((await s.as("alice", ["get", id])).stdout).toBe("after the import");
+    expect(await readdir(s.path("secrets/production"))).not.toContain("after-bulk.yaml.lock");
+  });
+
+  it("an import waits for a `set` in progress, then writes without a lock file per secret", async () => {
+    expectOk(await s.run(["set", "production/busy"], { input: "before" }));
+    await s.write("two.env", "BUSY=imported\nQUIET=imported too\n");
+    const held = await whileLockHeld(s.path("secrets/production/busy.yaml.lock"), () =>
+      s.run(["import", "production", "two.env"]),
+    );
+    expectOk(held.result);
+    expect(held.finishedAt).toBeGreaterThanOrEqual(held.releasedAt);
+    expect((await s.manifest("production/busy")).versions.map((v) => v.version)).toEqual([2, 1]);
+    const left = [...(await readdir(s.repo)), ...(await readdir(s.path("secrets/production")))];
+    expect(left.filter((f) => f.endsWith(".lock") || f.endsWith(".tmp"))).toEqual([]);
   });
 
   it("a stale lock file (older than 60s) is taken over", async () => {

@@ -47,7 +47,7 @@ const QUEUE_PER_WORKER = 64;
 function weight(job: JobRequest): number {
   if (job.op === "decrypt") return 1;
   if (job.op === "encrypt") return job.recipients.length;
-  return 1 + job.recipients.filter((r) => !job.order.includes(r)).length;
+  return 1 + Math.max(1, job.recipients.length - job.order.length); // a count, not a comparison of every key
 }
 
 /** Threads that run {@link JobRequest}s, each to the least busy one. */

@@ -12,6 +12,7 @@ let used = pool.length;
 
 /** `n` fresh random bytes (at most 32 KiB), as a new Buffer. */
 export function randomKeyBytes(n: number): Buffer {
+  if (n > pool.length) throw new RangeError(`at most ${pool.length} random bytes at a time`);
   if (used + n > pool.length) {
     randomFillSync(pool);
     used = 0;

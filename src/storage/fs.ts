@@ -127,20 +127,18 @@ export async function withFileLock<T>(
   fn: () => Promise<T>,
   bulkLock?: LockFile,
 ): Promise<T> {
-  const hold = bulkLock && bulkHeld.get(bulkLock.path);
-  if (hold) {
-    await hold.ready;
-    return inTurn(path, fn);
-  }
   const lock = `${path}.lock`;
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (let attempt = 0; ; attempt++) {
+    // Under this process's own bulk lock (perhaps taken while this waited), a turn in memory.
+    const hold = bulkLock && bulkHeld.get(bulkLock.path);
+    if (bulkLock && hold) return share(bulkLock.path, hold, () => inTurn(path, fn));
     if (await tryCreate(lock)) {
       if (!bulkLock || !(await isHeld(bulkLock.path))) break;
       await unlink(lock).catch(() => {}); // a bulk writer goes first
-      await backOff(attempt, deadline, () => lockedError(REPOSITORY, bulkLock.display));
+      await backOff(attempt, deadline, () => lockedError(REPOSITORY, bulkLock.display, bulkLock.display));
     } else {
-      await backOff(attempt, deadline, () => lockedError(display, `${display}.lock`));
+      await backOff(attempt, deadline, () => lockedError(display, display, `${display}.lock`));
     }
   }
   try {
@@ -160,10 +158,9 @@ export async function withFileLock<T>(
  */
 export async function withBulkLock<T>(lock: LockFile, others: () => LockFile[], fn: () => Promise<T>): Promise<T> {
   let hold = bulkHeld.get(lock.path);
-  if (hold) hold.holders++;
-  else {
+  if (!hold) {
     const h: BulkHold = {
-      holders: 1,
+      holders: 0,
       ready: takeBulkLock(lock, others).then((refresh) => {
         h.refresh = refresh;
       }),
@@ -171,15 +168,25 @@ export async function withBulkLock<T>(lock: LockFile, others: () => LockFile[], 
     bulkHeld.set(lock.path, h);
     hold = h;
   }
+  return share(lock.path, hold, fn);
+}
+
+/**
+ * Runs `fn` as one more sharer of this process's bulk lock at `path`, once it
+ * is had: bulk writers, and any write of one file that comes meanwhile. The
+ * last sharer to end lets the lock go.
+ */
+async function share<T>(path: string, hold: BulkHold, fn: () => Promise<T>): Promise<T> {
+  hold.holders++;
   try {
     await hold.ready;
     return await fn();
   } finally {
     if (--hold.holders === 0) {
-      bulkHeld.delete(lock.path);
+      bulkHeld.delete(path);
       if (hold.refresh) {
         clearInterval(hold.refresh);
-        await unlink(lock.path).catch(() => {});
+        await unlink(path).catch(() => {});
       }
     }
   }
@@ -189,7 +196,7 @@ export async function withBulkLock<T>(lock: LockFile, others: () => LockFile[], 
 async function takeBulkLock(lock: LockFile, others: () => LockFile[]): Promise<NodeJS.Timeout> {
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (let attempt = 0; !(await tryCreate(lock.path)); attempt++) {
-    await backOff(attempt, deadline, () => lockedError(REPOSITORY, lock.display));
+    await backOff(attempt, deadline, () => lockedError(REPOSITORY, lock.display, lock.display));
   }
   const refresh = setInterval(() => {
     const now = new Date();
@@ -238,7 +245,8 @@ async function whenNoneHeld(others: () => LockFile[], deadline: number): Promise
     for (const l of others()) if (await isHeld(l.path)) busy = l;
     if (!busy) return;
     const { display } = busy;
-    await backOff(attempt, deadline, () => lockedError(display.slice(0, -".lock".length), display));
+    const file = display.slice(0, -".lock".length);
+    await backOff(attempt, deadline, () => lockedError(file, file, display));
   }
 }
 
@@ -262,10 +270,10 @@ async function backOff(attempt: number, deadline: number, error: () => LockstepE
   await new Promise((r) => setTimeout(r, Math.min(10 * 2 ** Math.min(attempt, 5), 200) * (0.5 + Math.random())));
 }
 
-/** `what` could not be locked in time: another process holds `lock`, the file to remove if that process is dead. */
-function lockedError(what: string, lock: string): LockstepError {
+/** `what` (in `file`) could not be locked in time: another process holds `lock`, to remove if that process is dead. */
+function lockedError(what: string, file: string, lock: string): LockstepError {
   return new LockstepError("LOCKED", `${what} is locked by another lockstep process`, {
-    file: lock,
+    file,
     fix: `wait for it to finish; if none is running, remove ${lock}`,
   });
 }

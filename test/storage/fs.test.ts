@@ -156,6 +156,37 @@ describe("withBulkLock", () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it("is kept while a write of one file that came meanwhile (a library call) still runs", async () => {
+    const { dir, bulk, file, underBulk } = await setUp();
+    let finish = () => {};
+    const gate = new Promise<void>((r) => {
+      finish = r;
+    });
+    let elsewhere: Promise<unknown> = Promise.resolve();
+    await underBulk(async () => {
+      elsewhere = withFileLock(file, "x.yaml", () => gate, bulk);
+    });
+    // The bulk writer is done, the other write is not: the lock stays, so no other process writes meanwhile.
+    expect(await readdir(dir)).toEqual([".lockstep.lock"]);
+    finish();
+    await elsewhere;
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it("takes in a writer of one file that was waiting when this process took it", async () => {
+    const { bulk, file, underBulk } = await setUp();
+    await fresh(`${file}.lock`); // another process's `set`, which this process's writer waits for
+    const writer = withFileLock(file, "x.yaml", async () => "written", bulk);
+    await sleep(50);
+    const bulkWork = underBulk(async () => {
+      // The writer joins this bulk lock (taking its turn), rather than waiting for the lock to go.
+      return Promise.race([writer, sleep(1000).then(() => "still waiting")]);
+    });
+    await sleep(100);
+    await unlink(`${file}.lock`);
+    expect(await bulkWork).toBe("written");
+  });
+
   it("is taken over, and ignored by writers of one file, when left by a process that died long ago", async () => {
     const { bulk, file, underBulk } = await setUp();
     const old = new Date(Date.now() - 10 * 60_000);

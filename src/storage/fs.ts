@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { access, mkdir, open, rename, rm, stat, unlink, utimes, writeFile } from "node:fs/promises";
+import { access, mkdir, open, readFile, rename, rm, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { LockstepError } from "../errors.js";
 
@@ -110,6 +110,8 @@ interface BulkHold {
   /** Settles when the lock is had and no writer of a single file holds one; rejects if not in time. */
   ready: Promise<void>;
   refresh?: NodeJS.Timeout;
+  /** Set when the lock file is no longer this process's: another took it over, after this one stalled. */
+  lost?: boolean;
 }
 const bulkHeld = new Map<string, BulkHold>();
 /** This process's writers of each file under a bulk lock, in turn: the last one's promise. */
@@ -132,7 +134,7 @@ export async function withFileLock<T>(
   for (let attempt = 0; ; attempt++) {
     // Under this process's own bulk lock (perhaps taken while this waited), a turn in memory.
     const hold = bulkLock && bulkHeld.get(bulkLock.path);
-    if (bulkLock && hold) return share(bulkLock.path, hold, () => inTurn(path, fn));
+    if (bulkLock && hold) return share(bulkLock, hold, () => inTurn(path, fn));
     if (await tryCreate(lock)) {
       if (!bulkLock || !(await isHeld(bulkLock.path))) break;
       await unlink(lock).catch(() => {}); // a bulk writer goes first
@@ -159,58 +161,73 @@ export async function withFileLock<T>(
 export async function withBulkLock<T>(lock: LockFile, others: () => LockFile[], fn: () => Promise<T>): Promise<T> {
   let hold = bulkHeld.get(lock.path);
   if (!hold) {
-    const h: BulkHold = {
-      holders: 0,
-      ready: takeBulkLock(lock, others).then((refresh) => {
-        h.refresh = refresh;
-      }),
-    };
+    const h: BulkHold = { holders: 0, ready: Promise.resolve() };
+    h.ready = takeBulkLock(lock, others, h);
     bulkHeld.set(lock.path, h);
     hold = h;
   }
-  return share(lock.path, hold, fn);
+  return share(lock, hold, fn);
 }
 
 /**
- * Runs `fn` as one more sharer of this process's bulk lock at `path`, once it
- * is had: bulk writers, and any write of one file that comes meanwhile. The
- * last sharer to end lets the lock go.
+ * Runs `fn` as one more sharer of this process's bulk lock, once it is had:
+ * bulk writers, and any write of one file that comes meanwhile. The last
+ * sharer to end lets the lock go.
+ * @throws LockstepError `LOCKED` if the lock was taken over (this process stalled past its staleness).
  */
-async function share<T>(path: string, hold: BulkHold, fn: () => Promise<T>): Promise<T> {
+async function share<T>(lock: LockFile, hold: BulkHold, fn: () => Promise<T>): Promise<T> {
   hold.holders++;
   try {
     await hold.ready;
+    if (hold.lost) {
+      throw new LockstepError("LOCKED", `another lockstep process took over ${lock.display} while this one stalled`, {
+        file: lock.display,
+        fix: "each secret it wrote is whole: see `git status`, then run it again for the rest",
+      });
+    }
     return await fn();
   } finally {
     if (--hold.holders === 0) {
-      bulkHeld.delete(path);
-      if (hold.refresh) {
-        clearInterval(hold.refresh);
-        await unlink(path).catch(() => {});
-      }
+      bulkHeld.delete(lock.path);
+      clearInterval(hold.refresh);
+      if (hold.refresh && !(await lostLock(lock.path))) await unlink(lock.path).catch(() => {});
     }
   }
 }
 
-/** Takes the bulk lock, waits for the writers of single files, and keeps it fresh: the timer. */
-async function takeBulkLock(lock: LockFile, others: () => LockFile[]): Promise<NodeJS.Timeout> {
+/** Takes the bulk lock, waits for the writers of single files, and keeps the lock fresh while `hold` has it. */
+async function takeBulkLock(lock: LockFile, others: () => LockFile[], hold: BulkHold): Promise<void> {
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (let attempt = 0; !(await tryCreate(lock.path)); attempt++) {
     await backOff(attempt, deadline, () => lockedError(REPOSITORY, lock.display, lock.display));
   }
-  const refresh = setInterval(() => {
-    const now = new Date();
-    utimes(lock.path, now, now).catch(() => {});
+  hold.refresh = setInterval(async () => {
+    if (await lostLock(lock.path)) hold.lost = true;
+    else {
+      const now = new Date();
+      await utimes(lock.path, now, now).catch(() => {});
+    }
   }, LOCK_STALE_MS / 4);
-  refresh.unref();
+  hold.refresh.unref();
   try {
     await whenNoneHeld(others, deadline);
-    return refresh;
   } catch (e) {
-    clearInterval(refresh);
+    clearInterval(hold.refresh);
+    hold.refresh = undefined;
     await unlink(lock.path).catch(() => {});
     throw e;
   }
+}
+
+/** What this process writes into its lock files: its pid and a random tag, so that it knows its own. */
+const LOCK_TOKEN = `${TMP_TAG}\n`;
+
+/** Whether the lock file at `path` is no longer this process's (gone, or another's). */
+function lostLock(path: string): Promise<boolean> {
+  return readFile(path, "utf8").then(
+    (text) => text !== LOCK_TOKEN,
+    () => true,
+  );
 }
 
 const REPOSITORY = "the repository (an import or rekey)";
@@ -218,7 +235,7 @@ const REPOSITORY = "the repository (an import or rekey)";
 /** Creates a lock file; `false` if another holder has it. A lock a minute old was left by a dead process, and is taken. */
 async function tryCreate(lock: string): Promise<boolean> {
   try {
-    await inFolder(lock, () => writeFile(lock, `${process.pid}\n`, { flag: "wx" }));
+    await inFolder(lock, () => writeFile(lock, LOCK_TOKEN, { flag: "wx" }));
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;

@@ -198,6 +198,23 @@ describe("withBulkLock", () => {
     expect(await underBulk(async () => "bulk ran")).toBe("bulk ran");
   });
 
+  it("stops before its next write once another process took its lock over, and leaves that lock alone", async () => {
+    const { bulk, file, underBulk } = await setUp();
+    vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });
+    try {
+      const wrote = underBulk(async () => {
+        await writeFile(bulk.path, "another process\n"); // this one stalled past a minute; another took over
+        vi.advanceTimersByTime(15_000);
+        await sleep(200); // the check reads the lock file
+        return withFileLock(file, "x.yaml", async () => "wrote", bulk);
+      });
+      await expect(wrote).rejects.toMatchObject({ code: "LOCKED" });
+      expect(await readFile(bulk.path, "utf8")).toBe("another process\n");
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it("keeps its lock fresh while held, so a long import is not taken for a dead one", async () => {
     const { bulk, underBulk } = await setUp();
     vi.useFakeTimers({ toFake: ["setInterval", "clearInterval"] });

@@ -146,7 +146,8 @@ export async function withFileLock<T>(
   try {
     return await fn();
   } finally {
-    await unlink(lock).catch(() => {});
+    // Not a lock another process took over after this one stalled past a minute.
+    if (!(await lostLock(lock))) await unlink(lock).catch(() => {});
   }
 }
 

@@ -62,6 +62,15 @@ describe("withFileLock", () => {
     expect(await withFileLock(file, "x.yaml", async () => "ran")).toBe("ran");
   });
 
+  it("leaves alone a lock another process took over while the holder stalled", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "x.yaml");
+    await withFileLock(file, "x.yaml", async () => {
+      await writeFile(`${file}.lock`, "another process\n");
+    });
+    expect(await readFile(`${file}.lock`, "utf8")).toBe("another process\n");
+  });
+
   it("releases the lock when the holder fails", async () => {
     const dir = await tempDir();
     const file = join(dir, "x.yaml");

@@ -3,8 +3,8 @@
  * of one file across processes.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { access, mkdir, open, readFile, rename, rm, stat, unlink, utimes, writeFile } from "node:fs/promises";
+import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
+import { access, mkdir, open, readFile, rename, rm, stat, unlink, utimes } from "node:fs/promises";
 import { dirname } from "node:path";
 import { LockstepError } from "../errors.js";
 
@@ -137,7 +137,7 @@ export async function withFileLock<T>(
     if (bulkLock && hold) return share(bulkLock, hold, () => inTurn(path, fn));
     if (await tryCreate(lock)) {
       if (!bulkLock || !(await isHeld(bulkLock.path))) break;
-      await unlink(lock).catch(() => {}); // a bulk writer goes first
+      await releaseLock(lock); // a bulk writer goes first
       await backOff(attempt, deadline, () => lockedError(REPOSITORY, bulkLock.display, bulkLock.display));
     } else {
       await backOff(attempt, deadline, () => lockedError(display, display, `${display}.lock`));
@@ -146,8 +146,7 @@ export async function withFileLock<T>(
   try {
     return await fn();
   } finally {
-    // Not a lock another process took over after this one stalled past a minute.
-    if (!(await lostLock(lock))) await unlink(lock).catch(() => {});
+    await releaseLock(lock);
   }
 }
 
@@ -191,7 +190,7 @@ async function share<T>(lock: LockFile, hold: BulkHold, fn: () => Promise<T>): P
     if (--hold.holders === 0) {
       bulkHeld.delete(lock.path);
       clearInterval(hold.refresh);
-      if (hold.refresh && !(await lostLock(lock.path))) await unlink(lock.path).catch(() => {});
+      if (hold.refresh) await releaseLock(lock.path);
     }
   }
 }
@@ -215,13 +214,55 @@ async function takeBulkLock(lock: LockFile, others: () => LockFile[], hold: Bulk
   } catch (e) {
     clearInterval(hold.refresh);
     hold.refresh = undefined;
-    await unlink(lock.path).catch(() => {});
+    await releaseLock(lock.path);
     throw e;
   }
 }
 
 /** What this process writes into its lock files: its pid and a random tag, so that it knows its own. */
 const LOCK_TOKEN = `${TMP_TAG}\n`;
+
+/** Lets go of a lock this process took, unless another process took it over after this one stalled. */
+async function releaseLock(lock: string): Promise<void> {
+  if (!(await lostLock(lock))) await unlink(lock).catch(() => {});
+  forget(lock);
+}
+
+/**
+ * The lock files this process holds (or is creating) now, with a count of
+ * its holders. A signal that ends the process (Ctrl-C) would leave them
+ * behind, making other writers wait a minute for them to go stale: while
+ * any is held, a signal removes them first. Their creation is synchronous,
+ * so that the signal never comes between a lock's creation and its entry
+ * here.
+ */
+const held = new Map<string, number>();
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+
+function noteHeld(lock: string): void {
+  if (held.size === 0) for (const s of SIGNALS) process.on(s, onSignal);
+  held.set(lock, (held.get(lock) ?? 0) + 1);
+}
+
+function forget(lock: string): void {
+  const n = (held.get(lock) ?? 1) - 1;
+  if (n > 0) held.set(lock, n);
+  else held.delete(lock);
+  if (held.size === 0) for (const s of SIGNALS) process.off(s, onSignal);
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  for (const lock of held.keys()) {
+    try {
+      if (readFileSync(lock, "utf8") === LOCK_TOKEN) unlinkSync(lock);
+    } catch {
+      // gone already
+    }
+  }
+  held.clear();
+  for (const s of SIGNALS) process.off(s, onSignal);
+  process.kill(process.pid, signal); // and now ends the process, as the signal would have
+}
 
 /** Whether the lock file at `path` is no longer this process's (gone, or another's). */
 function lostLock(path: string): Promise<boolean> {
@@ -235,10 +276,18 @@ const REPOSITORY = "the repository (an import or rekey)";
 
 /** Creates a lock file; `false` if another holder has it. A lock a minute old was left by a dead process, and is taken. */
 async function tryCreate(lock: string): Promise<boolean> {
+  noteHeld(lock);
   try {
-    await inFolder(lock, () => writeFile(lock, LOCK_TOKEN, { flag: "wx" }));
+    try {
+      writeFileSync(lock, LOCK_TOKEN, { flag: "wx" });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+      mkdirSync(dirname(lock), { recursive: true });
+      writeFileSync(lock, LOCK_TOKEN, { flag: "wx" });
+    }
     return true;
   } catch (e) {
+    forget(lock);
     if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     return !(await isHeld(lock)) && tryCreate(lock);
   }

@@ -3,11 +3,14 @@
  * of DESIGN section 3, a message that names the file (and line), and never a
  * stack trace or a value that failed its checks.
  */
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { readdir, readFile, unlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseDocument } from "yaml";
 import {
+  CLI,
   childEnv,
   expectError,
   expectOk,
@@ -509,6 +512,30 @@ describe("concurrent writers and locks", () => {
     expect((await s.manifest("production/busy")).versions.map((v) => v.version)).toEqual([2, 1]);
     const left = [...(await readdir(s.repo)), ...(await readdir(s.path("secrets/production")))];
     expect(left.filter((f) => f.endsWith(".lock") || f.endsWith(".tmp"))).toEqual([]);
+  });
+
+  it("Ctrl-C during an import removes the repository's lock, so other writers need not wait for it", async () => {
+    await s.write("many.env", Array.from({ length: 600 }, (_, i) => `MANY_${i}=value ${i}\n`).join(""));
+    const child = spawn(process.execPath, [CLI, "import", "production", "many.env"], {
+      cwd: s.repo,
+      env: childEnv(s.home),
+      stdio: "ignore",
+    });
+    const ended = once(child, "exit");
+    let sawLock = false;
+    for (const start = Date.now(); !sawLock && Date.now() - start < 10_000; ) {
+      sawLock = (await readdir(s.repo)).includes(".lockstep.lock");
+      if (!sawLock) await new Promise((r) => setTimeout(r, 2));
+    }
+    expect(sawLock).toBe(true);
+    child.kill("SIGINT");
+    const [code, signal] = await ended;
+    expect({ code, signal }).toEqual({ code: null, signal: "SIGINT" });
+    expect(await readdir(s.repo)).not.toContain(".lockstep.lock");
+    // A set right after goes through at once.
+    const started = Date.now();
+    expectOk(await s.run(["set", "production/after-ctrl-c"], { input: "at once" }));
+    expect(Date.now() - started).toBeLessThan(10_000);
   });
 
   it("a stale lock file (older than 60s) is taken over", async () => {

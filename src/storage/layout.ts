@@ -8,7 +8,8 @@ import { dirname, join, resolve } from "node:path";
 import type { Document } from "yaml";
 import type { AccessConfig, ProjectConfig, SecretManifest } from "../core/model.js";
 import { LockstepError } from "../errors.js";
-import { withBulkLock, withFileLock, writeFileAtomic } from "./fs.js";
+import { writeFileAtomic } from "./fs.js";
+import { withBulkLock, withFileLock } from "./locks.js";
 import { parseYamlFile, stringifyDocument, type YamlFile } from "./yaml-file.js";
 
 /** The repository's configuration file names. */

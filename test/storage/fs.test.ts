@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { LockstepError } from "../../src/errors.js";
-import { withBulkLock, withFileLock, writeFileAtomic, writeFileExclusive } from "../../src/storage/fs.js";
+import { writeFileAtomic, writeFileExclusive } from "../../src/storage/fs.js";
+import { withBulkLock, withFileLock } from "../../src/storage/locks.js";
 
 const tempDir = () => mkdtemp(join(tmpdir(), "lockstep-fs-"));
 

@@ -9,6 +9,13 @@ import { join } from "node:path";
 import { type AgeIdentity, parseIdentityFile } from "../crypto/keys.js";
 import { LockstepError, NoIdentityError } from "../errors.js";
 
+/**
+ * Every environment variable {@link loadIdentities} reads a key or a key's
+ * path from. `exec` removes them all from its child's environment: the
+ * child gets the values of its stage, never a key that opens other versions.
+ */
+export const IDENTITY_ENV_VARS: readonly string[] = ["LOCKSTEP_AGE_KEY", "LOCKSTEP_AGE_KEY_FILE"];
+
 /** Where to look for identities. */
 export interface IdentitySources {
   /** Identity files given explicitly (`--identity`). */

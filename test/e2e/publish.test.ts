@@ -346,6 +346,30 @@ describe("exec", () => {
     expect(JSON.parse(r.stdout)).toEqual(CANARY);
   });
 
+  it("the child never gets a key: LOCKSTEP_AGE_KEY and LOCKSTEP_AGE_KEY_FILE are removed from its environment", async () => {
+    const seen = `process.stdout.write(JSON.stringify([process.env.LOCKSTEP_AGE_KEY ?? null, process.env.LOCKSTEP_AGE_KEY_FILE ?? null, process.env.APP_QUOTES]))`;
+    const viaKey = expectOk(
+      await s.run(["exec", "production", "--stage", "stable", "--", process.execPath, "-e", seen], {
+        env: { LOCKSTEP_AGE_KEY: s.keys.ci.text },
+      }),
+    );
+    expect(JSON.parse(viaKey.stdout)).toEqual([null, null, STABLE.APP_QUOTES]);
+    const viaFile = expectOk(
+      await s.run(["exec", "production", "--stage", "stable", "--", process.execPath, "-e", seen], {
+        env: { LOCKSTEP_AGE_KEY_FILE: s.keys.ci.file },
+      }),
+    );
+    expect(JSON.parse(viaFile.stdout)).toEqual([null, null, STABLE.APP_QUOTES]);
+  });
+
+  it("a child that runs lockstep itself cannot decrypt another stage's version", async () => {
+    const r = await s.run(
+      ["exec", "production", "--stage", "stable", "--", process.execPath, CLI, "get", "production/app/unicode"],
+      { env: { LOCKSTEP_AGE_KEY: s.keys.ci.text } },
+    );
+    expectError(r, 3, /no age identity/);
+  });
+
   it("the child's exit code is ours; a signal that ends it gives 128 + its number", async () => {
     const seven = await s.as("ci", ["exec", "production", "--", process.execPath, "-e", "process.exit(7)"]);
     expect(seven.code).toBe(7);

@@ -2,6 +2,7 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { UsageError } from "../../errors.js";
+import { IDENTITY_ENV_VARS } from "../../storage/identities.js";
 import { type GlobalOptions, openRepo } from "../context.js";
 import { note } from "../output.js";
 
@@ -14,8 +15,18 @@ export interface ExecOptions extends GlobalOptions {
 }
 
 /**
- * Runs the command with the values added to its environment; nothing is
- * written to disk. SIGINT, SIGTERM and SIGHUP are passed on. Returns the
+ * The child's environment: ours without any identity source lockstep reads
+ * (the child must not open versions of other stages), then the values.
+ */
+export function childEnvironment(values: Record<string, string>, env = process.env): NodeJS.ProcessEnv {
+  const child: NodeJS.ProcessEnv = { ...env };
+  for (const name of IDENTITY_ENV_VARS) delete child[name];
+  return { ...child, ...values };
+}
+
+/**
+ * Runs the command with the values added to its environment, and no key
+ * lockstep could read; nothing is written to disk. SIGINT, SIGTERM and SIGHUP are passed on. Returns the
  * child's exit code (128 + the signal number if a signal ended it).
  */
 export async function exec(o: ExecOptions): Promise<number> {
@@ -26,7 +37,7 @@ export async function exec(o: ExecOptions): Promise<number> {
     ...(o.stage !== undefined && { stage: o.stage }),
     ...(o.consumer !== undefined && { consumer: o.consumer }),
   });
-  const child = spawn(cmd, args, { stdio: "inherit", env: { ...process.env, ...values } });
+  const child = spawn(cmd, args, { stdio: "inherit", env: childEnvironment(values) });
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
   const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => [s, forward(s)] as const);
   for (const [s, h] of handlers) process.on(s, h);

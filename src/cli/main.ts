@@ -4,6 +4,7 @@
  * is the one place that sets the process's exit code.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { DEFAULT_ACTION } from "../templates/action-ref.js";
 import { EXIT, reportError } from "./exit-codes.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -61,7 +62,19 @@ program
   .description("write lockstep.yaml, access.yaml and secrets/ (and git init if needed)")
   .option("--env <name>", "an environment (repeatable; default: staging and production)", collect)
   .option("--github", "also write GitHub Actions workflows: the pull-request check, staged deploys, promote/rollback")
-  .option("--action <ref>", "the lockstep action those workflows use (owner/repo/.github/actions/lockstep@ref)")
+  .option("--action <ref>", "the lockstep action those workflows use (default: OWNER/REPO@vMAJOR, see below)")
+  .addHelpText(
+    "after",
+    `
+The workflows go to the git root's .github/workflows/ (through this folder when the secrets
+repository is a folder of a larger one), deploy from the repository's default branch, and get one
+deploy job per environment and stage that a CI member (named ci or ci-...) reads: job and GitHub
+Environment ENV-STAGE, the member's key in the secret LOCKSTEP_AGE_KEY_<MEMBER>.
+
+Action reference: OWNER/REPO@vMAJOR, OWNER/REPO from package.json "repository" (the action.yml
+at its root) and vMAJOR the major release tag, moved to every release of that major version.
+This lockstep writes ${DEFAULT_ACTION}; --action takes a fork, a full tag (v0.1.0) or a commit SHA.`,
+  )
   .action(
     action(
       async () => (await import("./commands/init.js")).init,
@@ -293,6 +306,13 @@ program
   .command("status [env]")
   .description("per secret: newest version, version per stage, pending, rotation due; per consumer: what lags")
   .option("--json", "one JSON document")
+  .addOption(
+    new Option("--format <format>", "text, json, or markdown (a mermaid diagram of stages and versions)").choices([
+      "text",
+      "json",
+      "markdown",
+    ]),
+  )
   .action(
     action(
       async () => (await import("./commands/status.js")).status,

@@ -4,7 +4,7 @@
  * to decrypt). It never stops at the first problem: a broken file is a
  * finding, and the rest is still checked.
  */
-import { relative, sep } from "node:path";
+import { posix, relative, sep } from "node:path";
 import { renderCodeowners } from "../core/codeowners.js";
 import { openEnvelope } from "../core/envelope.js";
 import { type Finding, finding, sortFindings } from "../core/findings.js";
@@ -33,6 +33,12 @@ export interface CheckOptions {
   /** Where identities come from, with `decrypt`. */
   identities?: IdentitySources;
   now?: Date;
+  /**
+   * Name files by their path from the git work tree's root instead of the
+   * secrets repository's (they differ when it is a folder of a larger
+   * repository): GitHub places annotations by such paths.
+   */
+  pathsFromGitRoot?: boolean;
 }
 
 /** What `check` found. */
@@ -260,6 +266,10 @@ export async function checkRepository(root: string, options: CheckOptions = {}):
   if (options.decrypt) {
     const identities = await loadIdentities(options.identities ?? {});
     undecrypted = await checkValues(files, manifests, identities, out);
+  }
+  if (options.pathsFromGitRoot) {
+    const { prefix } = await codeownersPlace(root);
+    for (const f of out) f.file = posix.normalize(`${prefix}${f.file}`);
   }
   return { findings: sortFindings(out), secrets: ids.length, undecrypted };
 }

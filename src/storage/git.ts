@@ -28,11 +28,31 @@ export async function isInsideWorkTree(dir: string): Promise<boolean> {
   return (await query(dir, ["rev-parse", "--is-inside-work-tree"]))?.trim() === "true";
 }
 
-/** Makes `dir` a git repository if it is not inside one; returns whether it did. */
+/** The branch `init` creates, which the generated workflows deploy from. */
+export const INITIAL_BRANCH = "main";
+
+/**
+ * Makes `dir` a git repository if it is not inside one, on branch `main`
+ * whatever git's own default; returns whether it did.
+ */
 export async function ensureGitRepository(dir: string): Promise<boolean> {
   if (await isInsideWorkTree(dir)) return false;
-  await (await git(dir)).init();
+  const repo = await git(dir);
+  await repo.init();
+  // `git init -b` needs git 2.28; pointing the unborn HEAD at main works with any git.
+  await repo.raw(["symbolic-ref", "HEAD", `refs/heads/${INITIAL_BRANCH}`]);
   return true;
+}
+
+/**
+ * The repository's default branch: the remote's (`origin/HEAD`), else the
+ * branch checked out, else `main`.
+ */
+export async function defaultBranch(dir: string): Promise<string> {
+  const remote = (await query(dir, ["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"]))?.trim();
+  if (remote?.startsWith("origin/")) return remote.slice("origin/".length);
+  const head = (await query(dir, ["symbolic-ref", "--quiet", "--short", "HEAD"]))?.trim();
+  return head || INITIAL_BRANCH;
 }
 
 /**

@@ -16,6 +16,7 @@ export async function check(o: CheckCommandOptions): Promise<number> {
   const root = await findRoot(o.C ?? process.cwd());
   const report = await checkRepository(root, {
     decrypt: o.decrypt === true,
+    pathsFromGitRoot: o.format === "github",
     identities: { ...(o.identity !== undefined && { files: o.identity }), onWarning: warn },
   });
   process.stdout.write(renderFindings(o.format ?? "text", report.findings, report.secrets, process.stdout));

@@ -1,18 +1,26 @@
 /** `lockstep status`: versions by stage, pending promotions, rotation due, consumers behind. */
 import { type GlobalOptions, openRepo } from "../context.js";
 import { out, outJson, paint, table } from "../output.js";
+import { statusMarkdown } from "../render-status.js";
 
 /** Options of `status`. */
 export interface StatusOptions extends GlobalOptions {
   env?: string;
   json?: boolean;
+  /** `text` (default), `json` (as `--json`) or `markdown` (a mermaid diagram per environment, then a table). */
+  format?: "text" | "json" | "markdown";
 }
 
 /** Prints the rollout status of one environment, or all. */
 export async function status(o: StatusOptions): Promise<void> {
   const repo = await openRepo(o);
   const envs = await repo.status(o.env);
-  if (o.json) return outJson(o.env !== undefined ? envs[0] : envs);
+  if (o.json || o.format === "json") return outJson(o.env !== undefined ? envs[0] : envs);
+  if (o.format === "markdown") {
+    const stages = (env: string) => repo.environment(env).config.stages;
+    process.stdout.write(statusMarkdown(envs.map((status) => ({ status, stages: stages(status.env) }))));
+    return;
+  }
   const warn = (s: string) => paint(process.stdout, "33", s);
   for (const [i, e] of envs.entries()) {
     if (i > 0) out();

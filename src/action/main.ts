@@ -14,20 +14,13 @@
 import { chmod, mkdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import * as core from "@actions/core";
-import {
-  assertOutsideWorkTree,
-  EXPORT_FORMATS,
-  type ExportFormat,
-  type ExportResult,
-  exportEnvironment,
-  isLockstepError,
-  isSecretId,
-  openRepository,
-  type Repository,
-  renderText,
-  writePlaintextFile,
-  writePlaintextFiles,
-} from "./lib.js";
+import type { ExportFormat, ExportResult, Repository } from "./lib.js";
+
+/**
+ * lockstep's library (from action/lockstep.cjs, about 1 MB), loaded only
+ * by a step that exports: install-only steps never parse it.
+ */
+const library = () => import("./lib.js");
 
 /** The action's inputs, validated. */
 export interface ActionInputs {
@@ -86,6 +79,7 @@ export async function readInputs(): Promise<{ inputs?: ActionInputs; problems: I
     );
   }
   if (!installOnly) {
+    const { EXPORT_FORMATS, isSecretId } = await library();
     if (ageKey === "") {
       problem(
         "age-key",
@@ -157,6 +151,8 @@ function maskValues(values: Record<string, string>): void {
 
 /** Exports the selected values in `inputs.format`; returns what was exported, without values. */
 export async function exportValues(repo: Repository, inputs: ActionInputs): Promise<ExportResult> {
+  const { assertOutsideWorkTree, exportEnvironment, renderText, writePlaintextFile, writePlaintextFiles } =
+    await library();
   const out =
     inputs.out === undefined
       ? undefined
@@ -219,6 +215,7 @@ export async function run(actionDir: string): Promise<void> {
     return;
   }
   let root = inputs.workingDirectory;
+  const { isLockstepError, openRepository } = await library();
   try {
     const repo = await openRepository({
       dir: inputs.workingDirectory,

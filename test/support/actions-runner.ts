@@ -199,3 +199,126 @@ export function runScriptStep(
     join(job.workspace, workingDirectory),
   );
 }
+
+/** What expressions can read: `github`, `inputs`, `secrets`, `steps`, `needs`, `matrix`... as plain objects. */
+export type ExpressionContext = Record<string, unknown>;
+
+function lookup(path: string, ctx: ExpressionContext): unknown {
+  let v: unknown = ctx;
+  for (const key of path.split(".")) {
+    if (v === null || typeof v !== "object") return undefined;
+    v = (v as Record<string, unknown>)[key];
+  }
+  return v;
+}
+
+/**
+ * Evaluates the small part of GitHub's expression language that lockstep's
+ * workflows use: context paths, 'string' literals, `==`, `||`, `always()`
+ * and `success()`. Anything else throws, so that a template using more
+ * fails here rather than being misread.
+ */
+export function evaluate(expression: string, ctx: ExpressionContext): unknown {
+  const e = expression.trim();
+  const or = e.split(/\s*\|\|\s*/);
+  if (or.length > 1)
+    return (
+      or.map((x) => evaluate(x, ctx)).find((v) => v !== "" && v !== undefined && v !== null && v !== false) ??
+      evaluate(or.at(-1) as string, ctx)
+    );
+  const eq = /^(.+?)\s*==\s*(.+)$/.exec(e);
+  if (eq) return String(evaluate(eq[1] as string, ctx) ?? "") === String(evaluate(eq[2] as string, ctx) ?? "");
+  if (e === "always()" || e === "success()") return true;
+  const literal = /^'((?:[^']|'')*)'$/.exec(e);
+  if (literal) return (literal[1] as string).replace(/''/g, "'");
+  if (/^[A-Za-z_][\w-]*(\.[\w-]+)*$/.test(e)) return lookup(e, ctx);
+  throw new Error(`expression not supported by the test runner: ${expression}`);
+}
+
+/** A string with `${{ }}` expressions replaced by their values (missing ones as ""). */
+export function interpolate(text: string, ctx: ExpressionContext): string {
+  return text.replace(/\$\{\{\s*(.*?)\s*\}\}/g, (_, x: string) => {
+    const v = evaluate(x, ctx);
+    return v === undefined || v === null ? "" : String(v);
+  });
+}
+
+/** A workflow job as the templates write it. */
+export interface WorkflowJob {
+  environment?: string;
+  defaults?: { run?: { "working-directory"?: string } };
+  outputs?: Record<string, string>;
+  steps: {
+    id?: string;
+    name?: string;
+    if?: string;
+    uses?: string;
+    run?: string;
+    with?: Record<string, string>;
+    env?: Record<string, string>;
+    "working-directory"?: string;
+  }[];
+}
+
+/** How {@link runJob} treats `uses:` steps and where secrets come from. */
+export interface JobOptions {
+  /** Action references (`owner/repo@ref`) and the local folder that holds each one's action.yml. */
+  actions: Record<string, string>;
+  /** Repository secrets, then each GitHub Environment's own secrets (which win in a job that names it). */
+  secrets: Record<string, string>;
+  environmentSecrets?: Record<string, Record<string, string>>;
+  /** Other contexts: `github`, `inputs`, `needs`. */
+  context: ExpressionContext;
+  /** Extra steps run after the job's own (e.g. a deploy that records what it got). */
+  extraSteps?: WorkflowJob["steps"];
+}
+
+/**
+ * Runs a job's steps in order as the runner does: `actions/checkout` checks
+ * out `with.ref` (the workspace is already a clone), a JavaScript action
+ * runs from its local folder, `run:` scripts run with bash in the job's
+ * working directory; expressions are evaluated first; a failed step fails
+ * the job and skips the rest (unless `if: always()`).
+ */
+export async function runJob(
+  job: JobState,
+  spec: WorkflowJob,
+  options: JobOptions,
+): Promise<{ ok: boolean; steps: (StepResult & { name: string })[]; outputs: Record<string, string> }> {
+  const secrets = { ...options.secrets, ...(spec.environment ? options.environmentSecrets?.[spec.environment] : {}) };
+  const steps: Record<string, { outputs: Record<string, string> }> = {};
+  const results: (StepResult & { name: string })[] = [];
+  let ok = true;
+  for (const step of [...spec.steps, ...(options.extraSteps ?? [])]) {
+    const ctx = { ...options.context, secrets, steps, env: job.env };
+    const condition = step.if ?? "success()";
+    if (!ok && !/always\(\)/.test(condition)) continue;
+    if (!evaluate(condition.replace(/^\$\{\{\s*|\s*\}\}$/g, ""), ctx)) continue;
+    const env = Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, interpolate(String(v), ctx)]));
+    const withInputs = Object.fromEntries(
+      Object.entries(step.with ?? {}).map(([k, v]) => [k, interpolate(String(v), ctx)]),
+    );
+    let r: StepResult;
+    if (step.uses?.startsWith("actions/checkout@")) {
+      const ref = withInputs.ref || String(lookup("github.sha", ctx) ?? "HEAD");
+      r = await runScriptStep(job, 'git checkout -q --detach "$REF"', { REF: ref });
+    } else if (step.uses !== undefined) {
+      const dir = options.actions[step.uses];
+      if (dir === undefined) throw new Error(`no local folder for action ${step.uses}`);
+      r = await runActionStep(job, dir, withInputs, env);
+    } else if (step.run !== undefined) {
+      const cwd = step["working-directory"] ?? spec.defaults?.run?.["working-directory"] ?? ".";
+      r = await runScriptStep(job, step.run, env, cwd);
+    } else {
+      throw new Error(`a step with neither uses nor run: ${JSON.stringify(step)}`);
+    }
+    if (step.id !== undefined) steps[step.id] = { outputs: r.outputs };
+    results.push({ ...r, name: step.name ?? step.uses ?? "run" });
+    if (r.code !== 0) ok = false;
+  }
+  const ctx = { ...options.context, secrets, steps };
+  const outputs = Object.fromEntries(
+    Object.entries(spec.outputs ?? {}).map(([k, v]) => [k, interpolate(String(v), ctx)]),
+  );
+  return { ok, steps: results, outputs };
+}

@@ -84,7 +84,7 @@ describe("npm pack, then npm install -g of the tarball", () => {
         "LICENSE",
       ]),
     );
-    expect(files.filter((f) => /^(src|test|scripts|node_modules|\.github)\//.test(f))).toEqual([]);
+    expect(files.filter((f) => /^(src|test|scripts|node_modules|action|\.github|dist\/action)\//.test(f))).toEqual([]);
   });
 
   it("lockstep --version from PATH, in a folder outside this checkout", async () => {

@@ -6,7 +6,14 @@ import { deployPlan } from "../core/deploy-plan.js";
 import { isSecretId } from "../core/ids.js";
 import type { AccessConfig, ProjectConfig } from "../core/model.js";
 import { LockstepError, UsageError } from "../errors.js";
-import { ensureDir, pathExists, writeFileExclusive } from "../storage/fs.js";
+import {
+  ensureDir,
+  pathExists,
+  readTextIfExists,
+  removeFile,
+  writeFileAtomic,
+  writeFileExclusive,
+} from "../storage/fs.js";
 import { codeownersPlace, defaultBranch, ensureGitRepository } from "../storage/git.js";
 import { ACCESS_FILE, CONFIG_FILE, RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
 import { checkWorkflow, DEFAULT_ACTION, deployWorkflow, rolloutWorkflow, WORKFLOW_FILES } from "../templates/github.js";
@@ -139,6 +146,20 @@ async function secretIds(files: RepositoryFiles, config: ProjectConfig): Promise
   return Object.fromEntries(await Promise.all(envs.map(async (e) => [e, await files.listSecretIds(e)] as const)));
 }
 
+/** What git must never commit: lockstep's locks, and temporary files of writes a kill -9 cut short. */
+export const IGNORED = [".lockstep/", "*.tmp"];
+
+/** Adds {@link IGNORED}'s patterns to the root's .gitignore (made if missing), keeping what it holds. */
+async function ignoreWorkFiles(root: string): Promise<void> {
+  const path = join(root, ".gitignore");
+  const text = (await readTextIfExists(path)) ?? "";
+  const have = new Set(text.split(/\r?\n/).map((l) => l.trim()));
+  const missing = IGNORED.filter((p) => !have.has(p));
+  if (missing.length === 0) return;
+  const head = text === "" || text.endsWith("\n") ? text : `${text}\n`;
+  await writeFileAtomic(path, `${head}# lockstep: locks and temporary files\n${missing.join("\n")}\n`);
+}
+
 /**
  * Writes a new secrets repository's files; never overwrites one. Makes the
  * folder a git repository if it is not inside one. With `github` in an
@@ -168,11 +189,26 @@ export async function initRepository(options: InitOptions = {}): Promise<InitRes
     return { root, files: w.written, kept: w.kept, notes: w.notes, gitInitialized: false };
   }
   await ensureDir(root);
-  await writeFileExclusive(join(root, CONFIG_FILE), configText(envs), 0o644, CONFIG_FILE);
-  await writeFileExclusive(join(root, ACCESS_FILE), accessText(envs), 0o644, ACCESS_FILE);
-  await ensureDir(join(root, SECRETS_DIR));
-  await writeFileExclusive(join(root, SECRETS_DIR, ".gitkeep"), "", 0o644, `${SECRETS_DIR}/.gitkeep`).catch(() => {});
-  const files = [CONFIG_FILE, ACCESS_FILE, `${SECRETS_DIR}/`];
+  // All or nothing: should a write fail (a full disk), what init wrote goes again, so that a rerun
+  // does not refuse with "already exists".
+  const created: string[] = [];
+  const create = async (rel: string, text: string) => {
+    await writeFileExclusive(join(root, rel), text, 0o644, rel);
+    created.push(rel);
+  };
+  try {
+    await create(CONFIG_FILE, configText(envs));
+    await create(ACCESS_FILE, accessText(envs));
+    await ensureDir(join(root, SECRETS_DIR));
+    await create(`${SECRETS_DIR}/.gitkeep`, "").catch((e: unknown) => {
+      if ((e as LockstepError).code !== "ALREADY_EXISTS") throw e;
+    });
+    await ignoreWorkFiles(root);
+  } catch (e) {
+    await Promise.all(created.map((rel) => removeFile(join(root, rel))));
+    throw e;
+  }
+  const files = [CONFIG_FILE, ACCESS_FILE, `${SECRETS_DIR}/`, ".gitignore"];
   // Before the workflows, which go to the git root and follow its branch.
   const gitInitialized = await ensureGitRepository(root);
   const result: InitResult = { root, files, kept: [], notes: [], gitInitialized };

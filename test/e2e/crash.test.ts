@@ -108,7 +108,12 @@ describe("kill -9 at random moments", () => {
       await killed(s, ["rekey"], 4000);
       for (const [rel, text] of await manifests(s)) {
         if (text === before.get(rel)) continue;
-        const members = parse(text).versions.map((v) => v.recipients.map((r) => r.member).sort().join(","));
+        const members = parse(text).versions.map((v) =>
+          v.recipients
+            .map((r) => r.member)
+            .sort()
+            .join(","),
+        );
         expect(new Set(members)).toEqual(new Set([readers.join(",")]));
       }
       expectOk(await s.as("alice", ["rekey"]));

@@ -5,7 +5,7 @@
  * {@link ArgsOf} and {@link OptionsOf} its command. main.ts attaches the
  * actions, which load a command's module only when it runs.
  */
-import { Command, InvalidArgumentError, Option } from "@commander-js/extra-typings";
+import { Command, InvalidArgumentError, Option, type OptionValues } from "@commander-js/extra-typings";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -13,6 +13,25 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number from 1 up");
   return n;
+}
+
+/** `--all-stages` and `--no-stage`: where a new version goes (set, rotate). */
+function stageOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(c: Command<A, O, G>) {
+  return c
+    .option("--all-stages", "point every stage at the new version")
+    .option("--no-stage", "point no stage at it (pending)");
+}
+
+/** `--stage` and `--consumer`: whose values (export, exec). */
+function selectOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(c: Command<A, O, G>) {
+  return c
+    .option("--stage <stage>", "the values this stage points at (default: the last stage)")
+    .option("--consumer <name>", "the values of the stage that deploys this consumer, and only its secrets");
+}
+
+/** `--commit` (promote, rollback). */
+function commitOption<A extends unknown[], O extends OptionValues, G extends OptionValues>(c: Command<A, O, G>) {
+  return c.option("--commit", "commit the changed manifests with a message saying what moved");
 }
 
 /** The positional arguments a command's action gets. */
@@ -56,18 +75,18 @@ const memberAdd = member
   .option("--group <group>", "add to this group, made if new (repeatable)", collect);
 const memberRm = member.command("rm <name>").description("remove a member from access.yaml, its groups and rules");
 
-const set = program
-  .command("set <id>")
-  .description(
-    "create a secret or add a version; the value comes from stdin (its final newline dropped), --file or --generate",
-  )
-  .option("--file <file>", "read the value from FILE, exactly")
-  .option("--generate <spec>", "generate it: password:LEN, hex:BYTES, base64:BYTES, uuid, age-identity")
-  .addOption(new Option("--type <type>", "value type").choices(["string", "json"] as const))
-  .option("--description <text>", "what the secret is for")
-  .option("--schema <name>", "value schema: schemas/<name>.schema.json in the secrets repository")
-  .option("--all-stages", "point every stage at the new version")
-  .option("--no-stage", "point no stage at it (pending)");
+const set = stageOptions(
+  program
+    .command("set <id>")
+    .description(
+      "create a secret or add a version; the value comes from stdin (its final newline dropped), --file or --generate",
+    )
+    .option("--file <file>", "read the value from FILE, exactly")
+    .option("--generate <spec>", "generate it: password:LEN, hex:BYTES, base64:BYTES, uuid, age-identity")
+    .addOption(new Option("--type <type>", "value type").choices(["string", "json"] as const))
+    .option("--description <text>", "what the secret is for")
+    .option("--schema <name>", "value schema: schemas/<name>.schema.json in the secrets repository"),
+);
 
 const get = program
   .command("get <id>")
@@ -75,12 +94,12 @@ const get = program
   .option("--version <n>", "this version", positiveInt)
   .option("--stage <stage>", "the version this stage points at");
 
-const rotate = program
-  .command("rotate <id>")
-  .description("add a version made by the secret's generator (to the first stage)")
-  .option("--generate <spec>", "use this generator instead")
-  .option("--all-stages", "point every stage at the new version")
-  .option("--no-stage", "point no stage at it (pending)");
+const rotate = stageOptions(
+  program
+    .command("rotate <id>")
+    .description("add a version made by the secret's generator (to the first stage)")
+    .option("--generate <spec>", "use this generator instead"),
+);
 
 const ls = program
   .command("ls [env]")
@@ -157,48 +176,50 @@ const codeowners = program
   .option("--write", "write it")
   .option("--check", "exit 1 if it is missing or out of date");
 
-const promote = program
-  .command("promote [id]")
-  .description("move a stage (default: the first that lags) to its predecessor's version")
-  .option("--stage <stage>", "the stage to promote")
-  .option("--env <env>", "with --all: every secret of ENV")
-  .option("--all", "promote every secret of --env")
-  .option("--commit", "commit the changed manifests with a message saying what moved");
+const promote = commitOption(
+  program
+    .command("promote [id]")
+    .description("move a stage (default: the first that lags) to its predecessor's version")
+    .option("--stage <stage>", "the stage to promote")
+    .option("--env <env>", "with --all: every secret of ENV")
+    .option("--all", "promote every secret of --env"),
+);
 
-const rollback = program
-  .command("rollback <id>")
-  .description("move the stages on the newest live version back to the version below it")
-  .option("--stage <stage>", "roll back only this stage")
-  .option("--to <n>", "roll back to version N", positiveInt)
-  .option("--commit", "commit the changed manifests with a message saying what moved");
+const rollback = commitOption(
+  program
+    .command("rollback <id>")
+    .description("move the stages on the newest live version back to the version below it")
+    .option("--stage <stage>", "roll back only this stage")
+    .option("--to <n>", "roll back to version N", positiveInt),
+);
 
 const status = program
   .command("status [env]")
   .description("per secret: newest version, version per stage, pending, rotation due; per consumer: what lags")
   .option("--json", "one JSON document");
 
-const exportCommand = program
-  .command("export <env>")
-  .description("decrypt an environment's values at a stage and write them in a deploy format")
-  .addOption(
-    new Option("--format <format>", "output format")
-      .choices(["dotenv", "json", "yaml", "shell", "k8s", "github", "files"] as const)
-      .default("dotenv" as const),
-  )
-  .option("--out <path>", "write to PATH (a folder for --format files), outside the repository")
-  .option("--force", "allow --out inside the repository's working tree")
-  .option("--name <name>", "k8s: the Secret's name (default: ENV-STAGE)")
-  .option("--namespace <ns>", "k8s: the Secret's namespace")
-  .option("--label <key=value>", "k8s: a label (repeatable)", collect)
-  .option("--stage <stage>", "the values this stage points at (default: the last stage)")
-  .option("--consumer <name>", "the values of the stage that deploys this consumer, and only its secrets");
+const exportCommand = selectOptions(
+  program
+    .command("export <env>")
+    .description("decrypt an environment's values at a stage and write them in a deploy format")
+    .addOption(
+      new Option("--format <format>", "output format")
+        .choices(["dotenv", "json", "yaml", "shell", "k8s", "github", "files"] as const)
+        .default("dotenv" as const),
+    )
+    .option("--out <path>", "write to PATH (a folder for --format files), outside the repository")
+    .option("--force", "allow --out inside the repository's working tree")
+    .option("--name <name>", "k8s: the Secret's name (default: ENV-STAGE)")
+    .option("--namespace <ns>", "k8s: the Secret's namespace")
+    .option("--label <key=value>", "k8s: a label (repeatable)", collect),
+);
 
-const exec = program
-  .command("exec <env> <command...>")
-  .description("run COMMAND with the environment's values in its environment; its exit code is ours")
-  .usage("[options] <env> -- <command...>")
-  .option("--stage <stage>", "the values this stage points at (default: the last stage)")
-  .option("--consumer <name>", "the values of the stage that deploys this consumer, and only its secrets");
+const exec = selectOptions(
+  program
+    .command("exec <env> <command...>")
+    .description("run COMMAND with the environment's values in its environment; its exit code is ours")
+    .usage("[options] <env> -- <command...>"),
+);
 
 /** Every command, by the name of its module in commands/. */
 export const commands = {

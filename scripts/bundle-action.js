@@ -66,8 +66,27 @@ const actionOnly = {
   },
 };
 
+/**
+ * The CLI reads lockstep's package.json two folders up from its module (src/cli, dist/cli); the
+ * action's lockstep.cjs sits one folder below the repository's root, where package.json is.
+ */
+const packageJsonPath = {
+  name: "package-json-path",
+  setup(b) {
+    b.onLoad({ filter: /src[\\/]cli[\\/]package-info\.ts$/ }, async (args) => {
+      const text = readFileSync(args.path, "utf8");
+      if (!text.includes('"../../package.json"')) throw new Error(`${args.path} no longer reads ../../package.json`);
+      return { contents: text.replace('"../../package.json"', '"../package.json"'), loader: "ts" };
+    });
+  },
+};
+
 await Promise.all([
-  build({ ...common, entryPoints: { lockstep: "src/action/cli.ts", "crypto-worker": "src/crypto/crypto-worker.ts" } }),
+  build({
+    ...common,
+    entryPoints: { lockstep: "src/action/cli.ts", "crypto-worker": "src/crypto/crypto-worker.ts" },
+    plugins: [packageJsonPath],
+  }),
   build({ ...common, entryPoints: { index: "src/action/index.ts" }, plugins: [actionOnly] }),
 ]);
 process.stderr.write(`bundle-action: wrote ${join(outdir, "{index,lockstep,crypto-worker}.cjs")}\n`);

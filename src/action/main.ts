@@ -12,9 +12,9 @@
  * `$GITHUB_OUTPUT`, `$GITHUB_PATH` nor the PATH wrapper.
  */
 import { chmod, mkdir, stat, writeFile } from "node:fs/promises";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import * as core from "@actions/core";
-import type { ExportFormat, ExportResult, Repository } from "./lib.js";
+import type { ExportFormat, ExportToResult, Repository } from "./lib.js";
 
 /**
  * lockstep's library (from action/lockstep.cjs, about 1 MB), loaded only
@@ -79,7 +79,14 @@ export async function readInputs(): Promise<{ inputs?: ActionInputs; problems: I
     );
   }
   if (!installOnly) {
-    const { EXPORT_FORMATS, isSecretId } = await library();
+    const { EXPORT_FORMATS, parseSecretId } = await library();
+    const isEnvironmentName = (e: string) => {
+      try {
+        return !e.includes("/") && parseSecretId(`${e}/x`) !== undefined;
+      } catch {
+        return false;
+      }
+    };
     if (ageKey === "") {
       problem(
         "age-key",
@@ -93,7 +100,7 @@ export async function readInputs(): Promise<{ inputs?: ActionInputs; problems: I
     }
     if (environment === "")
       problem("environment", "environment is required (the lockstep environment to export, e.g. production)");
-    else if (environment.includes("/") || !isSecretId(`${environment}/x`)) {
+    else if (!isEnvironmentName(environment)) {
       problem(
         "environment",
         `environment "${environment}" is not an environment name (letters, digits, '.', '_', '-')`,
@@ -149,34 +156,45 @@ function maskValues(values: Record<string, string>): void {
   }
 }
 
-/** Exports the selected values in `inputs.format`; returns what was exported, without values. */
-export async function exportValues(repo: Repository, inputs: ActionInputs): Promise<ExportResult> {
-  const { assertOutsideWorkTree, exportEnvironment, renderText, writePlaintextFile, writePlaintextFiles } =
-    await library();
-  const out =
-    inputs.out === undefined
-      ? undefined
-      : await assertOutsideWorkTree(repo.root, resolve(inputs.workingDirectory, inputs.out), false);
-  const result = await exportEnvironment(repo, inputs.environment, {
+/** What the step exported: where from, and which secret and version each variable holds. */
+type Exported = Pick<ExportToResult, "env" | "stage" | "secrets">;
+
+/**
+ * Exports the selected values in `inputs.format`; returns what was
+ * exported, without values. For `github` the values come back in memory
+ * (as JSON, through the library's `stdout` callback), to be masked and
+ * exported by @actions/core; other formats go to `out`, with the library's
+ * own checks (outside the working tree, mode 0600).
+ */
+export async function exportValues(repo: Repository, inputs: ActionInputs): Promise<Exported> {
+  const selector = {
     ...(inputs.stage !== undefined && { stage: inputs.stage }),
     ...(inputs.consumer !== undefined && { consumer: inputs.consumer }),
-  });
-  if (inputs.format === "github") {
-    maskValues(result.values);
-    await assertOutsideWorkTree(repo.root, process.env.GITHUB_ENV as string, false);
-    for (const [name, value] of Object.entries(result.values)) core.exportVariable(name, value);
-  } else if (inputs.format === "files") {
-    await writePlaintextFiles(out as string, result.values);
-  } else {
-    const text = await renderText(inputs.format, result.values, { name: `${result.env}-${result.stage}` });
-    await mkdir(dirname(out as string), { recursive: true });
-    await writePlaintextFile(out as string, text);
+  };
+  if (inputs.format !== "github") {
+    return repo.exportTo(inputs.environment, {
+      ...selector,
+      format: inputs.format,
+      out: resolve(inputs.workingDirectory, inputs.out as string),
+    });
   }
+  let json = "";
+  const result = await repo.exportTo(inputs.environment, {
+    ...selector,
+    format: "json",
+    stdout: (text) => {
+      json += text;
+    },
+  });
+  const values = JSON.parse(json) as Record<string, string>;
+  maskValues(values);
+  // $GITHUB_ENV is the runner's own file, outside the workspace: @actions/core appends to it.
+  for (const [name, value] of Object.entries(values)) core.exportVariable(name, value);
   return result;
 }
 
 /** The step summary: which secret and version each variable came from; never a value. */
-async function summarize(inputs: ActionInputs, r: ExportResult): Promise<void> {
+async function summarize(inputs: ActionInputs, r: Exported): Promise<void> {
   const where = inputs.format === "github" ? "the job's environment ($GITHUB_ENV, masked)" : `\`${inputs.out}\``;
   await core.summary
     .addHeading(`lockstep: ${r.env} at stage ${r.stage}`, 3)

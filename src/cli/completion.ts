@@ -8,8 +8,28 @@
  * the commander program itself; environments, stages, consumers, members
  * and secret ids from the secrets repository (nothing when there is none).
  */
-import type { Command, Option } from "commander";
-import type { DynamicKind } from "../ops/completion-words.js";
+/** The parts of a commander command and option that completion reads. */
+interface Option {
+  long?: string | undefined;
+  short?: string | undefined;
+  required: boolean;
+  optional: boolean;
+  hidden: boolean;
+  argChoices?: readonly string[] | undefined;
+}
+interface Command {
+  name(): string;
+  aliases(): string[];
+  readonly commands: readonly Command[];
+  readonly options: readonly Option[];
+  readonly registeredArguments: readonly {
+    name(): string;
+    variadic: boolean;
+    argChoices?: readonly string[] | undefined;
+  }[];
+}
+
+import type { DynamicKind } from "../index.js";
 
 /** What a word completes to. */
 type Kind = DynamicKind | "files" | "dirs" | "none" | { choices: readonly string[] } | DynamicKind[];
@@ -90,8 +110,8 @@ export async function complete(
       continue;
     }
     const sub = positional === 0 ? visible(cmd).find((s) => s.name() === w || s.aliases().includes(w)) : undefined;
-    if (sub) cmd = sub;
-    else if (cmd === program && positional === 0 && w === "help") helpFor = true;
+    if (cmd === program && !helpFor && positional === 0 && w === "help") helpFor = true;
+    else if (sub && !helpFor) cmd = sub;
     else positional++;
   }
   const offer = async (kind: Kind): Promise<Completion> => {
@@ -113,7 +133,7 @@ export async function complete(
   }
   const subs = visible(cmd);
   if (subs.length > 0 && positional === 0) {
-    return offer({ choices: [...subs.map((c) => c.name()), ...(cmd === program ? ["help"] : [])] });
+    return offer({ choices: subs.map((c) => c.name()) });
   }
   const args = cmd.registeredArguments;
   const arg = args[positional] ?? (args.at(-1)?.variadic ? args.at(-1) : undefined);

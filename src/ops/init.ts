@@ -14,7 +14,7 @@ import {
   writeFileAtomic,
   writeFileExclusive,
 } from "../storage/fs.js";
-import { codeownersPlace, defaultBranch, ensureGitRepository } from "../storage/git.js";
+import { codeownersPlace, defaultBranch, ensureGitRepository, workTreeRoot } from "../storage/git.js";
 import { ACCESS_FILE, CONFIG_FILE, RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
 import { checkWorkflow, DEFAULT_ACTION, deployWorkflow, rolloutWorkflow, WORKFLOW_FILES } from "../templates/github.js";
 
@@ -98,7 +98,7 @@ async function writeWorkflows(
   ids: Record<string, string[]>,
   action: string,
 ): Promise<WorkflowsResult> {
-  const place = await codeownersPlace(root);
+  const place = await codeownersPlace(root, await workTreeRoot(root));
   const top = dirname(dirname(place.file));
   const options = { action, branch: await defaultBranch(top), folder: place.prefix };
   const plan = deployPlan(config, access, ids);

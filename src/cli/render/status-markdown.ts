@@ -5,8 +5,7 @@
  * next stage), then the same table as the text output. GitHub renders
  * mermaid blocks in step summaries, pull requests and Markdown files.
  */
-import type { StageConfig } from "../core/model.js";
-import type { EnvironmentStatus } from "../ops/rollout.js";
+import type { EnvironmentStatus, StageConfig } from "../../index.js";
 
 /** At most this many secrets are listed in one stage's box; the table has them all. */
 export const MAX_SECRETS_PER_STAGE = 12;

@@ -15,6 +15,7 @@ import type {
   SecretVersion,
   VersionRecipient,
 } from "./core/model.js";
+import { appliesCredential } from "./core/rotation.js";
 import { type StagePolicy, versionAtStage } from "./core/stages.js";
 import { decryptArmored, encryptArmored } from "./crypto/age.js";
 import { type AgeIdentity, AgeRecipient } from "./crypto/keys.js";
@@ -30,6 +31,7 @@ import {
   rollbackSecret,
   rolloutStatus,
 } from "./ops/rollout.js";
+import type { FinishResult, RotateResult } from "./ops/rotate.js";
 import { setSecret } from "./ops/set.js";
 import { type IdentitySources, loadIdentities } from "./storage/identities.js";
 import { findRoot, RepositoryFiles } from "./storage/layout.js";
@@ -190,9 +192,21 @@ export class Repository {
     return this.decryptVersion(sid.id, v, manifest.file);
   }
 
-  /** Adds a version made by the secret's generator (or `spec`). */
-  async rotate(id: string, options: { generate?: string; stages?: StagePolicy } = {}): Promise<SetResult> {
+  /** The clock (tests fix it through {@link OpenOptions.now}). */
+  clock(): Date {
+    return this.now();
+  }
+
+  /**
+   * Adds a version made by the secret's generator (or `spec`). With
+   * `rotation.strategy` hook or postgres, the new credential is also set and
+   * tested where it lives before anything is written (see ops/rotate.ts).
+   */
+  async rotate(id: string, options: { generate?: string; stages?: StagePolicy } = {}): Promise<RotateResult> {
     const { sid, manifest } = await this.mustRead(id);
+    if (appliesCredential(manifest.data.rotation)) {
+      return (await import("./ops/rotate.js")).rotateCredential(this, sid.id, options);
+    }
     const spec = options.generate ?? manifest.data.rotation?.generate ?? this.config.rotation?.generate;
     if (spec === undefined) {
       throw new LockstepError("INVALID_VALUE", `${sid.id} has no generator to rotate with`, {
@@ -202,10 +216,20 @@ export class Repository {
     }
     const value = parseGenerator(spec).generate();
     const keep = manifest.data.rotation?.generate === undefined && options.generate !== undefined;
-    return this.set(sid.id, value, {
+    const r = await this.set(sid.id, value, {
       ...(options.stages !== undefined && { stages: options.stages }),
       ...(keep && { generator: spec }),
     });
+    return { ...r, notes: [], retired: [] };
+  }
+
+  /**
+   * Retires the previous credential of a secret whose rotation applies
+   * credentials, once the last stage has the new version and
+   * `rotation.revokeAfter` has passed.
+   */
+  async finish(id: string): Promise<FinishResult> {
+    return (await import("./ops/rotate.js")).finishCredential(this, id);
   }
 
   /** Metadata of every secret (of one environment), sorted by id. */

@@ -15,6 +15,7 @@ export type FindingCode =
   | "ciphertext-mismatch"
   | "plaintext-secret"
   | "rotation-overdue"
+  | "finish-overdue"
   | "codeowners-drift"
   | "value-invalid";
 
@@ -34,7 +35,7 @@ export interface Finding {
   fix?: string;
 }
 
-const WARNINGS: ReadonlySet<FindingCode> = new Set(["rotation-overdue", "codeowners-drift"]);
+const WARNINGS: ReadonlySet<FindingCode> = new Set(["rotation-overdue", "finish-overdue", "codeowners-drift"]);
 
 /** The severity of a finding code. */
 export function severityOf(code: FindingCode): Severity {

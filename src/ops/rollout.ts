@@ -4,39 +4,87 @@
 
 import type { SecretManifest } from "../core/model.js";
 import { promote as planPromote, rollback as planRollback, type StageMove } from "../core/rollout.js";
+import { appliesCredential, finishWait, refuseRevoked } from "../core/rotation.js";
+import { stageNames } from "../core/stages.js";
 import { type ConsumerStatus, consumerStatus, type SecretStatus, secretStatus } from "../core/status.js";
+import { LockstepError } from "../errors.js";
 import type { Repository } from "../repository.js";
+import type { FinishResult } from "./rotate.js";
 
 /** What a promotion or rollback did to one secret. */
 export interface RolloutResult {
   id: string;
   file: string;
   moves: StageMove[];
+  /** The finish a promote ran (`rotation.finishOnPromote`). */
+  finished?: FinishResult;
 }
 
-/** Applies a planned stage move to a secret's manifest, under its lock. */
+/**
+ * Applies a planned stage move to a secret's manifest, under its lock. For
+ * a rotation that applies credentials, a stage never moves to a retired
+ * credential, and the version the last stage moves to is stamped `released`.
+ */
 async function moveStages(
   repo: Repository,
   id: string,
   plan: (m: SecretManifest) => StageMove[],
 ): Promise<RolloutResult> {
   const file = repo.files.manifestFile(id);
+  const { environment } = repo.secretId(id);
   return repo.files.withLock(file, async () => {
     const manifest = await repo.readManifest(id);
     const moves = plan(manifest.data);
     if (moves.length > 0) {
+      const applies = appliesCredential(manifest.data.rotation);
+      if (applies) for (const m of moves) refuseRevoked(manifest.data, m.to, id, file);
       const doc = await manifest.document();
       for (const m of moves) doc.setIn(["stages", m.stage], m.to);
+      const last = stageNames(environment).at(-1);
+      const released = moves.find((m) => m.stage === last);
+      if (applies && released) {
+        const { stampVersion } = await import("./rotate.js");
+        stampVersion(
+          doc,
+          released.to,
+          "released",
+          repo
+            .clock()
+            .toISOString()
+            .replace(/\.\d{3}Z$/, "Z"),
+        );
+      }
       await repo.files.writeDocument(file, doc);
     }
     return { id, file, moves };
   });
 }
 
-/** Promotes one secret: `stage`, or the first stage that lags its predecessor. */
-export function promoteSecret(repo: Repository, id: string, stage?: string): Promise<RolloutResult> {
+/**
+ * Promotes one secret: `stage`, or the first stage that lags its
+ * predecessor. With `rotation.finishOnPromote`, the promote that brings the
+ * new version to the last stage also finishes, when revokeAfter allows.
+ */
+export async function promoteSecret(repo: Repository, id: string, stage?: string): Promise<RolloutResult> {
   const sid = repo.secretId(id);
-  return moveStages(repo, sid.id, (m) => planPromote(sid.id, sid.environment, m, stage));
+  const result = await moveStages(repo, sid.id, (m) => planPromote(sid.id, sid.environment, m, stage));
+  if (result.moves.length === 0) return result;
+  const m = (await repo.readManifest(sid.id)).data;
+  if (!m.rotation?.finishOnPromote || !finishWait(sid.environment, m, repo.clock())?.ready) return result;
+  const { finishCredential } = await import("./rotate.js");
+  try {
+    return { ...result, finished: await finishCredential(repo, sid.id) };
+  } catch (e) {
+    if (!(e instanceof LockstepError)) throw e;
+    throw new LockstepError(
+      e.code,
+      `${e.message} (the promotion was written; the previous credential is not retired)`,
+      {
+        ...(e.file !== undefined && { file: e.file }),
+        fix: `fix that, then run \`lockstep rotate ${sid.id} --finish\``,
+      },
+    );
+  }
 }
 
 /**

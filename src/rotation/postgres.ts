@@ -123,6 +123,8 @@ interface SavedRole {
   created: boolean;
   canLogin?: boolean;
   validUntil?: string | null;
+  /** Whether its password had expired (finish with `retire: expire`). */
+  expired?: boolean;
   /** The stored verifier, when the admin may read pg_authid (null: the role had no password). */
   verifier?: string | null;
 }
@@ -223,7 +225,10 @@ export function postgresRotator(options: PostgresRotatorOptions): Rotator {
             .map((c) => safeParse(c.value))
             .find((c) => c?.username === s.name);
           if (known) password = ` PASSWORD ${await passwordLiteral(db, sql, known.password)}`;
-          else left.push(`the password of role ${s.name} (the admin role cannot read pg_authid)`);
+          // A retired role's old password logged in nowhere: only a live one is worth reporting.
+          else if (s.canLogin !== false && !s.expired) {
+            left.push(`the password of role ${s.name} (the admin role cannot read pg_authid)`);
+          }
         }
         let attributes = "";
         if (users === "alternate") {
@@ -329,16 +334,22 @@ async function logsIn(c: PostgresCredential, timeoutMs: number): Promise<boolean
 async function readRole(
   db: Client,
   name: string,
-): Promise<{ canLogin: boolean; validUntil: string | null; verifier?: string | null } | undefined> {
-  const r = await db.query<{ rolcanlogin: boolean; valid: string | null; oid: number; authid: boolean }>(
-    `SELECT rolcanlogin, rolvaliduntil::text AS valid, oid,
+): Promise<{ canLogin: boolean; validUntil: string | null; expired: boolean; verifier?: string | null } | undefined> {
+  const r = await db.query<{
+    rolcanlogin: boolean;
+    valid: string | null;
+    expired: boolean;
+    oid: number;
+    authid: boolean;
+  }>(
+    `SELECT rolcanlogin, rolvaliduntil::text AS valid, coalesce(rolvaliduntil < now(), false) AS expired, oid,
             has_table_privilege('pg_catalog.pg_authid', 'SELECT') AS authid
        FROM pg_catalog.pg_roles WHERE rolname = $1`,
     [name],
   );
   const row = r.rows[0];
   if (!row) return undefined;
-  const role = { canLogin: row.rolcanlogin, validUntil: row.valid };
+  const role = { canLogin: row.rolcanlogin, validUntil: row.valid, expired: row.expired };
   if (!row.authid) return role;
   const p = await db.query<{ rolpassword: string | null }>(
     "SELECT rolpassword FROM pg_catalog.pg_authid WHERE oid = $1",

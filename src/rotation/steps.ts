@@ -81,6 +81,15 @@ export interface Rotator {
   finish(input: FinishInput): Promise<StepNotes | undefined>;
 }
 
+/** Checks a new value before set (its type and value schema); throws to stop the rotation. */
+export type Validate = (value: string) => Promise<void>;
+
+/** Options of {@link runRotation}. */
+export interface RotationRunOptions {
+  /** Runs after create, before set: a value it refuses changes nothing anywhere. */
+  validate?: Validate;
+}
+
 /** The new value, and what the steps reported. */
 export interface RotationOutcome {
   value: string;
@@ -97,12 +106,18 @@ export interface RotationOutcome {
  *   reason, and in `fix` whatever undo could not put back (other
  *   LockstepErrors of a rotator keep their code, scrubbed the same way).
  */
-export async function runRotation(rotator: Rotator, input: RotationInput, version: number): Promise<RotationOutcome> {
+export async function runRotation(
+  rotator: Rotator,
+  input: RotationInput,
+  version: number,
+  options: RotationRunOptions = {},
+): Promise<RotationOutcome> {
   const known = valuesOf(input);
   const notes: RotationOutcome["notes"] = [];
   const created = await step("create", scrubber(known), () => rotator.create({ ...input, pending: { version } }));
   // From here on, the new value is a secret too.
   const scrub = scrubber([...known, created.value]);
+  if (options.validate) await step("create", scrub, () => (options.validate as Validate)(created.value));
   const record = (name: RotationStep, lines: StepNotes | undefined) => {
     if (lines && lines.length > 0) notes.push({ step: name, lines: lines.map(scrub) });
   };
@@ -116,6 +131,15 @@ export async function runRotation(rotator: Rotator, input: RotationInput, versio
     }
   }
   return { value: created.value, notes };
+}
+
+/**
+ * Puts back what a successful rotation's set did, when what follows it
+ * fails (writing the new version). Resolves to what undo could not put
+ * back (scrubbed), `undefined` when set had changed nothing.
+ */
+export function abandonRotation(rotator: Rotator, input: PendingInput, value: string): Promise<string[] | undefined> {
+  return undo(rotator, input, scrubber([...valuesOf(input), value]));
 }
 
 /**

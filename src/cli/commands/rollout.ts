@@ -4,6 +4,7 @@ import type { RolloutResult } from "../../ops/rollout.js";
 import type { Repository } from "../../repository.js";
 import { type GlobalOptions, openRepo } from "../context.js";
 import { out } from "../output.js";
+import { reportNotes } from "./rotate.js";
 
 /** Options of `promote`. */
 export interface PromoteOptions extends GlobalOptions {
@@ -27,6 +28,11 @@ async function finish(
   const lines = describeMoves(results);
   if (lines.length === 0) return out(`Nothing to ${verb}: no stage lags.`);
   for (const l of lines) out(`${verb === "promote" ? "promoted" : "rolled back"}  ${l}`);
+  for (const r of results) {
+    if (!r.finished) continue;
+    reportNotes(r.finished.notes);
+    out(`finished  ${r.id}: the credential of version ${r.finished.previous} is retired`);
+  }
   if (commit) {
     const { commitPaths } = await import("../../storage/git.js");
     const subject = lines.length === 1 ? lines[0] : `${lines.length} stage moves`;

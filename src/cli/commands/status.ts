@@ -34,6 +34,13 @@ export async function status(o: StatusOptions): Promise<void> {
         ]),
       ]),
     );
+    for (const s of e.secrets) {
+      if (!s.finish) continue;
+      const when = s.finish.ready ? "finish is due" : `finish from ${s.finish.due}`;
+      out(
+        `  ${s.id}: the credential of version ${s.finish.previous} still works, waiting for finish since ${s.finish.since} (${when}: lockstep rotate ${s.id} --finish)`,
+      );
+    }
     const behind = e.consumers.filter((c) => c.behind.length > 0);
     for (const c of e.consumers) {
       if (c.behind.length === 0) out(`  consumer ${c.consumer} (${c.stage}): up to date`);

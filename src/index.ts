@@ -17,16 +17,20 @@ export type {
   AccessConfig,
   AccessRule,
   EnvironmentConfig,
+  HookCommand,
   MemberConfig,
   ProjectConfig,
   RotationPolicy,
+  RotationStrategy,
   SecretManifest,
+  SecretRotation,
   SecretType,
   SecretVersion,
   StageConfig,
   VersionRecipient,
 } from "./core/model.js";
 export type { StageMove } from "./core/rollout.js";
+export type { CredentialStates, FinishWait } from "./core/rotation.js";
 export type { StagePolicy } from "./core/stages.js";
 export type { ConsumerStatus, SecretStatus } from "./core/status.js";
 export {
@@ -52,6 +56,7 @@ export type { ImportFormat, ImportOptions } from "./ops/import.js";
 export { type InitOptions, type InitResult, initRepository } from "./ops/init.js";
 export type { AddMemberOptions, AddMemberResult, RemoveMemberResult } from "./ops/members.js";
 export type { EnvironmentStatus, RolloutResult } from "./ops/rollout.js";
+export type { FinishResult, RotateOptions, RotateResult } from "./ops/rotate.js";
 export {
   type GetOptions,
   generateValue,
@@ -63,4 +68,17 @@ export {
   type SetOptions,
   type SetResult,
 } from "./repository.js";
+export { type HookCommands, type HookOptions, hookRotator } from "./rotation/hook.js";
+export { type PostgresCredential, type PostgresRotatorOptions, postgresRotator } from "./rotation/postgres.js";
+export {
+  type Credential,
+  type FinishInput,
+  type PendingInput,
+  type RotationInput,
+  type RotationOutcome,
+  type RotationStep,
+  type Rotator,
+  runFinish,
+  runRotation,
+} from "./rotation/steps.js";
 export { defaultIdentityFile, type IdentitySources, loadIdentities } from "./storage/identities.js";

@@ -11,17 +11,10 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { describeWithPostgres, usePostgres } from "../support/postgres.js";
+import type { Login } from "../support/rotation.js";
 import { expectError, expectOk, makeSandbox, requireBuiltCli, runTool, type Sandbox } from "./helpers.js";
 
 requireBuiltCli();
-
-interface Login {
-  username: string;
-  password: string;
-  host: string;
-  port: number;
-  database: string;
-}
 
 /** Edits a manifest's rotation block (and anything else) as a user in an editor would. */
 async function editManifest(s: Sandbox, id: string, edit: (doc: ReturnType<typeof parseDocument>) => void) {

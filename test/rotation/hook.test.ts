@@ -7,9 +7,9 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { LockstepError } from "../../src/errors.js";
 import { type HookCommands, hookRotator, MAX_HOOK_OUTPUT } from "../../src/rotation/hook.js";
 import { runFinish, runRotation } from "../../src/rotation/steps.js";
+import { failure } from "../support/rotation.js";
 
 const PROVIDER = resolve(import.meta.dirname, "hooks", "provider.mjs");
 const CURRENT = "test-only-current-value-4";
@@ -43,15 +43,6 @@ const input = {
   previous: { version: 3, value: PREVIOUS },
   admin: { id: "production/api/admin", version: 2, value: ADMIN },
 };
-
-async function failure(p: Promise<unknown>): Promise<LockstepError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(LockstepError);
-  return e as LockstepError;
-}
 
 describe("hook strategy", () => {
   it("runs set and test with the protocol's document on stdin; finish retires the previous value", async () => {

@@ -7,19 +7,17 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
-import { LockstepError } from "../../src/errors.js";
-import { alternateUsername, parsePostgresCredential, postgresRotator } from "../../src/rotation/postgres.js";
+import type { LockstepError } from "../../src/errors.js";
+import {
+  alternateUsername,
+  type PostgresRotatorOptions,
+  parsePostgresCredential,
+  postgresRotator,
+} from "../../src/rotation/postgres.js";
 import { scramVerifier } from "../../src/rotation/scram.js";
-import { type Credential, runFinish, runRotation } from "../../src/rotation/steps.js";
+import { type Credential, type FinishInput, runFinish, runRotation } from "../../src/rotation/steps.js";
 import { describeWithPostgres, usePostgres } from "../support/postgres.js";
-
-interface Login {
-  username: string;
-  password: string;
-  host: string;
-  port: number;
-  database: string;
-}
+import { failure, type Login } from "../support/rotation.js";
 
 describeWithPostgres("postgres rotation", () => {
   const cluster = usePostgres();
@@ -76,6 +74,32 @@ describeWithPostgres("postgres rotation", () => {
   const admin = (c: Login) => ({ id: "production/db/admin", version: 1, value: JSON.stringify(c) });
   let pwCounter = 0;
   const generate = () => `test-only-generated-${++pwCounter}-${Math.random().toString(36).slice(2)}`;
+
+  /** One step of a secret x/db with one stage: `current` is version n, `previous` version n - 1. */
+  interface Step {
+    current: Login;
+    n: number;
+    by: Login;
+    previous?: Login;
+    options?: Partial<PostgresRotatorOptions>;
+  }
+  const rotator = (o: Step["options"]) => postgresRotator({ generate, connectTimeoutMs: 5000, ...o });
+  const input = (s: Step) => ({
+    id: "x/db",
+    stages: { stable: s.n },
+    current: version(s.n, s.current),
+    ...(s.previous !== undefined && { previous: version(s.n - 1, s.previous) }),
+    admin: admin(s.by),
+  });
+  /** Rotates to version n + 1: its credential. */
+  async function rotate(s: Step): Promise<Login> {
+    const r = await runRotation(rotator(s.options), input(s), s.n + 1);
+    return parsePostgresCredential(r.value, `version ${s.n + 1}`);
+  }
+  /** A rotation that fails: its error. */
+  const rotateFails = (s: Step): Promise<LockstepError> => failure(runRotation(rotator(s.options), input(s), s.n + 1));
+  /** Retires `previous` (version n - 1) now that `current` (version n) is on every stage. */
+  const finish = (s: Step & { previous: Login }) => runFinish(rotator(s.options), input(s) as FinishInput);
 
   async function roleRow(name: string) {
     return asSuperuser(async (db) => {
@@ -167,13 +191,7 @@ describeWithPostgres("postgres rotation", () => {
       await db.query("SELECT pg_reload_conf()");
     });
     try {
-      const v1 = await newApp();
-      const r = await runRotation(
-        postgresRotator({ generate }),
-        { id: "x/db", stages: { stable: 1 }, current: version(1, v1), admin: admin(superuser) },
-        2,
-      );
-      const v2 = parsePostgresCredential(r.value, "v2");
+      const v2 = await rotate({ current: await newApp(), n: 1, by: superuser });
       expect((await roleRow(v2.username))?.rolpassword).toMatch(/^SCRAM-SHA-256\$4096:/);
       const log = readFileSync(join(cluster().dir, "server.log"), "utf8");
       expect(log).toContain(`CREATE ROLE "${v2.username}"`);
@@ -188,19 +206,9 @@ describeWithPostgres("postgres rotation", () => {
 
   it("retires by expiring the password when told to", async () => {
     const v1 = await newApp();
-    const r = await runRotation(
-      postgresRotator({ generate }),
-      { id: "x/db", stages: { stable: 1 }, current: version(1, v1), admin: admin(rotatorAdmin) },
-      2,
-    );
-    const v2 = parsePostgresCredential(r.value, "v2");
-    await runFinish(postgresRotator({ generate, retire: "expire", now: () => new Date("2020-01-01T00:00:00Z") }), {
-      id: "x/db",
-      stages: { stable: 2 },
-      current: version(2, v2),
-      previous: version(1, v1),
-      admin: admin(rotatorAdmin),
-    });
+    const v2 = await rotate({ current: v1, n: 1, by: rotatorAdmin });
+    const expire = { retire: "expire", now: () => new Date("2020-01-01T00:00:00Z") } as const;
+    await finish({ current: v2, n: 2, previous: v1, by: rotatorAdmin, options: expire });
     const row = await roleRow(v1.username);
     expect(row?.rolcanlogin).toBe(true);
     expect(row?.valid).toMatch(/^2020-01-01/);
@@ -211,74 +219,31 @@ describeWithPostgres("postgres rotation", () => {
   it("undoes set when the test step fails: a role it created is dropped", async () => {
     const v1 = await newApp();
     // The credential names a port nothing listens on; the admin's own host and port are right.
-    const wrong = { ...v1, port: 1 };
-    const rotation = runRotation(
-      postgresRotator({ generate, connectTimeoutMs: 5000 }),
-      { id: "x/db", stages: { stable: 1 }, current: version(1, wrong), admin: admin(superuser) },
-      2,
-    );
-    const e = await rotation.catch((x: unknown) => x);
-    expect(e).toBeInstanceOf(LockstepError);
-    expect((e as LockstepError).code).toBe("ROTATION_FAILED");
-    expect((e as LockstepError).message).toMatch(/^rotation step test: PostgreSQL at 127\.0\.0\.1:1\/postgres/);
-    expect((e as LockstepError).message).toContain("nothing was written; set was undone)");
+    const e = await rotateFails({ current: { ...v1, port: 1 }, n: 1, by: superuser });
+    expect(e.code).toBe("ROTATION_FAILED");
+    expect(e.message).toMatch(/^rotation step test: PostgreSQL at 127\.0\.0\.1:1\/postgres/);
+    expect(e.message).toContain("nothing was written; set was undone)");
     expect(await roleRow(alternateUsername(v1.username))).toBeUndefined();
     expect(await login(v1)).toEqual({ user: v1.username });
   });
 
   it("undoes set on an existing role: LOGIN, expiry and the exact stored password come back (superuser admin)", async () => {
     const v1 = await newApp();
-    const first = await runRotation(
-      postgresRotator({ generate }),
-      { id: "x/db", stages: { stable: 1 }, current: version(1, v1), admin: admin(superuser) },
-      2,
-    );
-    const v2 = parsePostgresCredential(first.value, "v2");
-    await runFinish(postgresRotator({ generate }), {
-      id: "x/db",
-      stages: { stable: 2 },
-      current: version(2, v2),
-      previous: version(1, v1),
-      admin: admin(superuser),
-    });
+    const v2 = await rotate({ current: v1, n: 1, by: superuser });
+    await finish({ current: v2, n: 2, previous: v1, by: superuser });
     const before = await roleRow(v1.username);
     expect(before?.rolcanlogin).toBe(false);
-    const e = await runRotation(
-      postgresRotator({ generate, connectTimeoutMs: 5000 }),
-      {
-        id: "x/db",
-        stages: { stable: 2 },
-        current: version(2, { ...v2, port: 1 }),
-        previous: version(1, v1),
-        admin: admin(superuser),
-      },
-      3,
-    ).catch((x: unknown) => x as LockstepError);
-    expect(e).toMatchObject({ code: "ROTATION_FAILED" });
+    const e = await rotateFails({ current: { ...v2, port: 1 }, n: 2, previous: v1, by: superuser });
+    expect(e.code).toBe("ROTATION_FAILED");
     expect(await roleRow(v1.username)).toEqual(before);
   });
 
   it("undoes set without pg_authid (CREATEROLE admin): the previous version's password comes back", async () => {
     const v1 = await newApp();
-    const first = await runRotation(
-      postgresRotator({ generate }),
-      { id: "x/db", stages: { stable: 1 }, current: version(1, v1), admin: admin(rotatorAdmin) },
-      2,
-    );
-    const v2 = parsePostgresCredential(first.value, "v2");
-    const e = await runRotation(
-      postgresRotator({ generate, connectTimeoutMs: 5000 }),
-      {
-        id: "x/db",
-        stages: { stable: 2 },
-        current: version(2, { ...v2, port: 1 }),
-        previous: version(1, v1),
-        admin: admin(rotatorAdmin),
-      },
-      3,
-    ).catch((x: unknown) => x as LockstepError);
-    expect(e).toMatchObject({ code: "ROTATION_FAILED" });
-    expect((e as LockstepError).message).toContain("set was undone)");
+    const v2 = await rotate({ current: v1, n: 1, by: rotatorAdmin });
+    const e = await rotateFails({ current: { ...v2, port: 1 }, n: 2, previous: v1, by: rotatorAdmin });
+    expect(e.code).toBe("ROTATION_FAILED");
+    expect(e.message).toContain("set was undone)");
     // The stored verifier is the previous password's (recomputed with its own salt).
     const stored = (await roleRow(v1.username))?.rolpassword as string;
     const m = /^SCRAM-SHA-256\$(\d+):([^$]+)\$/.exec(stored);
@@ -289,75 +254,40 @@ describeWithPostgres("postgres rotation", () => {
 
   it("says what undo could not put back when it has neither pg_authid nor the old password", async () => {
     const v1 = await newApp();
-    const first = await runRotation(
-      postgresRotator({ generate }),
-      { id: "x/db", stages: { stable: 1 }, current: version(1, v1), admin: admin(rotatorAdmin) },
-      2,
-    );
-    const v2 = parsePostgresCredential(first.value, "v2");
-    const e = await runRotation(
-      postgresRotator({ generate, connectTimeoutMs: 5000 }),
-      { id: "x/db", stages: { stable: 2 }, current: version(2, { ...v2, port: 1 }), admin: admin(rotatorAdmin) },
-      3,
-    ).catch((x: unknown) => x as LockstepError);
-    expect((e as LockstepError).message).toContain(
+    const v2 = await rotate({ current: v1, n: 1, by: rotatorAdmin });
+    const e = await rotateFails({ current: { ...v2, port: 1 }, n: 2, by: rotatorAdmin });
+    expect(e.message).toContain(
       `set was undone except: the password of role ${v1.username} (the admin role cannot read pg_authid)`,
     );
   });
 
   it("single-user mode: the one role's password changes at once; finish has nothing to do", async () => {
     const v1 = await newApp();
-    const rotator = () => postgresRotator({ generate, users: "single" });
-    const r = await runRotation(
-      rotator(),
-      { id: "x/db", stages: { stable: 1 }, current: version(1, v1), admin: admin(rotatorAdmin) },
-      2,
-    );
-    const v2 = parsePostgresCredential(r.value, "v2");
+    const single = { users: "single" } as const;
+    const v2 = await rotate({ current: v1, n: 1, by: rotatorAdmin, options: single });
     expect(v2.username).toBe(v1.username);
     expect(await login(v2)).toEqual({ user: v1.username });
     expect(await login(v1)).toEqual({ refused: "28P01" });
-    const notes = await runFinish(rotator(), {
-      id: "x/db",
-      stages: { stable: 2 },
-      current: version(2, v2),
-      previous: version(1, v1),
-      admin: admin(rotatorAdmin),
-    });
+    const notes = await finish({ current: v2, n: 2, previous: v1, by: rotatorAdmin, options: single });
     expect(notes[0]?.lines[0]).toMatch(/^single-user mode/);
     expect(await login(v2)).toEqual({ user: v1.username });
   });
 
   it("single-user mode: a failed test puts the current password back", async () => {
     const v1 = await newApp();
-    const e = await runRotation(
-      postgresRotator({ generate, users: "single", connectTimeoutMs: 5000 }),
-      { id: "x/db", stages: { stable: 1 }, current: version(1, { ...v1, port: 1 }), admin: admin(rotatorAdmin) },
-      2,
-    ).catch((x: unknown) => x as LockstepError);
-    expect(e).toMatchObject({ code: "ROTATION_FAILED" });
+    const e = await rotateFails({ current: { ...v1, port: 1 }, n: 1, by: rotatorAdmin, options: { users: "single" } });
+    expect(e.code).toBe("ROTATION_FAILED");
     expect(await login(v1)).toEqual({ user: v1.username });
   });
 
   it("quotes role names and passwords: quotes, spaces and SQL in them are only text", async () => {
     const v1 = await newApp(`we"ird 'app${++counter}`);
     const nasty = () => `test-only-it's "quoted"; DROP ROLE rotator; --${Math.random()}`;
-    const r = await runRotation(
-      postgresRotator({ generate: nasty }),
-      { id: "x/db", stages: { stable: 1 }, current: version(1, v1), admin: admin(superuser) },
-      2,
-    );
-    const v2 = parsePostgresCredential(r.value, "v2");
+    const v2 = await rotate({ current: v1, n: 1, by: superuser, options: { generate: nasty } });
     expect(v2.username).toBe(`${v1.username}_clone`);
     expect(await login(v2)).toEqual({ user: v2.username });
     expect(await login(rotatorAdmin)).toEqual({ user: "rotator" });
-    await runFinish(postgresRotator({ generate }), {
-      id: "x/db",
-      stages: { stable: 2 },
-      current: version(2, v2),
-      previous: version(1, v1),
-      admin: admin(superuser),
-    });
+    await finish({ current: v2, n: 2, previous: v1, by: superuser });
     expect(await login(v1)).toEqual({ refused: "28000" });
   });
 
@@ -365,42 +295,28 @@ describeWithPostgres("postgres rotation", () => {
     const v1 = await newApp();
     const weak: Login = { ...base(), username: "weak_admin", password: "test-only-weak" };
     await asSuperuser((db) => db.query("CREATE ROLE weak_admin LOGIN PASSWORD 'test-only-weak'"));
-    const e = await runRotation(
-      postgresRotator({ generate }),
-      { id: "x/db", stages: { stable: 1 }, current: version(1, v1), admin: admin(weak) },
-      2,
-    ).catch((x: unknown) => x as LockstepError);
-    expect(e).toMatchObject({ code: "ROTATION_FAILED" });
-    expect((e as LockstepError).message).toContain("(SQLSTATE 42501)");
-    expect((e as LockstepError).fix).toContain("CREATEROLE");
+    const e = await rotateFails({ current: v1, n: 1, by: weak });
+    expect(e.code).toBe("ROTATION_FAILED");
+    expect(e.message).toContain("(SQLSTATE 42501)");
+    expect(e.fix).toContain("CREATEROLE");
     expect(await roleRow(alternateUsername(v1.username))).toBeUndefined();
   });
 
   it("refuses to rotate or retire the admin's own role", async () => {
-    const v1: Login = { ...rotatorAdmin, username: "rotator_clone" };
-    const e = await runRotation(
-      postgresRotator({ generate }),
-      { id: "x/db", stages: { stable: 1 }, current: version(1, v1), admin: admin(rotatorAdmin) },
-      2,
-    ).catch((x: unknown) => x as LockstepError);
-    expect(e).toMatchObject({ code: "ROTATION_FAILED" });
-    expect((e as LockstepError).message).toContain("role rotator is the admin credential's own role");
+    const e = await rotateFails({ current: { ...rotatorAdmin, username: "rotator_clone" }, n: 1, by: rotatorAdmin });
+    expect(e.code).toBe("ROTATION_FAILED");
+    expect(e.message).toContain("role rotator is the admin credential's own role");
     expect(await login(rotatorAdmin)).toEqual({ user: "rotator" });
   });
 
   it("a wrong admin password fails with what to check, and no value in the message", async () => {
     const v1 = await newApp();
-    const wrongAdmin = { ...superuser, password: "test-only-wrong-admin-password" };
-    const e = await runRotation(
-      postgresRotator({ generate }),
-      { id: "x/db", stages: { stable: 1 }, current: version(1, v1), admin: admin(wrongAdmin) },
-      2,
-    ).catch((x: unknown) => x as LockstepError);
-    expect(e).toMatchObject({ code: "ROTATION_FAILED" });
-    expect((e as LockstepError).message).toContain("(SQLSTATE 28P01)");
-    expect((e as LockstepError).fix).toContain("rotation.admin");
-    expect(JSON.stringify(e)).not.toContain("test-only-wrong-admin-password");
-    expect((e as LockstepError).message).not.toContain(v1.password);
+    const e = await rotateFails({ current: v1, n: 1, by: { ...superuser, password: "test-only-wrong-admin-pw" } });
+    expect(e.code).toBe("ROTATION_FAILED");
+    expect(e.message).toContain("(SQLSTATE 28P01)");
+    expect(e.fix).toContain("rotation.admin");
+    expect(JSON.stringify(e)).not.toContain("test-only-wrong-admin-pw");
+    expect(e.message).not.toContain(v1.password);
   });
 });
 
@@ -420,13 +336,12 @@ describe("postgres credential values", () => {
 
   it("rejects other values as INVALID_VALUE without showing them", () => {
     for (const value of ["test-only-not-json", '["test-only-array"]', '{"username":"u","password":"test-only-p"}']) {
-      const e = (() => {
-        try {
-          parsePostgresCredential(value, "production/db/password version 3");
-        } catch (x) {
-          return x as LockstepError;
-        }
-      })();
+      let e: LockstepError | undefined;
+      try {
+        parsePostgresCredential(value, "production/db/password version 3");
+      } catch (x) {
+        e = x as LockstepError;
+      }
       expect(e?.code).toBe("INVALID_VALUE");
       expect(e?.message).toMatch(/^production\/db\/password version 3 is not a PostgreSQL credential/);
       expect(e?.message).not.toContain("test-only");

@@ -7,6 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { LockstepError } from "../../src/errors.js";
 import { type RotationStep, type Rotator, runFinish, runRotation } from "../../src/rotation/steps.js";
+import { failure } from "../support/rotation.js";
 
 const CURRENT = "test-only-current-secret";
 const NEW = "test-only-new-secret";
@@ -52,15 +53,6 @@ const input = {
   current: { version: 7, value: CURRENT },
   admin: { id: "staging/api/admin", version: 1, value: ADMIN },
 };
-
-async function failure(p: Promise<unknown>): Promise<LockstepError> {
-  const e = await p.then(
-    () => undefined,
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(LockstepError);
-  return e as LockstepError;
-}
 
 describe("rotation steps", () => {
   it("runs create, set, test in order and returns the value with scrubbed notes", async () => {

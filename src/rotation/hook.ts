@@ -24,7 +24,9 @@
  * Values go only to stdin: never in the arguments or the environment (which
  * holds `LOCKSTEP_ROTATION_STEP` and `LOCKSTEP_SECRET_ID`, and none of the
  * age identities lockstep reads). A step that exits non-zero, is killed, or
- * runs past its time limit stops the rotation. What it prints is shown with
+ * runs past its time limit stops the rotation (so does a signal to lockstep,
+ * Ctrl-C, which the command's own process group would not get from the
+ * terminal). What it prints is shown with
  * every value it was handed replaced by `***`.
  */
 import { spawn } from "node:child_process";
@@ -73,6 +75,9 @@ export const MAX_HOOK_OUTPUT = 1024 * 1024;
 
 /** Lines of a failed step's output kept in the error. */
 const TAIL_LINES = 20;
+
+/** Signals to lockstep that stop a running step. */
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
 
 /** Grace between SIGTERM and SIGKILL when a step runs out of time. */
 const KILL_GRACE_MS = 2000;
@@ -211,6 +216,15 @@ export function runHook(
     const timer = setTimeout(() => stop(`ran past its time limit of ${timeoutMs / 1000} s`), timeoutMs);
     const onExit = () => kill("SIGKILL");
     process.once("exit", onExit);
+    // The command has a process group (and session) of its own, which a Ctrl-C at the terminal does
+    // not reach: a signal to lockstep stops it, and the rotation fails (and undoes) as for any failure.
+    const onSignal = (signal: NodeJS.Signals) => stop(`was stopped: lockstep received ${signal}`);
+    for (const s of SIGNALS) process.on(s, onSignal);
+    const done = () => {
+      clearTimeout(timer);
+      process.off("exit", onExit);
+      for (const s of SIGNALS) process.off(s, onSignal);
+    };
     const take = (into: Buffer[] | undefined) => (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_HOOK_OUTPUT) return stop(`printed more than ${MAX_HOOK_OUTPUT} bytes`);
@@ -223,8 +237,7 @@ export function runHook(
     child.stdin.on("error", () => {});
     child.stdin.end(`${JSON.stringify(doc)}\n`);
     child.on("error", (e: NodeJS.ErrnoException) => {
-      clearTimeout(timer);
-      process.off("exit", onExit);
+      done();
       reject(
         new LockstepError("ROTATION_FAILED", `rotation step ${step}: cannot run \`${shown}\`: ${e.code ?? e.message}`, {
           fix: "check the command in the secret's rotation.hooks (it runs in the repository's root folder)",
@@ -232,8 +245,7 @@ export function runHook(
       );
     });
     child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      process.off("exit", onExit);
+      done();
       const out = scrub(Buffer.concat(combined).toString("utf8"));
       const lines = out.split(/\r?\n/).filter((l) => l.trim() !== "");
       if (stopped === undefined && code === 0) {

@@ -6,13 +6,24 @@
  * a rollback before finish still logs in, after finish it is refused), and
  * the hook strategy with the team's own commands.
  */
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { chmod } from "node:fs/promises";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import { describeWithPostgres, usePostgres } from "../support/postgres.js";
 import type { Login } from "../support/rotation.js";
-import { expectError, expectOk, makeSandbox, requireBuiltCli, runTool, type Sandbox } from "./helpers.js";
+import {
+  CLI,
+  childEnv,
+  expectError,
+  expectOk,
+  makeSandbox,
+  requireBuiltCli,
+  runTool,
+  type Sandbox,
+} from "./helpers.js";
 
 requireBuiltCli();
 
@@ -236,6 +247,35 @@ describe("rotation with hooks, through the CLI", () => {
     expect(r.stderr).toContain("set: added version 2: ***");
     expect(r.stderr).not.toContain(token);
     expect((await s.read("../provider.txt")).trim().split("\n")).toEqual([token]);
+  });
+
+  it("Ctrl-C stops a running hook and the commands it started, and writes nothing", async () => {
+    const pidFile = `${s.home}/sleep.pid`;
+    await editManifest(s, ID, (doc) => {
+      doc.setIn(["rotation", "hooks", "set"], `cat > /dev/null; sleep 60 & echo $! > '${pidFile}'; wait`);
+    });
+    const before = await s.read(`secrets/${ID}.yaml`);
+    const child = spawn(process.execPath, [CLI, "--identity", s.keys.alice.file, "rotate", ID], {
+      cwd: s.repo,
+      env: childEnv(s.home),
+    });
+    let stderr = "";
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+    // Wait until the hook runs, then interrupt lockstep as a terminal's Ctrl-C would.
+    while (!existsSync(pidFile)) await new Promise((r) => setTimeout(r, 50));
+    child.kill("SIGINT");
+    expect(await exited).toBe(1);
+    expect(stderr).toContain("was stopped: lockstep received SIGINT");
+    expect(await s.read(`secrets/${ID}.yaml`)).toBe(before);
+    const pid = Number(readFileSync(pidFile, "utf8"));
+    const state = existsSync(`/proc/${pid}/stat`) ? readFileSync(`/proc/${pid}/stat`, "utf8") : "";
+    expect(state === "" || /^\d+ \(.*\) Z/.test(state)).toBe(true); // gone, or a zombie waiting for init
+    await editManifest(s, ID, (doc) => {
+      doc.setIn(["rotation", "hooks", "set"], "./rotation/set.sh");
+    });
   });
 
   it("a failing test step stops the rotation and writes nothing", async () => {

@@ -4,6 +4,8 @@
  * is the one place that sets the process's exit code.
  */
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
+import { removeTemporaryFiles } from "../storage/fs.js";
+import { releaseHeldLocks } from "../storage/locks.js";
 import { EXIT, reportError } from "./exit-codes.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
@@ -370,6 +372,20 @@ process.stdout.on("error", (e: NodeJS.ErrnoException) => {
   }
   throw e;
 });
+
+// A signal that ends the command (Ctrl-C, SIGTERM, SIGHUP) first removes the locks it holds and the
+// temporary files of its writes in flight, so that nobody waits for the locks to go stale and no
+// `*.tmp` is left; then it ends the process as the signal would have. A command that handles the
+// signal itself (`exec` passes it on to its child) goes on running.
+const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
+function onSignal(signal: NodeJS.Signals): void {
+  if (process.listenerCount(signal) > 1) return;
+  releaseHeldLocks();
+  removeTemporaryFiles();
+  for (const s of SIGNALS) process.off(s, onSignal);
+  process.kill(process.pid, signal);
+}
+for (const s of SIGNALS) process.on(s, onSignal);
 
 // Should the event loop drain while `main` still waits (on a promise that nothing settles), the
 // process must not pass for a success: it fails, and says so.

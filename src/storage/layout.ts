@@ -2,6 +2,7 @@
  * The files of a secrets repository: where they are, and reading and writing
  * them. The only module that knows the repository's folder layout.
  */
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
@@ -9,15 +10,22 @@ import type { Document } from "yaml";
 import type { AccessConfig, ProjectConfig, SecretManifest } from "../core/model.js";
 import { LockstepError } from "../errors.js";
 import { writeFileAtomic } from "./fs.js";
-import { withBulkLock, withFileLock } from "./locks.js";
+import { type LockFile, locksIn, withBulkLock, withFileLock } from "./locks.js";
 import { parseYamlFile, stringifyDocument, type YamlFile } from "./yaml-file.js";
 
 /** The repository's configuration file names. */
 export const CONFIG_FILE = "lockstep.yaml";
 export const ACCESS_FILE = "access.yaml";
 export const SECRETS_DIR = "secrets";
+/**
+ * Where locks live: a folder of the repository's root that no secret id
+ * reaches (manifests live under secrets/), ignored by git.
+ */
+export const LOCKS_DIR = ".lockstep/locks";
 /** The lock that bulk writers (import, rekey) hold for the whole repository, instead of one per file. */
-export const BULK_LOCK = ".lockstep.lock";
+export const BULK_LOCK = `${LOCKS_DIR}/repository`;
+/** Single files' locks: `file-` and the file's repository-relative path, percent-encoded. */
+const FILE_LOCK_PREFIX = "file-";
 
 /**
  * Walks up from `start` to the folder holding lockstep.yaml.
@@ -60,15 +68,27 @@ export class RepositoryFiles {
     return join(this.root, ...rel.split("/"));
   }
 
-  /** Runs `fn` as the only writer of `rel`: its lock file, or its turn under this process's bulk lock. */
+  /** Runs `fn` as the only writer of `rel`: its lock, or its turn under this process's bulk lock. */
   withLock<T>(rel: string, fn: () => Promise<T>): Promise<T> {
-    return withFileLock(this.abs(rel), rel, fn, { path: this.abs(BULK_LOCK), display: BULK_LOCK });
+    return withFileLock(this.lockOf(rel), rel, fn, this.bulkLock());
   }
 
-  /** Runs `fn` holding the repository's bulk lock: the writes inside it take no lock file each. */
+  /** Runs `fn` holding the repository's bulk lock: the writes inside it take no lock each. */
   withBulkLock<T>(fn: () => Promise<T>): Promise<T> {
-    const others = () => this.lockFiles().map((rel) => ({ path: this.abs(rel), display: rel }));
-    return withBulkLock({ path: this.abs(BULK_LOCK), display: BULK_LOCK }, others, fn);
+    const others = () => locksIn(this.abs(LOCKS_DIR), LOCKS_DIR, FILE_LOCK_PREFIX);
+    return withBulkLock(this.bulkLock(), others, fn);
+  }
+
+  /** The lock of a repository-relative file (a name under {@link LOCKS_DIR} that no other file shares). */
+  lockOf(rel: string): LockFile {
+    let name = FILE_LOCK_PREFIX + encodeURIComponent(rel);
+    // A file name has at most 255 bytes; a deep id's path can be longer.
+    if (name.length > 200) name = `${FILE_LOCK_PREFIX}${createHash("sha256").update(rel).digest("hex")}`;
+    return { path: this.abs(`${LOCKS_DIR}/${name}`), display: `${LOCKS_DIR}/${name}` };
+  }
+
+  private bulkLock(): LockFile {
+    return { path: this.abs(BULK_LOCK), display: BULK_LOCK };
   }
 
   /** lockstep.yaml, validated. */
@@ -127,12 +147,6 @@ export class RepositoryFiles {
     return this.filesEndingIn(folder, ".yaml")
       .map((rel) => rel.slice(start, -".yaml".length))
       .sort();
-  }
-
-  /** The lock files of writers of single files now in the repository, repository-relative (see fs.ts). */
-  lockFiles(): string[] {
-    const top = [ACCESS_FILE, CONFIG_FILE].map((f) => `${f}.lock`).filter((f) => existsSync(this.abs(f)));
-    return [...top, ...this.filesEndingIn(SECRETS_DIR, ".lock")];
   }
 
   /** The repository-relative paths of the files under `folder` whose names end in `suffix`. */

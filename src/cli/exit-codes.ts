@@ -26,6 +26,7 @@ const TABLE: Record<ErrorCode, number> = {
   ROTATION_FAILED: EXIT.failed,
   LOCKED: EXIT.failed,
   IO: EXIT.failed,
+  GIT: EXIT.failed,
   NO_IDENTITY: EXIT.noIdentity,
   INTEGRITY: EXIT.integrity,
 };

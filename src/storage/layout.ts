@@ -6,12 +6,12 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import type { Document } from "yaml";
-import type { AccessConfig, ProjectConfig, SecretManifest } from "../core/model.js";
+import type { AccessConfig, ProjectConfig } from "../core/model.js";
 import { LockstepError } from "../errors.js";
 import { writeFileAtomic } from "./fs.js";
 import { type LockFile, locksIn, withBulkLock, withFileLock } from "./locks.js";
-import { parseYamlFile, stringifyDocument, type YamlFile } from "./yaml-file.js";
+import type { FileSchema } from "./schemas.js";
+import { parseYamlFile, type YamlFile } from "./yaml-file.js";
 
 /** The repository's configuration file names. */
 export const CONFIG_FILE = "lockstep.yaml";
@@ -101,24 +101,9 @@ export class RepositoryFiles {
     return this.readYaml<AccessConfig>(ACCESS_FILE, "access");
   }
 
-  /** A secret's manifest, validated, or undefined if the secret does not exist. */
-  async readManifest(id: string): Promise<YamlFile<SecretManifest> | undefined> {
-    try {
-      return await this.readYaml<SecretManifest>(this.manifestFile(id), "secret");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw e;
-    }
-  }
-
   /** Writes a file's text atomically. */
   async writeText(rel: string, text: string): Promise<void> {
     await writeFileAtomic(this.abs(rel), text);
-  }
-
-  /** Writes a YAML document atomically. */
-  async writeDocument(rel: string, doc: Document): Promise<void> {
-    await writeFileAtomic(this.abs(rel), stringifyDocument(doc));
   }
 
   /** Reads a value schema, `schemas/<name>.schema.json` in the repository. */
@@ -164,7 +149,12 @@ export class RepositoryFiles {
     return found;
   }
 
-  private async readYaml<T>(rel: string, schema: "lockstep" | "access" | "secret"): Promise<YamlFile<T>> {
+  /**
+   * A YAML file of the repository, validated against `schema` (manifests:
+   * see manifests.ts).
+   * @throws FileFormatError; the file system's error if it cannot be read.
+   */
+  async readYaml<T>(rel: string, schema: FileSchema): Promise<YamlFile<T>> {
     // Synchronous on purpose: a read of a few kilobytes costs far less than the
     // open/stat/read/close round trips of fs/promises, over a thousand manifests.
     const text = readFileSync(this.abs(rel), "utf8");

@@ -35,7 +35,7 @@ import {
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { LockstepError } from "../errors.js";
-import { ioError, isDeadProcess, PROCESS_TAG } from "./fs.js";
+import { ioError, isDeadProcess, PROCESS_TAG, removeTemporaryFiles } from "./fs.js";
 
 const LOCK_WAIT_MS = 15_000;
 /** A lock whose owner file is older than this was left by a process that stopped (holders refresh theirs). */
@@ -301,6 +301,16 @@ function readdirQuietly(path: string): string[] {
   } catch {
     return [];
   }
+}
+
+/**
+ * Removes what this process's writes hold now, synchronously: its locks and
+ * the temporary files of writes in flight. For a signal handler, before
+ * the process ends; the CLI's does this on Ctrl-C, SIGTERM and SIGHUP.
+ */
+export function releaseHeldResources(): void {
+  releaseHeldLocks();
+  removeTemporaryFiles();
 }
 
 /** Whether this process holds any lock now. */

@@ -1,49 +1,40 @@
-/** `lockstep rotate`: a new version from the secret's generator, applied where it lives by its strategy; `--finish`. */
-import { UsageError } from "../../errors.js";
-import type { RotationOutcome } from "../../rotation/steps.js";
-import { type GlobalOptions, openRepo } from "../context.js";
-import { note, out, paint } from "../output.js";
-import { reportWrite, stagePolicy } from "./set.js";
-
-/** Options of `rotate`. */
-export interface RotateCommandOptions extends GlobalOptions {
-  id: string;
-  generate?: string;
-  allStages?: boolean;
-  stage?: boolean;
-  finish?: boolean;
-}
-
-/** Prints what the rotation steps reported (scrubbed), to stderr. */
-export function reportNotes(notes: RotationOutcome["notes"]): void {
-  for (const n of notes) for (const line of n.lines) note(paint(process.stderr, "2", `  ${n.step}: ${line}`));
-}
-
 /**
- * Generates a new value and adds it as a version (to the first stage by
- * default); with `--finish`, retires the previous credential.
+ * `lockstep rotate`: a new version from the secret's generator, set and
+ * tested where it lives by its rotation strategy; `--finish` retires the
+ * previous credential.
  */
-export async function rotate(o: RotateCommandOptions): Promise<void> {
+import { UsageError } from "../../errors.js";
+import { openRepo } from "../context.js";
+import { note, out } from "../output.js";
+import type { ArgsOf, commands, OptionsOf } from "../program.js";
+import { describeFinish, describeRotationNotes, describeWrite } from "../render/writes.js";
+import { stagePolicy } from "./set.js";
+
+type Rotate = typeof commands.rotate;
+
+/** Generates a new value and adds it as a version (to the first stage by default); or `--finish`. */
+export async function rotate([id]: ArgsOf<Rotate>, o: OptionsOf<Rotate>): Promise<void> {
   if (o.finish) {
     if (o.generate !== undefined || o.allStages || o.stage === false) {
       throw new UsageError("--finish takes no --generate, --all-stages or --no-stage");
     }
     const repo = await openRepo(o);
-    const r = await repo.finish(o.id);
-    reportNotes(r.notes);
-    out(`Finished ${r.id}: the credential of version ${r.previous} is retired (every stage has version ${r.current})`);
+    const r = await repo.finish(id);
+    for (const line of describeRotationNotes(r.notes)) note(line);
+    out(describeFinish(r));
     return;
   }
   const policy = stagePolicy(o);
   const repo = await openRepo(o);
-  const r = await repo.rotate(o.id, {
+  const r = await repo.rotate(id, {
     ...(o.generate !== undefined && { generate: o.generate }),
     ...(policy !== undefined && { stages: policy }),
   });
-  reportNotes(r.notes);
-  reportWrite(r);
+  for (const line of describeRotationNotes(r.notes)) note(line);
+  out(describeWrite(r));
   if (r.retired.length > 0) {
-    const list = r.retired.map((v) => `version ${v}`).join(", ");
-    out(`  retired by this rotation: ${list} (their credential no longer works)`);
+    out(
+      `  retired by this rotation: ${r.retired.map((v) => `version ${v}`).join(", ")} (their credential no longer works)`,
+    );
   }
 }

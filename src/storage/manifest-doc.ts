@@ -1,6 +1,8 @@
 /**
  * Edits of a manifest as a YAML document, so that what users wrote by hand
- * (comments, key order, extra formatting) survives lockstep's writes.
+ * (comments, key order, extra formatting) survives lockstep's writes. Loaded
+ * on first use by manifests.ts: it brings the `yaml` package, which
+ * read-only commands do without.
  */
 import { Document, isMap, isSeq, type Scalar, type YAMLMap, type YAMLSeq } from "yaml";
 import type { SecretManifest, SecretVersion } from "../core/model.js";
@@ -49,6 +51,17 @@ export function replaceVersionCiphertext(doc: Document, v: SecretVersion): void 
   styleVersion(node);
 }
 
+/** Points stages at versions. */
+export function setStages(doc: Document, stages: Record<string, number>): void {
+  for (const [stage, n] of Object.entries(stages)) doc.setIn(["stages", stage], n);
+}
+
+/** Keeps `generator` as the manifest's `rotation.generate` (`rotation` is made if missing). */
+export function setGenerator(doc: Document, generator: string): void {
+  if (doc.has("rotation")) doc.setIn(["rotation", "generate"], generator);
+  else setMetadata(doc, "rotation", { generate: generator });
+}
+
 /** Sets a top-level metadata key, keeping the document's order for existing keys. */
 export function setMetadata(doc: Document, key: keyof SecretManifest, value: unknown): void {
   if (value === undefined) return;
@@ -62,4 +75,30 @@ export function setMetadata(doc: Document, key: keyof SecretManifest, value: unk
   const pair = doc.createPair(key, value);
   if (at === -1) map.items.push(pair);
   else map.items.splice(at, 0, pair);
+}
+
+/** A time set on one version: `released` (the last stage got it), `revoked` (its credential was retired). */
+export interface VersionStamp {
+  version: number;
+  key: "released" | "revoked";
+  /** An RFC 3339 UTC time. */
+  when: string;
+  /** Leave a time already there (a credential is retired once). */
+  keep?: boolean;
+}
+
+/** Sets a time on a version, after its `created` (and any other time) where a reader looks for dates. */
+export function stampVersion(doc: Document, stamp: VersionStamp): void {
+  const versions = doc.get("versions", true) as YAMLSeq;
+  const node = versions.items.find((n) => isMap(n) && n.get("version") === stamp.version) as YAMLMap | undefined;
+  if (!node || (stamp.keep && node.has(stamp.key))) return;
+  if (node.has(stamp.key)) {
+    node.set(stamp.key, stamp.when);
+    return;
+  }
+  const keyAt = (i: number) => (node.items[i]?.key as Scalar | undefined)?.value;
+  let at = node.items.findIndex((_, i) => keyAt(i) === "created");
+  if (at === -1) at = node.items.length - 1;
+  while (keyAt(at + 1) === "released" || keyAt(at + 1) === "revoked") at++;
+  node.items.splice(at + 1, 0, doc.createPair(stamp.key, stamp.when));
 }

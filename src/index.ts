@@ -58,6 +58,7 @@ export type { AddMemberOptions, AddMemberResult } from "./ops/add-member.js";
 export { type AuditOptions, type AuditReport, parseEventKinds } from "./ops/audit.js";
 export type { CheckOptions, CheckReport } from "./ops/check.js";
 export type { CodeownersOptions, CodeownersResult } from "./ops/codeowners.js";
+export { completionWords, type DynamicKind } from "./ops/completion-words.js";
 export type { DiffReport } from "./ops/diff.js";
 export type { ExecEnvironmentOptions } from "./ops/exec.js";
 export type { ExportedSecret, ExportResult, ExportSelector } from "./ops/export.js";
@@ -95,3 +96,4 @@ export {
 } from "./rotation/steps.js";
 export { defaultIdentityFile, type IdentitySources, loadIdentities } from "./storage/identities.js";
 export { releaseHeldResources } from "./storage/locks.js";
+export { ACTION_MAJOR_TAG, ACTION_REPOSITORY, DEFAULT_ACTION } from "./templates/action-ref.js";

@@ -17,7 +17,8 @@ export type FindingCode =
   | "rotation-overdue"
   | "finish-overdue"
   | "codeowners-drift"
-  | "value-invalid";
+  | "value-invalid"
+  | "leftover-file";
 
 /** How bad a finding is: errors fail `check`, warnings do not. */
 export type Severity = "error" | "warning";
@@ -35,7 +36,12 @@ export interface Finding {
   fix?: string;
 }
 
-const WARNINGS: ReadonlySet<FindingCode> = new Set(["rotation-overdue", "finish-overdue", "codeowners-drift"]);
+const WARNINGS: ReadonlySet<FindingCode> = new Set([
+  "rotation-overdue",
+  "finish-overdue",
+  "codeowners-drift",
+  "leftover-file",
+]);
 
 /** The severity of a finding code. */
 export function severityOf(code: FindingCode): Severity {

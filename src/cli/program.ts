@@ -112,8 +112,11 @@ const get = program
 const rotate = stageOptions(
   program
     .command("rotate <id>")
-    .description("add a version made by the secret's generator (to the first stage)")
-    .option("--generate <spec>", "use this generator instead"),
+    .description(
+      "add a version made by the secret's generator (to the first stage), set and tested where it lives by its rotation.strategy",
+    )
+    .option("--generate <spec>", "use this generator instead")
+    .option("--finish", "retire the previous credential, once the last stage has the new version"),
 );
 
 const ls = program

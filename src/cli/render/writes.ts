@@ -2,8 +2,16 @@
  * What the commands that write say they did: set and rotate, import,
  * rekey, member add and rm, promote and rollback.
  */
-import type { AddMemberResult, RekeyResult, RemoveMemberResult, RolloutResult, SetResult } from "../../index.js";
-import { table } from "../output.js";
+import type {
+  AddMemberResult,
+  FinishResult,
+  RekeyResult,
+  RemoveMemberResult,
+  RolloutResult,
+  RotationOutcome,
+  SetResult,
+} from "../../index.js";
+import { paint, table } from "../output.js";
 
 /** What a write did: `Created production/db/password: version 1 (stages: canary, stable)`. */
 export function describeWrite(r: SetResult): string {
@@ -54,12 +62,30 @@ export function describeMemberRm(r: RemoveMemberResult): string {
   ].join("\n");
 }
 
-/** Stage moves (`promoted  id: stable 1 -> 2`), and the commit that recorded them. */
+/**
+ * Stage moves (`promoted  id: stable 1 -> 2`), the commit that recorded
+ * them, and the finishes a promote ran (`finished  id: ...`).
+ */
 export function describeMoves(verb: "promote" | "roll back", results: readonly RolloutResult[]): string {
   const lines = results.flatMap((r) => r.moves.map((m) => `${r.id}: ${m.stage} ${m.from} -> ${m.to}`));
   if (lines.length === 0) return `Nothing to ${verb}: no stage lags.`;
   const out = lines.map((l) => `${verb === "promote" ? "promoted" : "rolled back"}  ${l}`);
   const commit = results.find((r) => r.commit !== undefined)?.commit;
   if (commit !== undefined) out.push(`Committed ${commit}`);
+  for (const r of results) {
+    if (!r.finished) continue;
+    out.push(...describeRotationNotes(r.finished.notes));
+    out.push(`finished  ${r.id}: the credential of version ${r.finished.previous} is retired`);
+  }
   return out.join("\n");
+}
+
+/** What the rotation steps reported (already scrubbed), a line each: `  set: created role app_clone`. */
+export function describeRotationNotes(notes: RotationOutcome["notes"]): string[] {
+  return notes.flatMap((n) => n.lines.map((line) => paint(process.stderr, "2", `  ${n.step}: ${line}`)));
+}
+
+/** `rotate --finish`: which version's credential was retired. */
+export function describeFinish(r: FinishResult): string {
+  return `Finished ${r.id}: the credential of version ${r.previous} is retired (every stage has version ${r.current})`;
 }

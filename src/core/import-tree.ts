@@ -136,7 +136,11 @@ export function flattenImportTree(root: ImportMap, options: FlattenOptions): Fla
       const node = entry.node;
       if (node.kind === "map" && !(options.keepObjects && keys.length === 0)) {
         if (node.entries.length === 0) {
-          skipped.push({ keys: path, reason: "an empty object", ...(entry.line !== undefined && { line: entry.line }) });
+          skipped.push({
+            keys: path,
+            reason: "an empty object",
+            ...(entry.line !== undefined && { line: entry.line }),
+          });
         }
         visit(node, path, segs);
         continue;
@@ -178,7 +182,10 @@ export function flattenImportTree(root: ImportMap, options: FlattenOptions): Fla
 function envNameFor(keys: readonly string[], segments: readonly string[]): string {
   const [only] = keys;
   if (keys.length === 1 && only !== undefined && VARIABLE.test(only)) return only;
-  const name = segments.join("_").toUpperCase().replace(/[^A-Z0-9]/g, "_");
+  const name = segments
+    .join("_")
+    .toUpperCase()
+    .replace(/[^A-Z0-9]/g, "_");
   return /^[0-9]/.test(name) ? `_${name}` : name;
 }
 
@@ -231,7 +238,10 @@ const DOTENVX_VALUE = /^encrypted:/;
 export function findEncryptedMark(root: ImportMap): EncryptedMark | undefined {
   for (const e of root.entries) {
     const line = e.line !== undefined ? { line: e.line } : {};
-    if (e.key === "sops_mac" || (e.key === "sops" && e.node.kind === "map" && e.node.entries.some((m) => m.key === "mac"))) {
+    if (
+      e.key === "sops_mac" ||
+      (e.key === "sops" && e.node.kind === "map" && e.node.entries.some((m) => m.key === "mac"))
+    ) {
       return { tool: "sops", keys: [e.key], ...line };
     }
   }

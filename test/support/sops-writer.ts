@@ -138,7 +138,11 @@ export function writeSopsFile(data: { [key: string]: SopsValue }, options: SopsW
   return { text: emit(encrypted, meta, options.format), dataKey: key };
 }
 
-function emit(data: { [key: string]: SopsValue }, meta: { [key: string]: SopsValue }, format: SopsWriteOptions["format"]): string {
+function emit(
+  data: { [key: string]: SopsValue },
+  meta: { [key: string]: SopsValue },
+  format: SopsWriteOptions["format"],
+): string {
   switch (format) {
     case "yaml":
       return stringify({ ...data, sops: meta });
@@ -178,7 +182,9 @@ function goIniValue(v: string): string {
 function flattenMeta(v: SopsValue, prefix: string): [string, string][] {
   if (Array.isArray(v)) return v.flatMap((item, i) => flattenMeta(item, `${prefix}__list_${i}`));
   if (v !== null && typeof v === "object") {
-    return Object.entries(v).flatMap(([k, x]) => flattenMeta(x, prefix === "" || prefix === "sops_" ? `${prefix}${k}` : `${prefix}__map_${k}`));
+    return Object.entries(v).flatMap(([k, x]) =>
+      flattenMeta(x, prefix === "" || prefix === "sops_" ? `${prefix}${k}` : `${prefix}__map_${k}`),
+    );
   }
   return [[prefix, v === null ? "" : String(v)]];
 }

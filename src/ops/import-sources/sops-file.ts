@@ -232,7 +232,8 @@ function parseMetadata(raw: Plain, source: string): SopsMetadata {
     groups: keyGroups(raw, source),
     lastModified,
     mac,
-    macOnlyEncrypted: macOnly === true || (typeof macOnly === "string" && ["1", "t", "T", "TRUE", "true", "True"].includes(macOnly)),
+    macOnlyEncrypted:
+      macOnly === true || (typeof macOnly === "string" && ["1", "t", "T", "TRUE", "true", "True"].includes(macOnly)),
     ...Object.fromEntries(Object.entries(rules).filter(([, v]) => v !== undefined && v !== "")),
     ...(set === 0 && { unencryptedSuffix: "_unencrypted" }),
     ...(version !== undefined && { version }),

@@ -272,7 +272,15 @@ function goYamlTimestamp(text: string): string | undefined {
   const zone = m[8] ?? "Z";
   const month = Number(mo);
   const day = Number(d);
-  if (month < 1 || month > 12 || day < 1 || day > 31 || Number(h ?? 0) > 23 || Number(mi ?? 0) > 59 || Number(s ?? 0) > 59) {
+  if (
+    month < 1 ||
+    month > 12 ||
+    day < 1 ||
+    day > 31 ||
+    Number(h ?? 0) > 23 ||
+    Number(mi ?? 0) > 59 ||
+    Number(s ?? 0) > 59
+  ) {
     return undefined;
   }
   const offset = zone === "Z" || /^[+-]00:00$/.test(zone) ? "Z" : zone;

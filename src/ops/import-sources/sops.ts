@@ -16,8 +16,6 @@
  * Nothing is returned unless all of it holds. Messages never hold a value.
  */
 import { createHash } from "node:crypto";
-import { decryptArmored } from "../../crypto/age.js";
-import type { AgeIdentity } from "../../crypto/keys.js";
 import {
   describeKeys,
   type ImportEntry,
@@ -25,6 +23,8 @@ import {
   type ImportNode,
   type ImportScalar,
 } from "../../core/import-tree.js";
+import { decryptArmored } from "../../crypto/age.js";
+import type { AgeIdentity } from "../../crypto/keys.js";
 import { IntegrityError, LockstepError, NoIdentityError } from "../../errors.js";
 import { INI_DEFAULT_SECTION } from "../../storage/import-sources/ini.js";
 import { readSopsFile, type SopsFormat, type SopsMetadata } from "./sops-file.js";
@@ -59,10 +59,7 @@ export interface SopsDecoded {
 }
 
 // sops.go MACOnlyEncryptedInitialization.
-const MAC_ONLY_ENCRYPTED_INIT = Buffer.from(
-  "8a3fd2ad54ce66527b1034f3d147be0b0b975b3bf44f72c6fdadec8176f27d69",
-  "hex",
-);
+const MAC_ONLY_ENCRYPTED_INIT = Buffer.from("8a3fd2ad54ce66527b1034f3d147be0b0b975b3bf44f72c6fdadec8176f27d69", "hex");
 
 /**
  * Decrypts a sops file and checks its MAC.
@@ -76,16 +73,24 @@ export async function decodeSops(text: string, options: SopsDecodeOptions): Prom
   const file = await readSopsFile(text, options.format, source);
   const meta = file.metadata;
   if (meta.unencryptedCommentRegex !== undefined || meta.encryptedCommentRegex !== undefined) {
-    throw new LockstepError("USAGE", `${source} uses sops' comment rules (*_comment_regex), which lockstep cannot follow`, {
-      file: source,
-      fix: "decrypt it with `sops decrypt` and import the plaintext from stdin",
-    });
+    throw new LockstepError(
+      "USAGE",
+      `${source} uses sops' comment rules (*_comment_regex), which lockstep cannot follow`,
+      {
+        file: source,
+        fix: "decrypt it with `sops decrypt` and import the plaintext from stdin",
+      },
+    );
   }
   if (file.branches.length > 1) {
-    throw new LockstepError("INVALID_VALUE", `${source} holds ${file.branches.length} YAML documents; import reads one`, {
-      file: source,
-      fix: "split the file with sops into one file per document",
-    });
+    throw new LockstepError(
+      "INVALID_VALUE",
+      `${source} holds ${file.branches.length} YAML documents; import reads one`,
+      {
+        file: source,
+        fix: "split the file with sops into one file per document",
+      },
+    );
   }
   const { key, recipient } = await openDataKey(meta, options);
   const encrypted = encryptionRule(meta, source);
@@ -182,11 +187,15 @@ function encryptionRule(meta: SopsMetadata, source: string): (path: readonly str
     try {
       return new RegExp(m ? pattern.slice(m[0].length) : pattern, `u${flags}`);
     } catch (e) {
-      throw new LockstepError("USAGE", `${source}: sops' ${name} ${JSON.stringify(pattern)} is not a pattern lockstep can read`, {
-        file: source,
-        fix: "decrypt it with `sops decrypt` and import the plaintext from stdin",
-        cause: e,
-      });
+      throw new LockstepError(
+        "USAGE",
+        `${source}: sops' ${name} ${JSON.stringify(pattern)} is not a pattern lockstep can read`,
+        {
+          file: source,
+          fix: "decrypt it with `sops decrypt` and import the plaintext from stdin",
+          cause: e,
+        },
+      );
     }
   };
   const unencryptedRegex = re("unencrypted_regex", meta.unencryptedRegex);
@@ -206,21 +215,31 @@ function encryptionRule(meta: SopsMetadata, source: string): (path: readonly str
  * The data key, from the first age entry an identity opens; entries whose
  * recipient is one of the identities' are tried first.
  */
-async function openDataKey(meta: SopsMetadata, options: SopsDecodeOptions): Promise<{ key: Uint8Array; recipient: string }> {
+async function openDataKey(
+  meta: SopsMetadata,
+  options: SopsDecodeOptions,
+): Promise<{ key: Uint8Array; recipient: string }> {
   const { source } = options;
   if (meta.groups.length > 1) {
-    throw new LockstepError("USAGE", `${source} splits its data key over ${meta.groups.length} key groups (Shamir), which lockstep cannot join`, {
-      file: source,
-      fix: "decrypt it with `sops decrypt` and import the plaintext from stdin",
-    });
+    throw new LockstepError(
+      "USAGE",
+      `${source} splits its data key over ${meta.groups.length} key groups (Shamir), which lockstep cannot join`,
+      {
+        file: source,
+        fix: "decrypt it with `sops decrypt` and import the plaintext from stdin",
+      },
+    );
   }
   const ageKeys = meta.groups[0]?.age ?? [];
   if (ageKeys.length === 0) {
     const kinds = meta.groups.flatMap((g) => g.otherKinds).join(", ");
-    throw new NoIdentityError(`${source} is encrypted to no age recipient (only ${kinds || "none"}); lockstep opens age`, {
-      file: source,
-      fix: "add your age recipient with `sops updatekeys` (after adding it to .sops.yaml), or `sops rotate --add-age age1...`",
-    });
+    throw new NoIdentityError(
+      `${source} is encrypted to no age recipient (only ${kinds || "none"}); lockstep opens age`,
+      {
+        file: source,
+        fix: "add your age recipient with `sops updatekeys` (after adding it to .sops.yaml), or `sops rotate --add-age age1...`",
+      },
+    );
   }
   const ours = new Set(options.identities.map((i) => i.recipient));
   const ordered = [...ageKeys.filter((k) => ours.has(k.recipient)), ...ageKeys.filter((k) => !ours.has(k.recipient))];
@@ -234,11 +253,14 @@ async function openDataKey(meta: SopsMetadata, options: SopsDecodeOptions): Prom
     } catch (e) {
       if (e instanceof LockstepError && e.code === "NO_IDENTITY") continue;
       if (e instanceof LockstepError && e.code === "INTEGRITY") {
-        throw new IntegrityError(`${source}: the data key sops wrapped for ${entry.recipient} is damaged or was tampered with`, {
-          file: source,
-          fix: "take the file again as sops wrote it",
-          cause: e,
-        });
+        throw new IntegrityError(
+          `${source}: the data key sops wrapped for ${entry.recipient} is damaged or was tampered with`,
+          {
+            file: source,
+            fix: "take the file again as sops wrote it",
+            cause: e,
+          },
+        );
       }
       throw e;
     }
@@ -277,7 +299,9 @@ function checkMac(meta: SopsMetadata, key: Uint8Array, computed: string, source:
  * fractions of a second dropped, a zero offset as `Z`.
  */
 function goRfc3339(text: string): string | undefined {
-  const m = /^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$/.exec(text);
+  const m = /^([0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})$/.exec(
+    text,
+  );
   if (!m) return undefined;
   return `${m[1]}${/^[+-]00:00$/.test(m[2] as string) ? "Z" : m[2]}`;
 }

@@ -80,7 +80,11 @@ function trimLeft(s: string): string {
   return s.replace(/^\s+/u, "");
 }
 
-function readKeyName(line: string, at: number, fail: (at: number, what: string) => never): { key: string; offset: number } {
+function readKeyName(
+  line: string,
+  at: number,
+  fail: (at: number, what: string) => never,
+): { key: string; offset: number } {
   let quote = "";
   if (line[0] === '"') quote = line.length > 6 && line.startsWith('"""') ? '"""' : '"';
   else if (line[0] === "`") quote = "`";

@@ -68,11 +68,14 @@ export async function loadSopsIdentities(env: NodeJS.ProcessEnv = process.env): 
     try {
       text = await readFile(path, "utf8");
     } catch (e) {
-      throw new NoIdentityError(`cannot read SOPS_AGE_KEY_FILE ${path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`, {
-        file: path,
-        fix: "point SOPS_AGE_KEY_FILE at your age key file, or unset it",
-        cause: e,
-      });
+      throw new NoIdentityError(
+        `cannot read SOPS_AGE_KEY_FILE ${path}: ${(e as NodeJS.ErrnoException).code ?? "error"}`,
+        {
+          file: path,
+          fix: "point SOPS_AGE_KEY_FILE at your age key file, or unset it",
+          cause: e,
+        },
+      );
     }
     await add(text, path);
   }

@@ -45,7 +45,12 @@ export async function readYamlDocuments(text: string, source: string): Promise<I
 export async function readYamlTree(text: string, source: string): Promise<ImportMap> {
   const docs = await readYamlDocuments(text, source);
   if (docs.length > 1) {
-    throw invalid(source, `holds ${docs.length} YAML documents; import reads one`, undefined, "split the file at its `---` lines and import each part");
+    throw invalid(
+      source,
+      `holds ${docs.length} YAML documents; import reads one`,
+      undefined,
+      "split the file at its `---` lines and import each part",
+    );
   }
   return docs[0] ?? { kind: "map", entries: [] };
 }
@@ -60,7 +65,12 @@ export async function readJsonTree(text: string, source: string): Promise<Import
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw invalid(source, `not valid JSON: ${(e as Error).message}`, undefined, 'pass a JSON object, e.g. {"DB_PASSWORD": "..."}');
+    throw invalid(
+      source,
+      `not valid JSON: ${(e as Error).message}`,
+      undefined,
+      'pass a JSON object, e.g. {"DB_PASSWORD": "..."}',
+    );
   }
   if (typeof data !== "object" || data === null || Array.isArray(data)) {
     throw invalid(source, "expected a JSON object at the top level");

@@ -59,8 +59,9 @@ export async function loadSopsIdentities(env: NodeJS.ProcessEnv = process.env): 
     identities.push(...keys);
   };
   if (env.SOPS_AGE_KEY !== undefined) {
-    // sops splits this variable's lines at white space: several keys to a line.
-    await add(env.SOPS_AGE_KEY.split(/\s+/).join("\n"), "SOPS_AGE_KEY");
+    // sops splits this variable's lines (but comments) at white space: several keys to a line.
+    const lines = env.SOPS_AGE_KEY.split(/\r?\n/).flatMap((line) => (line.startsWith("#") ? [] : line.split(/\s+/)));
+    await add(lines.join("\n"), "SOPS_AGE_KEY");
   }
   if (env.SOPS_AGE_KEY_FILE !== undefined) {
     const path = env.SOPS_AGE_KEY_FILE;

@@ -64,15 +64,28 @@ describe("from sops", () => {
     const key = join(s.home, "sops-key.txt");
     await cp(fixtureKey, key);
     expectOk(
-      await s.run(["--identity", key, "import", "staging", join(fixtures, "secret.enc.TEST-ONLY.json"), "--from", "sops"], {
-        env: CLEAN,
-      }),
+      await s.run(
+        ["--identity", key, "import", "staging", join(fixtures, "secret.enc.TEST-ONLY.json"), "--from", "sops"],
+        {
+          env: CLEAN,
+        },
+      ),
     );
     expect(await get("staging/0word")).toBe("gotta match go");
     expect((await s.manifest("staging/0word")).env).toBe("_0WORD");
     expectOk(
       await s.run(
-        ["--identity", key, "import", "staging", join(fixtures, "secret.enc.TEST-ONLY.env"), "--from", "sops", "--prefix", "env"],
+        [
+          "--identity",
+          key,
+          "import",
+          "staging",
+          join(fixtures, "secret.enc.TEST-ONLY.env"),
+          "--from",
+          "sops",
+          "--prefix",
+          "env",
+        ],
         { env: CLEAN },
       ),
     );
@@ -82,8 +95,9 @@ describe("from sops", () => {
 
   it("a tampered file is refused with exit 4 and nothing is written; no key is exit 3", async () => {
     const text = await readFile(join(fixtures, "secret.enc.TEST-ONLY.yaml"), "utf8");
-    const tampered = text.replace(/^string: ENC\[AES256_GCM,data:([A-Za-z])/m, (m, c: string) =>
-      m.slice(0, -1) + (c === "A" ? "B" : "A"),
+    const tampered = text.replace(
+      /^string: ENC\[AES256_GCM,data:([A-Za-z])/m,
+      (m, c: string) => m.slice(0, -1) + (c === "A" ? "B" : "A"),
     );
     expect(tampered).not.toBe(text);
     const file = join(s.home, "tampered.yaml");
@@ -94,7 +108,9 @@ describe("from sops", () => {
     });
     expectError(r, 4, "tampered.yaml", /string/);
     expect(await ids(s, "production")).toEqual(before);
-    const noKey = await s.as("alice", ["import", "production", file, "--from", "sops", "--prefix", "t"], { env: CLEAN });
+    const noKey = await s.as("alice", ["import", "production", file, "--from", "sops", "--prefix", "t"], {
+      env: CLEAN,
+    });
     expectError(noKey, 3, "age1je6kjhzuhdjy3fqptpttxjh5k8q46vygzlgtpuq3030c947pc5tqz9dqvr");
   });
 
@@ -194,7 +210,9 @@ describe("plain YAML and nested JSON", () => {
       "",
     ].join("\n");
     const r = expectOk(await s.run(["import", "production", "--format", "yaml", "--prefix", "app"], { input: yaml }));
-    expect(r.stdout).toMatch(/created\s+production\/app\/database\/port\s+version 1\s+<- database\.port \(number\)\s+as DATABASE_PORT/);
+    expect(r.stdout).toMatch(
+      /created\s+production\/app\/database\/port\s+version 1\s+<- database\.port \(number\)\s+as DATABASE_PORT/,
+    );
     expect(await get("production/app/database/user")).toBe("admin");
     expect(await get("production/app/database/password")).toBe("p: w");
     expect(await get("production/app/database/port")).toBe("5432");
@@ -211,7 +229,9 @@ describe("plain YAML and nested JSON", () => {
     expectOk(await s.run(["import", "staging", "--format", "json"], { input: json }));
     expect(await get("staging/limits/rps")).toBe("10");
     expect(await get("staging/limits/burst")).toBe("[1,2]");
-    expectOk(await s.run(["import", "staging", "--format", "json", "--prefix", "kept", "--keep-objects"], { input: json }));
+    expectOk(
+      await s.run(["import", "staging", "--format", "json", "--prefix", "kept", "--keep-objects"], { input: json }),
+    );
     expect(JSON.parse(await get("staging/kept/limits"))).toEqual({ rps: 10, burst: [1, 2] });
     expect((await s.manifest("staging/kept/limits")).type).toBe("json");
   });

@@ -11,9 +11,9 @@ import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { ImportNode } from "../../../src/core/import-tree.js";
-import { LockstepError } from "../../../src/errors.js";
 import { decodeDotenvx, dotenvxKeyName } from "../../../src/ops/import-sources/dotenvx.js";
 import { loadDotenvxKeys } from "../../../src/storage/import-sources/dotenvx-keys.js";
+import { codeOf } from "../../support/errors.js";
 
 const run = promisify(execFile);
 const require = createRequire(import.meta.url);
@@ -27,16 +27,6 @@ const dotenvx = async (...args: string[]) =>
 
 const values = (tree: { entries: readonly { key: string; node: ImportNode }[] }) =>
   Object.fromEntries(tree.entries.map((e) => [e.key, e.node.kind === "scalar" ? e.node.text : "?"]));
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof LockstepError) return e.code;
-    throw e;
-  }
-  return "resolved";
-}
 
 const PLAIN = [
   "# app settings",

@@ -5,6 +5,7 @@ import { planImport } from "../../../src/core/import-plan.js";
 import { generateKey, parseIdentityFile } from "../../../src/crypto/keys.js";
 import { LockstepError, NoIdentityError } from "../../../src/errors.js";
 import { importFormatOf, readImportSource } from "../../../src/ops/import-sources/read-source.js";
+import { errorOf } from "../../support/errors.js";
 import { sopsFixturesDir, writeSopsFile } from "../../support/sops-writer.js";
 
 const dir = sopsFixturesDir();
@@ -14,16 +15,6 @@ const noKeys = { HOME: "/nonexistent", XDG_CONFIG_HOME: "/nonexistent" };
 beforeAll(async () => {
   fixtureKeyText = await readFile(join(dir, "TEST-ONLY-age-key.txt"), "utf8");
 });
-
-async function errorOf(p: Promise<unknown>): Promise<LockstepError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof LockstepError) return e;
-    throw e;
-  }
-  throw new Error("resolved");
-}
 
 describe("readImportSource", () => {
   test("a sops file read as plain input is refused, naming --from sops; so is a dotenvx file", async () => {

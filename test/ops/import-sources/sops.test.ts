@@ -12,6 +12,7 @@ import { type AgeIdentity, generateKey, parseIdentityFile } from "../../../src/c
 import { LockstepError } from "../../../src/errors.js";
 import { decodeSops } from "../../../src/ops/import-sources/sops.js";
 import { type SopsFormat, sopsFormatOf } from "../../../src/ops/import-sources/sops-file.js";
+import { codeOf } from "../../support/errors.js";
 import { type SopsValue, sopsEncryptText, sopsFixturesDir, writeSopsFile } from "../../support/sops-writer.js";
 
 /** A tree as plain data: scalars as [type, text], for exact comparisons. */
@@ -21,16 +22,6 @@ function plain(node: ImportNode): unknown {
   return Object.fromEntries(node.entries.map((e) => [e.key, plain(e.node)]));
 }
 const keysOf = (tree: ImportMap) => tree.entries.map((e) => e.key);
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof LockstepError) return e.code;
-    throw e;
-  }
-  return "resolved";
-}
 
 let fixtureKey: AgeIdentity[];
 let mine: { identities: AgeIdentity[]; recipient: string };

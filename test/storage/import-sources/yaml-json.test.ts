@@ -1,24 +1,14 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import type { ImportNode } from "../../../src/core/import-tree.js";
-import { LockstepError } from "../../../src/errors.js";
 import { readJsonTree, readYamlDocuments, readYamlTree } from "../../../src/storage/import-sources/yaml-json.js";
+import { codeOf } from "../../support/errors.js";
 
 /** A tree as data: scalars as "type:text". */
 function plain(node: ImportNode): unknown {
   if (node.kind === "scalar") return `${node.type}:${node.text}`;
   if (node.kind === "list") return node.items.map(plain);
   return node.entries.map((e) => [e.key, plain(e.node)]);
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof LockstepError) return e.code;
-    throw e;
-  }
-  return "resolved";
 }
 
 describe("readYamlTree", () => {

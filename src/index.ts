@@ -41,8 +41,7 @@ export {
   generateKey,
   type KeyKind,
   parseIdentityFile,
-} from "./crypto/keys.js";
-export { NativeX25519Identity, NativeX25519Recipient } from "./crypto/x25519.js";
+} from "./crypto/index.js";
 export {
   type ErrorCode,
   FileFormatError,

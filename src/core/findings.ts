@@ -16,7 +16,8 @@ export type FindingCode =
   | "plaintext-secret"
   | "rotation-overdue"
   | "codeowners-drift"
-  | "value-invalid";
+  | "value-invalid"
+  | "leftover-file";
 
 /** How bad a finding is: errors fail `check`, warnings do not. */
 export type Severity = "error" | "warning";
@@ -34,7 +35,7 @@ export interface Finding {
   fix?: string;
 }
 
-const WARNINGS: ReadonlySet<FindingCode> = new Set(["rotation-overdue", "codeowners-drift"]);
+const WARNINGS: ReadonlySet<FindingCode> = new Set(["rotation-overdue", "codeowners-drift", "leftover-file"]);
 
 /** The severity of a finding code. */
 export function severityOf(code: FindingCode): Severity {

@@ -7,7 +7,7 @@
  */
 import { type PlannedSecret, planImport } from "../core/import-plan.js";
 import type { SkippedKey } from "../core/import-tree.js";
-import { withCryptoWorkers } from "../crypto/workers.js";
+import { withCryptoWorkers } from "../crypto/index.js";
 import type { ImportFrom, ImportInputFormat } from "./import-sources/read-source.js";
 import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
 import type { Session } from "./session.js";

@@ -8,7 +8,7 @@
 import { basename } from "node:path";
 import { parseDotenv } from "../../core/dotenv.js";
 import { assertNotEncrypted, type ImportMap, type SkippedKey } from "../../core/import-tree.js";
-import type { AgeIdentity } from "../../crypto/keys.js";
+import type { AgeIdentity } from "../../crypto/index.js";
 import { LockstepError } from "../../errors.js";
 import { loadDotenvxKeys } from "../../storage/import-sources/dotenvx-keys.js";
 import { loadSopsIdentities } from "../../storage/import-sources/sops-keys.js";

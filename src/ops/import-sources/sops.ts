@@ -23,8 +23,7 @@ import {
   type ImportNode,
   type ImportScalar,
 } from "../../core/import-tree.js";
-import { decryptArmored } from "../../crypto/age.js";
-import type { AgeIdentity } from "../../crypto/keys.js";
+import { type AgeIdentity, decryptArmored } from "../../crypto/index.js";
 import { IntegrityError, LockstepError, NoIdentityError } from "../../errors.js";
 import { INI_DEFAULT_SECTION } from "../../storage/import-sources/ini.js";
 import { readSopsFile, type SopsFormat, type SopsMetadata } from "./sops-file.js";

@@ -17,7 +17,7 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { type AgeIdentity, parseIdentityFile } from "../../crypto/keys.js";
+import { type AgeIdentity, parseIdentityFile } from "../../crypto/index.js";
 import { NoIdentityError } from "../../errors.js";
 
 /** Identities found in sops' places, and which places held them. */

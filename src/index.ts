@@ -16,6 +16,8 @@ export { EXPORT_FORMATS, type ExportFormat } from "./core/export-formats.js";
 export type { Finding, FindingCode, Severity } from "./core/findings.js";
 export { type Generator, parseGenerator } from "./core/generators.js";
 export { defaultEnvName, parseSecretId, type SecretId } from "./core/ids.js";
+export type { PlannedSecret } from "./core/import-plan.js";
+export { describeKeys, type ImportValueKind, type SkippedKey } from "./core/import-tree.js";
 export type {
   AccessConfig,
   AccessRule,
@@ -67,7 +69,7 @@ export type { ExposedVersion, ExposureReport } from "./ops/exposure.js";
 export type { FinishResult } from "./ops/finish.js";
 export type { GetOptions } from "./ops/get.js";
 export { type AuditEvent, EVENT_KINDS, type EventKind, type EventPerson } from "./ops/history.js";
-export type { ImportFormat, ImportOptions } from "./ops/import.js";
+export type { ImportedSecret, ImportFormat, ImportFrom, ImportOptions, ImportResult } from "./ops/import.js";
 export { type InitOptions, type InitResult, initRepository } from "./ops/init.js";
 export { type KeygenOptions, type KeygenResult, keygen } from "./ops/keygen.js";
 export type { PromoteOptions } from "./ops/promote.js";

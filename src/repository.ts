@@ -20,7 +20,7 @@ import { type ExportToOptions, type ExportToResult, exportTo } from "./ops/expor
 import { type ExposureReport, exposure } from "./ops/exposure.js";
 import type { FinishResult } from "./ops/finish.js";
 import { type GetOptions, getSecret } from "./ops/get.js";
-import { type ImportOptions, importSecrets } from "./ops/import.js";
+import { type ImportOptions, type ImportResult, importSecrets } from "./ops/import.js";
 import { listSecrets } from "./ops/list.js";
 import { type PromoteOptions, promoteEnvironment, promoteSecret } from "./ops/promote.js";
 import { type RekeyResult, rekeySecrets } from "./ops/rekey.js";
@@ -160,8 +160,11 @@ export class Repository {
     return removeMember(this.#session, { name });
   }
 
-  /** Creates or updates one secret per variable of a .env or JSON text. */
-  import(env: string, text: string, options: ImportOptions): Promise<SetResult[]> {
+  /**
+   * Creates or updates one secret per value of a file's text: .env, JSON or
+   * YAML, or one sops or dotenvx encrypted (`options.from`).
+   */
+  import(env: string, text: string, options: ImportOptions): Promise<ImportResult> {
     return importSecrets(this.#session, { ...options, env, text });
   }
 

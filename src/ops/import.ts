@@ -1,112 +1,105 @@
 /**
- * `import`: many secrets at once from a .env or JSON file. Every entry is
- * checked before the first is written, so a bad line leaves nothing half-imported.
+ * `import`: many secrets at once from a file, plain (.env, JSON, YAML) or
+ * encrypted by sops or dotenvx (see ops/import-sources/). The input is read,
+ * decrypted and verified, every secret is planned (core/import-plan.ts) and
+ * its readers checked, all before the first is written, so a bad entry
+ * anywhere leaves nothing half-imported.
  */
-import { parseDotenv } from "../core/dotenv.js";
-import { defaultEnvName, parseSecretId } from "../core/ids.js";
-import type { SecretType } from "../core/model.js";
-import { withCryptoWorkers } from "../crypto/workers.js";
-import { LockstepError } from "../errors.js";
+import { type PlannedSecret, planImport } from "../core/import-plan.js";
+import type { SkippedKey } from "../core/import-tree.js";
+import { withCryptoWorkers } from "../crypto/index.js";
+import type { ImportFrom, ImportInputFormat } from "./import-sources/read-source.js";
 import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
 import type { Session } from "./session.js";
 import { type SetResult, setSecret } from "./set.js";
 import { recipientsOf } from "./versions.js";
 
-/** Input formats of `import`. */
-export type ImportFormat = "dotenv" | "json";
+/** Input formats of `import` (`ini` only with `from: "sops"`). */
+export type ImportFormat = ImportInputFormat;
+
+export type { ImportFrom };
 
 /** Options of {@link importSecrets}. */
 export interface ImportOptions {
-  format: ImportFormat;
+  /** The format; by default from the file name (`.json`, `.yaml`/`.yml`, `.ini`), else dotenv. */
+  format?: ImportFormat;
+  /** The tool that encrypted the input: it is decrypted, and verified, first. */
+  from?: ImportFrom;
   /** Path prefix under the environment: `--prefix api` makes `ENV/api/<key>`. */
   prefix?: string;
-  /** Name of the input, for messages. */
+  /** Keep each top-level object whole, as one `json` secret, instead of a secret per value. */
+  keepObjects?: boolean;
+  /** Name of the input, for messages (a file path, or `stdin`). */
   source: string;
+  /** The input's path when it is a file: picks the format, and dotenvx's `.env.keys` is looked for beside it. */
+  path?: string;
+  /** dotenvx's `.env.keys`, when not beside the input. */
+  envKeysFile?: string;
+  /** Where `SOPS_AGE_KEY*` and `DOTENV_PRIVATE_KEY*` are read from (default `process.env`). */
+  keyEnv?: NodeJS.ProcessEnv;
 }
 
-/** One secret to write. */
-interface Entry {
-  id: string;
-  value: string;
-  type: SecretType;
-  envName: string;
-  /** Recipient stanzas to write. */
-  stanzas: number;
+/** One secret written, and what it was in the input. */
+export interface ImportedSecret extends SetResult {
+  /** Its key path in the file, the kind of value it was, its variable name. */
+  readonly from: PlannedSecret;
 }
 
-function entriesFromJson(text: string, source: string): { key: string; value: string; type: SecretType }[] {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new LockstepError("INVALID_VALUE", `${source}: not valid JSON: ${(e as Error).message}`, {
-      file: source,
-      fix: 'pass a JSON object of variable name to value, e.g. {"DB_PASSWORD": "..."}',
-    });
-  }
-  if (typeof data !== "object" || data === null || Array.isArray(data)) {
-    throw new LockstepError("INVALID_VALUE", `${source}: expected a JSON object of variable name to value`, {
-      file: source,
-    });
-  }
-  return Object.entries(data).map(([key, v]) =>
-    typeof v === "string" ? { key, value: v, type: "string" } : { key, value: JSON.stringify(v), type: "json" },
-  );
+/** What an import wrote. */
+export interface ImportResult {
+  readonly secrets: ImportedSecret[];
+  /** Keys of the input that became no secret, and why. */
+  readonly skipped: SkippedKey[];
+  /** How an encrypted input was opened: `sops 3.8.1 file, MAC verified, opened by age1...`. */
+  readonly notes: string[];
 }
 
 /**
- * Creates (or adds a version to) one secret per variable: `KEY` becomes
- * `ENV/[prefix/]key` (lower-cased), exporting as `KEY` again. Holds the
- * repository's bulk lock meanwhile.
+ * Creates (or adds a version to) one secret per value of the input: `KEY`
+ * becomes `ENV/[prefix/]key`, nested keys a path. Holds the repository's
+ * bulk lock while writing.
+ * @throws what reading the input throws (`INVALID_VALUE`, `NO_IDENTITY`,
+ *   `INTEGRITY`, `USAGE`), `NO_READERS` for a secret no rule gives readers;
+ *   nothing is written then.
  */
 export async function importSecrets(
   session: Session,
   options: ImportOptions & { env: string; text: string },
-): Promise<SetResult[]> {
+): Promise<ImportResult> {
   const { env, text } = options;
   session.environment(env);
-  const raw =
-    options.format === "json"
-      ? entriesFromJson(text, options.source)
-      : parseDotenv(text, options.source).map((e) => ({ key: e.key, value: e.value, type: "string" as const }));
-  if (raw.length === 0) {
-    throw new LockstepError("INVALID_VALUE", `${options.source} holds no variables to import`, {
-      file: options.source,
-    });
-  }
-  const seen = new Map<string, string>();
-  const entries: Entry[] = raw.map(({ key, value, type }) => {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-      throw new LockstepError("INVALID_VALUE", `${options.source}: "${key}" is not a valid variable name`, {
-        file: options.source,
-        fix: "variable names are letters, digits and _, not starting with a digit",
-      });
-    }
-    const path = `${options.prefix ? `${options.prefix}/` : ""}${key.toLowerCase()}`;
-    const id = parseSecretId(`${env}/${path}`).id;
-    const previous = seen.get(id);
-    if (previous !== undefined) {
-      throw new LockstepError("INVALID_VALUE", `${options.source}: ${previous} and ${key} both map to ${id}`, {
-        file: options.source,
-      });
-    }
-    seen.set(id, key);
-    // Every secret needs readers: fail before writing any.
-    const stanzas = recipientsOf(session, id).keys.length;
-    return { id, value, type, envName: key, stanzas };
+  // The decoders (sops, dotenvx and their libraries) load only when an import runs.
+  const { readImportSource } = await import("./import-sources/read-source.js");
+  const input = await readImportSource(text, {
+    source: options.source,
+    identities: () => session.identities(),
+    ...(options.from !== undefined && { from: options.from }),
+    ...(options.format !== undefined && { format: options.format }),
+    ...(options.path !== undefined && { path: options.path }),
+    ...(options.keyEnv !== undefined && { env: options.keyEnv }),
+    ...(options.envKeysFile !== undefined && { dotenvxKeysFile: options.envKeysFile }),
   });
-  const stanzas = entries.reduce((n, e) => n + e.stanzas, 0);
-  return session.files.withBulkLock(() =>
+  const plan = planImport(input.tree, {
+    env,
+    source: options.source,
+    variables: input.variables,
+    ...(options.prefix !== undefined && { prefix: options.prefix }),
+    ...(options.keepObjects !== undefined && { keepObjects: options.keepObjects }),
+  });
+  // Every secret needs readers: fail before writing any.
+  const stanzas = plan.secrets.reduce((n, s) => n + recipientsOf(session, s.id).keys.length, 0);
+  const secrets = await session.files.withBulkLock(() =>
     withCryptoWorkers(stanzas, [], () =>
-      mapLimit(entries, BULK_CONCURRENCY, (e) => {
-        const derived = defaultEnvName(e.id.slice(env.length + 1));
-        return setSecret(session, {
-          id: e.id,
-          value: e.value,
-          type: e.type,
-          ...(derived !== e.envName && { envName: e.envName }),
-        });
-      }),
+      mapLimit(plan.secrets, BULK_CONCURRENCY, async (s) => ({
+        ...(await setSecret(session, {
+          id: s.id,
+          value: s.value,
+          type: s.type,
+          ...(s.recordEnvName !== undefined && { envName: s.recordEnvName }),
+        })),
+        from: s,
+      })),
     ),
   );
+  return { secrets, skipped: [...input.skipped, ...plan.skipped], notes: input.notes };
 }

@@ -2,14 +2,17 @@
  * What the commands that write say they did: set and rotate, import,
  * rekey, member add and rm, promote and rollback.
  */
-import type {
-  AddMemberResult,
-  FinishResult,
-  RekeyResult,
-  RemoveMemberResult,
-  RolloutResult,
-  RotationOutcome,
-  SetResult,
+import {
+  type AddMemberResult,
+  describeKeys,
+  type FinishResult,
+  type ImportResult,
+  type ImportValueKind,
+  type RekeyResult,
+  type RemoveMemberResult,
+  type RolloutResult,
+  type RotationOutcome,
+  type SetResult,
 } from "../../index.js";
 import { paint, table } from "../output.js";
 
@@ -19,14 +22,32 @@ export function describeWrite(r: SetResult): string {
   return `${r.created ? "Created" : "Updated"} ${r.id}: version ${r.version} (${where})`;
 }
 
-/** An import: a line per secret, and the counts. */
-export function describeImport(results: readonly SetResult[]): string {
-  const created = results.filter((r) => r.created).length;
+/** An import: a line per secret (where it came from, what it was, its variable name), the counts, how it was opened. */
+export function describeImport(result: ImportResult): string {
+  const rows = result.secrets.map((r) => [
+    r.created ? "created" : "updated",
+    r.id,
+    `version ${r.version}`,
+    `<- ${describeKeys(r.from.keys)}${KIND[r.from.was] ?? ""}`,
+    `as ${r.from.envName}`,
+  ]);
+  const created = result.secrets.filter((r) => r.created).length;
   return [
-    table(results.map((r) => [r.created ? "created" : "updated", r.id, `version ${r.version}`])),
-    `Imported ${results.length} secrets (${created} new, ${results.length - created} new versions).`,
+    table(rows),
+    ...result.skipped.map((s) => `Skipped ${describeKeys(s.keys)}: ${s.reason}.`),
+    `Imported ${result.secrets.length} secrets (${created} new, ${result.secrets.length - created} new versions).`,
+    ...result.notes.map((n) => `From a ${n}.`),
   ].join("\n");
 }
+
+/** What a value was in the file, where it is not a string. */
+const KIND: Partial<Record<ImportValueKind, string>> = {
+  number: " (number)",
+  boolean: " (boolean)",
+  null: " (null -> empty)",
+  list: " (list -> json)",
+  object: " (object -> json)",
+};
 
 /** A rekey: a line per secret re-encrypted, and who lost access. */
 export function describeRekey(results: readonly RekeyResult[]): string {

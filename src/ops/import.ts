@@ -7,12 +7,16 @@
  */
 import { type PlannedSecret, planImport } from "../core/import-plan.js";
 import type { SkippedKey } from "../core/import-tree.js";
+import type { SecretManifest, SecretVersion } from "../core/model.js";
 import { withCryptoWorkers } from "../crypto/index.js";
+import { LockstepError } from "../errors.js";
+import { readManifest } from "../storage/manifests.js";
 import type { ImportFrom, ImportInputFormat } from "./import-sources/read-source.js";
 import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
 import type { Session } from "./session.js";
 import { type SetResult, setSecret } from "./set.js";
-import { recipientsOf } from "./versions.js";
+import { validateValue } from "./values.js";
+import { decryptVersion, recipientsOf } from "./versions.js";
 
 /** Input formats of `import` (`ini` only with `from: "sops"`). */
 export type ImportFormat = ImportInputFormat;
@@ -48,6 +52,8 @@ export interface ImportedSecret extends SetResult {
 /** What an import wrote. */
 export interface ImportResult {
   readonly secrets: ImportedSecret[];
+  /** Existing secrets whose value was already the file's (read with this process's key): no version added. */
+  readonly unchanged: PlannedSecret[];
   /** Keys of the input that became no secret, and why. */
   readonly skipped: SkippedKey[];
   /** How an encrypted input was opened: `sops 3.8.1 file, MAC verified, opened by age1...`. */
@@ -88,18 +94,86 @@ export async function importSecrets(
   });
   // Every secret needs readers: fail before writing any.
   const stanzas = plan.secrets.reduce((n, s) => n + recipientsOf(session, s.id).keys.length, 0);
-  const secrets = await session.files.withBulkLock(() =>
-    withCryptoWorkers(stanzas, [], () =>
-      mapLimit(plan.secrets, BULK_CONCURRENCY, async (s) => ({
+  const { secrets, unchanged, unread } = await session.files.withBulkLock(async () => {
+    const checked = await checkAgainstExisting(session, plan.secrets);
+    const written = await withCryptoWorkers(stanzas, [], () =>
+      mapLimit(checked.write, BULK_CONCURRENCY, async ({ planned: s, existing }) => ({
         ...(await setSecret(session, {
           id: s.id,
           value: s.value,
-          type: s.type,
+          // An existing secret keeps its declared type (a json secret stays json).
+          ...(!existing && { type: s.type }),
           ...(s.recordEnvName !== undefined && { envName: s.recordEnvName }),
         })),
         from: s,
       })),
-    ),
+    );
+    return { secrets: written, unchanged: checked.unchanged, unread: checked.unread };
+  });
+  const notes = [...input.notes];
+  if (unread > 0) {
+    notes.push(
+      `${unread} existing secret${unread === 1 ? "" : "s"} got a new version without comparing values: no identity of yours reads ${unread === 1 ? "it" : "them"}, so an unchanged value could not be told apart`,
+    );
+  }
+  return { secrets, unchanged, skipped: [...input.skipped, ...plan.skipped], notes };
+}
+
+/**
+ * Checks every planned secret against the one it would add a version to,
+ * before anything is written: the value must fit the existing secret's
+ * declared type and value schema. A value equal to the existing newest
+ * one (when this process has a key that reads it) adds no version.
+ * @throws LockstepError `INVALID_VALUE` naming the secret; `INTEGRITY` for a tampered newest version.
+ */
+async function checkAgainstExisting(
+  session: Session,
+  planned: readonly PlannedSecret[],
+): Promise<{ write: { planned: PlannedSecret; existing: boolean }[]; unchanged: PlannedSecret[]; unread: number }> {
+  const write: { planned: PlannedSecret; existing: boolean }[] = [];
+  const unchanged: PlannedSecret[] = [];
+  let unread = 0;
+  let identities: boolean | undefined;
+  for (const s of planned) {
+    const existing = await readManifest(session.files, s.id);
+    if (!existing) {
+      await validateValue(session.files, s.id, s.value, s.type);
+      write.push({ planned: s, existing: false });
+      continue;
+    }
+    const m = existing.data;
+    await validateValue(session.files, s.id, s.value, m.type ?? "string", m.schema);
+    identities ??= await session.identities().then(
+      () => true,
+      () => false,
+    );
+    const newest = newestVersion(m);
+    const current = identities && newest ? await readableValue(session, s.id, newest, existing.file) : undefined;
+    if (current === undefined) unread++;
+    if (current === s.value) unchanged.push(s);
+    else write.push({ planned: s, existing: true });
+  }
+  return { write, unchanged, unread };
+}
+
+/** A version's value, or `undefined` when none of this process's identities reads it. */
+async function readableValue(
+  session: Session,
+  id: string,
+  v: SecretVersion,
+  file: string,
+): Promise<string | undefined> {
+  try {
+    return await decryptVersion(session, id, v, file);
+  } catch (e) {
+    if (e instanceof LockstepError && e.code === "NO_IDENTITY") return undefined;
+    throw e;
+  }
+}
+
+function newestVersion(m: SecretManifest): SecretVersion | undefined {
+  return m.versions.reduce<SecretVersion | undefined>(
+    (a, v) => (a === undefined || v.version > a.version ? v : a),
+    undefined,
   );
-  return { secrets, skipped: [...input.skipped, ...plan.skipped], notes: input.notes };
 }

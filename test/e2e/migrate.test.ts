@@ -244,3 +244,58 @@ describe("plain YAML and nested JSON", () => {
     expect((await ids(s, "production")).some((id) => id.startsWith("production/bad/"))).toBe(false);
   });
 });
+
+describe("import into existing secrets: all or nothing (issue 13)", () => {
+  let s: Sandbox;
+  beforeAll(async () => {
+    s = await makeSandbox();
+    await s.write("schemas/port.schema.json", JSON.stringify({ type: "string", pattern: "^[0-9]+$" }));
+    expectOk(await s.run(["set", "production/db_port", "--schema", "port"], { input: "5432" }));
+    expectOk(await s.run(["set", "production/settings", "--type", "json"], { input: '{"a":1}' }));
+  });
+  afterAll(() => s.cleanup());
+
+  /** Every manifest's text. */
+  const snapshot = async () => {
+    const { readdir } = await import("node:fs/promises");
+    const names = (await readdir(s.path("secrets/production"))).sort();
+    return Promise.all(names.map(async (n) => [n, await s.read(`secrets/production/${n}`)]));
+  };
+
+  it("one existing secret's new value breaks its value schema: exit 1 naming it, and not one of 81 written", async () => {
+    const before = await snapshot();
+    const lines = Array.from({ length: 80 }, (_, i) => `VAR_${i}=value ${i}`);
+    await s.write("many.env", `${[...lines.slice(0, 40), "DB_PORT=not a port", ...lines.slice(40)].join("\n")}\n`);
+    expectError(await s.run(["import", "production", "many.env"]), 1, "production/db_port", /breaks schema "port"/);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it("an existing json secret keeps its type; a value that is not JSON is refused before any write", async () => {
+    const before = await snapshot();
+    await s.write("bad.env", "FIRST=one\nSETTINGS=not json\n");
+    expectError(await s.run(["import", "production", "bad.env"]), 1, "production/settings", /not valid JSON/);
+    expect(await snapshot()).toEqual(before);
+    await s.write("good.env", 'SETTINGS={"a":2}\n');
+    expectOk(await s.run(["import", "production", "good.env"]));
+    const m = await s.manifest("production/settings");
+    expect(m.type).toBe("json");
+    expect(m.versions.map((v) => v.version)).toEqual([2, 1]);
+  });
+
+  it("re-importing an unchanged file adds no version where a key can tell, and says so", async () => {
+    await s.write("same.env", 'DB_PORT=5432\nSETTINGS={"a":2}\nNEW_ONE=fresh\n');
+    const r = expectOk(await s.as("alice", ["import", "production", "same.env"]));
+    expect(r.stdout).toMatch(/Unchanged \(same value, no new version\): production\/db_port, production\/settings/);
+    expect((await s.manifest("production/db_port")).versions).toHaveLength(1);
+    expect((await s.manifest("production/settings")).versions).toHaveLength(2);
+    expect((await s.manifest("production/new_one")).versions).toHaveLength(1);
+  });
+
+  it("with no key that reads them, existing secrets get a new version, and the summary says why", async () => {
+    const r = expectOk(await s.run(["import", "production", "same.env"]));
+    expect(r.stdout).toMatch(
+      /3 existing secrets got a new version without comparing values: no identity of yours reads them/,
+    );
+    expect((await s.manifest("production/db_port")).versions).toHaveLength(2);
+  });
+});

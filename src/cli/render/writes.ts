@@ -35,7 +35,10 @@ export function describeImport(result: ImportResult): string {
   return [
     table(rows),
     ...result.skipped.map((s) => `Skipped ${describeKeys(s.keys)}: ${s.reason}.`),
-    `Imported ${result.secrets.length} secrets (${created} new, ${result.secrets.length - created} new versions).`,
+    ...(result.unchanged.length > 0
+      ? [`Unchanged (same value, no new version): ${result.unchanged.map((s) => s.id).join(", ")}.`]
+      : []),
+    `Imported ${result.secrets.length} secrets (${created} new, ${result.secrets.length - created} new versions${result.unchanged.length > 0 ? `, ${result.unchanged.length} unchanged` : ""}).`,
     ...result.notes.map((n) => `From a ${n}.`),
   ].join("\n");
 }

@@ -15,6 +15,7 @@ export type ErrorCode =
   | "UNKNOWN_VERSION"
   | "UNKNOWN_STAGE"
   | "UNKNOWN_MEMBER"
+  | "UNKNOWN_RULE"
   | "INVALID_ID"
   | "INVALID_KEY"
   | "INVALID_VALUE"

@@ -36,6 +36,7 @@ export type {
 } from "./core/model.js";
 export type { StageMove } from "./core/rollout.js";
 export type { CredentialStates, FinishWait } from "./core/rotation.js";
+export type { ReadersChange } from "./core/rules.js";
 export type { StagePolicy } from "./core/stages.js";
 export type { ConsumerStatus, SecretStatus } from "./core/status.js";
 export {
@@ -57,6 +58,7 @@ export {
   UsageError,
 } from "./errors.js";
 export type { AddMemberOptions, AddMemberResult } from "./ops/add-member.js";
+export type { RuleChangeResult, RuleOptions } from "./ops/add-rule.js";
 export { type AuditOptions, type AuditReport, parseEventKinds } from "./ops/audit.js";
 export type { CheckOptions, CheckReport } from "./ops/check.js";
 export type { CodeownersOptions, CodeownersResult } from "./ops/codeowners.js";
@@ -72,6 +74,7 @@ export { type AuditEvent, EVENT_KINDS, type EventKind, type EventPerson } from "
 export type { ImportedSecret, ImportFormat, ImportFrom, ImportOptions, ImportResult } from "./ops/import.js";
 export { type InitOptions, type InitResult, initRepository } from "./ops/init.js";
 export { type KeygenOptions, type KeygenResult, keygen } from "./ops/keygen.js";
+export type { RuleInfo, RulesReport } from "./ops/list-rules.js";
 export type { PromoteOptions } from "./ops/promote.js";
 export type { RekeyResult } from "./ops/rekey.js";
 export type { RemoveMemberResult } from "./ops/remove-member.js";

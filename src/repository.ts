@@ -10,6 +10,7 @@ import type { SecretId } from "./core/ids.js";
 import type { AccessConfig, EnvironmentConfig, ProjectConfig } from "./core/model.js";
 import type { AgeIdentity } from "./crypto/keys.js";
 import { type AddMemberOptions, type AddMemberResult, addMember } from "./ops/add-member.js";
+import { addRule, type RuleChangeResult, type RuleOptions } from "./ops/add-rule.js";
 import { type AuditOptions, type AuditReport, auditEvents } from "./ops/audit.js";
 import { type CheckOptions, type CheckReport, checkRepository } from "./ops/check.js";
 import { type CodeownersOptions, type CodeownersResult, codeowners } from "./ops/codeowners.js";
@@ -22,9 +23,11 @@ import type { FinishResult } from "./ops/finish.js";
 import { type GetOptions, getSecret } from "./ops/get.js";
 import { type ImportOptions, type ImportResult, importSecrets } from "./ops/import.js";
 import { listSecrets } from "./ops/list.js";
+import { listRules, type RulesReport } from "./ops/list-rules.js";
 import { type PromoteOptions, promoteEnvironment, promoteSecret } from "./ops/promote.js";
 import { type RekeyResult, rekeySecrets } from "./ops/rekey.js";
 import { type RemoveMemberResult, removeMember } from "./ops/remove-member.js";
+import { removeRule } from "./ops/remove-rule.js";
 import { type RollbackOptions, rollbackSecret } from "./ops/rollback.js";
 import { type RotateOptions, type RotateResult, rotateSecret } from "./ops/rotate.js";
 import { type OpenOptions, Session } from "./ops/session.js";
@@ -158,6 +161,24 @@ export class Repository {
   /** Removes a member from access.yaml, and from every group and rule. */
   removeMember(name: string): Promise<RemoveMemberResult> {
     return removeMember(this.#session, { name });
+  }
+
+  /**
+   * Adds an access rule, or names to the rule of that match, keeping
+   * access.yaml's comments and layout. The names must be members or groups.
+   */
+  addRule(match: string, options: RuleOptions): Promise<RuleChangeResult> {
+    return addRule(this.#session, { ...options, match });
+  }
+
+  /** Removes the rule of a match, or (given names) those names from it. */
+  removeRule(match: string, options: RuleOptions = {}): Promise<RuleChangeResult> {
+    return removeRule(this.#session, { ...options, match });
+  }
+
+  /** The access rules (or those that match `id`, and the readers they give it). */
+  rules(id?: string): Promise<RulesReport> {
+    return listRules(this.#session, id === undefined ? {} : { id });
   }
 
   /**

@@ -19,16 +19,28 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "lockstep member add alice --key age1... --github alice-gh --group platform",
     "lockstep member add ci-production --key age1...",
   ],
-  "member rm": ["lockstep member rm bob && lockstep rekey"],
+  "member rm": ["lockstep member rm bob && lockstep rekey", "lockstep member rm bob --commit"],
+  rule: [
+    'lockstep rule add "production/**" --readers platform,ci-production --approvers platform',
+    "lockstep rule ls production/db/password",
+  ],
+  "rule add": [
+    'lockstep rule add "production/**" --readers platform,ci-production --approvers platform',
+    'lockstep rule add "production/db/*" --readers bob --commit && lockstep rekey --commit',
+  ],
+  "rule rm": ['lockstep rule rm "staging/**"', 'lockstep rule rm "production/**" --readers bob'],
+  "rule ls": ["lockstep rule ls", "lockstep rule ls production/db/password", "lockstep rule ls --json"],
   set: [
     "echo -n 's3cret' | lockstep set production/db/password --description 'Primary Postgres password'",
     "lockstep set production/api/token --generate hex:32",
     "lockstep set production/tls/cert --file cert.pem --all-stages",
+    "lockstep set production/api/token --generate hex:32 --commit",
   ],
   get: [
     "lockstep get production/db/password",
     "lockstep get production/db/password --stage stable",
     "lockstep get production/db/password --version 3",
+    "lockstep get secrets/production/db/password.yaml   # a manifest's path stands for its id",
   ],
   rotate: [
     "lockstep rotate production/api/token",
@@ -38,7 +50,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   ls: ["lockstep ls", "lockstep ls production --json"],
   show: ["lockstep show production/db/password", "lockstep show production/db/password --json"],
   import: ["lockstep import production .env", "lockstep import staging config.json --format json --prefix app"],
-  rekey: ["lockstep rekey", "lockstep rekey production/db/password"],
+  rekey: ["lockstep rekey", "lockstep rekey production/db/password", "lockstep rekey --commit"],
   check: ["lockstep check", "lockstep check --format github", "lockstep check --decrypt"],
   diff: ["lockstep diff", "lockstep diff origin/main --format markdown"],
   exposure: ["lockstep exposure bob"],

@@ -19,6 +19,7 @@ const TABLE: Record<ErrorCode, number> = {
   UNKNOWN_VERSION: EXIT.failed,
   UNKNOWN_STAGE: EXIT.failed,
   UNKNOWN_MEMBER: EXIT.failed,
+  UNKNOWN_RULE: EXIT.failed,
   INVALID_KEY: EXIT.failed,
   INVALID_VALUE: EXIT.failed,
   NO_READERS: EXIT.failed,

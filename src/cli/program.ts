@@ -32,10 +32,19 @@ function selectOptions<A extends unknown[], O extends OptionValues, G extends Op
     .option("--consumer <name>", "the values of the stage that deploys this consumer, and only its secrets");
 }
 
-/** `--commit` (promote, rollback). */
+/** `--commit`: every command that writes (set, rotate, import, rekey, member, rule, promote, rollback). */
 function commitOption<A extends unknown[], O extends OptionValues, G extends OptionValues>(c: Command<A, O, G>) {
-  return c.option("--commit", "commit the changed manifests with a message saying what moved");
+  return c.option("--commit", "commit exactly the files it changed, with a message saying what happened");
 }
+
+/** A comma-separated list of names, repeatable: `--readers a,b --readers c`. */
+const names = (value: string, previous: string[] = []): string[] => [
+  ...previous,
+  ...value
+    .split(",")
+    .map((n) => n.trim())
+    .filter((n) => n !== ""),
+];
 
 /** The positional arguments a command's action gets. */
 export type ArgsOf<C> = C extends { processedArgs: infer A } ? A : never;
@@ -82,25 +91,51 @@ This lockstep writes ${actionReference()}; --action takes a fork, a full tag (v0
   );
 
 const member = program.command("member").description("edit the members of access.yaml");
-const memberAdd = member
-  .command("add <name>")
-  .description("add a member, or more keys to one")
-  .requiredOption("--key <recipient>", "age recipient, age1... (repeatable)", collect)
-  .option("--github <user>", "GitHub user name, for CODEOWNERS")
-  .option("--group <group>", "add to this group, made if new (repeatable)", collect);
-const memberRm = member.command("rm <name>").description("remove a member from access.yaml, its groups and rules");
+const memberAdd = commitOption(
+  member
+    .command("add <name>")
+    .description("add a member, or more keys to one")
+    .requiredOption("--key <recipient>", "age recipient, age1... (repeatable)", collect)
+    .option("--github <user>", "GitHub user name, for CODEOWNERS")
+    .option("--group <group>", "add to this group, made if new (repeatable)", collect),
+);
+const memberRm = commitOption(
+  member.command("rm <name>").description("remove a member from access.yaml, its groups and rules"),
+);
 
-const set = stageOptions(
-  program
-    .command("set <id>")
-    .description(
-      "create a secret or add a version; the value comes from stdin (its final newline dropped), --file or --generate",
-    )
-    .option("--file <file>", "read the value from FILE, exactly")
-    .option("--generate <spec>", "generate it: password:LEN, hex:BYTES, base64:BYTES, uuid, age-identity")
-    .addOption(new Option("--type <type>", "value type").choices(["string", "json"] as const))
-    .option("--description <text>", "what the secret is for")
-    .option("--schema <name>", "value schema: schemas/<name>.schema.json in the secrets repository"),
+const rule = program.command("rule").description("edit the access rules of access.yaml: who reads and approves what");
+const ruleAdd = commitOption(
+  rule
+    .command("add <match>")
+    .description("add a rule (a glob over secret ids), or more names to the rule of that glob")
+    .option("--readers <names>", "members or groups who read what it matches (comma-separated, repeatable)", names)
+    .option("--approvers <names>", "members or groups who approve changes to it (comma-separated, repeatable)", names),
+);
+const ruleRm = commitOption(
+  rule
+    .command("rm <match>")
+    .description("remove the rule of that glob, or only the names given")
+    .option("--readers <names>", "take only these readers out of it (comma-separated, repeatable)", names)
+    .option("--approvers <names>", "take only these approvers out of it (comma-separated, repeatable)", names),
+);
+const ruleLs = rule
+  .command("ls [id]")
+  .description("the rules, their members and how many secrets each matches; with ID, the rules that decide its readers")
+  .option("--json", "one JSON document");
+
+const set = commitOption(
+  stageOptions(
+    program
+      .command("set <id>")
+      .description(
+        "create a secret or add a version; the value comes from stdin (its final newline dropped), --file or --generate",
+      )
+      .option("--file <file>", "read the value from FILE, exactly")
+      .option("--generate <spec>", "generate it: password:LEN, hex:BYTES, base64:BYTES, uuid, age-identity")
+      .addOption(new Option("--type <type>", "value type").choices(["string", "json"] as const))
+      .option("--description <text>", "what the secret is for")
+      .option("--schema <name>", "value schema: schemas/<name>.schema.json in the secrets repository"),
+  ),
 );
 
 const get = program
@@ -109,14 +144,16 @@ const get = program
   .option("--version <n>", "this version", positiveInt)
   .option("--stage <stage>", "the version this stage points at");
 
-const rotate = stageOptions(
-  program
-    .command("rotate <id>")
-    .description(
-      "add a version made by the secret's generator (to the first stage), set and tested where it lives by its rotation.strategy",
-    )
-    .option("--generate <spec>", "use this generator instead")
-    .option("--finish", "retire the previous credential, once the last stage has the new version"),
+const rotate = commitOption(
+  stageOptions(
+    program
+      .command("rotate <id>")
+      .description(
+        "add a version made by the secret's generator (to the first stage), set and tested where it lives by its rotation.strategy",
+      )
+      .option("--generate <spec>", "use this generator instead")
+      .option("--finish", "retire the previous credential, once the last stage has the new version"),
+  ),
 );
 
 const ls = program
@@ -147,11 +184,14 @@ const importCommand = program
   )
   .option("--prefix <path>", "path prefix under the environment")
   .option("--keep-objects", "keep each top-level object whole, as one json secret")
-  .option("--env-keys-file <file>", "dotenvx's .env.keys (default: the one beside FILE)");
+  .option("--env-keys-file <file>", "dotenvx's .env.keys (default: the one beside FILE)")
+  .option("--commit", "commit exactly the files it changed, with a message saying what happened");
 
-const rekey = program
-  .command("rekey [ids...]")
-  .description("re-encrypt versions whose recipients differ from the readers (all secrets, or those named)");
+const rekey = commitOption(
+  program
+    .command("rekey [ids...]")
+    .description("re-encrypt versions whose recipients differ from the readers (all secrets, or those named)"),
+);
 
 const check = program
   .command("check")
@@ -278,6 +318,9 @@ export const commands = {
   init,
   memberAdd,
   memberRm,
+  ruleAdd,
+  ruleRm,
+  ruleLs,
   set,
   get,
   rotate,

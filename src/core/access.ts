@@ -5,6 +5,7 @@
 import { LockstepError } from "../errors.js";
 import { globMatches } from "./glob.js";
 import type { AccessConfig, AccessRule, VersionRecipient } from "./model.js";
+import { closestName } from "./suggest.js";
 
 /** A name in a rule or group that is neither a member nor a group. */
 export interface UnknownName {
@@ -71,13 +72,52 @@ export function recipientsFor(access: AccessConfig, id: string): VersionRecipien
   const recipients = readers.flatMap((member) =>
     (access.members[member]?.recipients ?? []).map((key) => ({ member, key })),
   );
-  if (recipients.length === 0) {
-    throw new LockstepError("NO_READERS", `${id} has no readers: no rule in access.yaml gives it one`, {
-      file: "access.yaml",
-      fix: `add a rule whose match covers ${id}, with readers, e.g.\n  - match: "${id.split("/")[0]}/**"\n    readers: [platform]`,
+  if (recipients.length === 0) throw noReaders(access, id);
+  return recipients;
+}
+
+/**
+ * Why `id` has no readers, and the fix: no rule matches it, the rules that
+ * do name no readers, or they name only names that are neither members nor
+ * groups (the nearest member or group offered).
+ */
+function noReaders(access: AccessConfig, id: string): LockstepError {
+  const rules = matchingRules(access, id);
+  const example = `lockstep rule add "${id.split("/")[0]}/**" --readers NAME`;
+  const where = { file: "access.yaml" };
+  if (rules.length === 0) {
+    return new LockstepError("NO_READERS", `${id} has no readers: no rule in access.yaml matches it`, {
+      ...where,
+      fix: `add a rule whose match covers it, with readers: ${example}`,
     });
   }
-  return recipients;
+  const named = rules.flatMap(({ rule }) => rule.readers ?? []);
+  const list = rules.map(({ rule }) => `"${rule.match}"`).join(", ");
+  if (named.length === 0) {
+    return new LockstepError("NO_READERS", `${id} has no readers: the rules that match it (${list}) name none`, {
+      ...where,
+      fix: `give one of them readers: lockstep rule add "${rules[0]?.rule.match}" --readers NAME`,
+    });
+  }
+  const unknown: UnknownName[] = [];
+  expandNames(access, named, unknown);
+  const names = [...new Set(unknown.map((u) => u.name))];
+  return new LockstepError(
+    "NO_READERS",
+    `${id} has no readers: the rules that match it (${list}) name ${names.join(", ")}, neither a member nor a group`,
+    { ...where, fix: unknownNameFix(names[0] ?? "", access) },
+  );
+}
+
+/**
+ * The fix for a name in a rule or group that is neither a member nor a
+ * group: the nearest member or group first (`did you mean platform?`), else
+ * adding it as a member.
+ */
+export function unknownNameFix(name: string, access: AccessConfig): string {
+  const near = closestName(name, [...Object.keys(access.members), ...Object.keys(access.groups ?? {})]);
+  const add = `add it with \`lockstep member add ${name} --key age1...\``;
+  return near === undefined ? `${add}, or remove it` : `did you mean ${near}? (else ${add})`;
 }
 
 /**

@@ -6,6 +6,7 @@
 import { LockstepError } from "../errors.js";
 import type { EnvironmentConfig, SecretManifest } from "./model.js";
 import { stageNames, stageProblems } from "./stages.js";
+import { fixWithSuggestion } from "./suggest.js";
 
 /** One stage moved from one version to another. */
 export interface StageMove {
@@ -45,7 +46,8 @@ export function promote(id: string, env: EnvironmentConfig, m: SecretManifest, s
   let to: number;
   if (stage !== undefined) {
     target = names.indexOf(stage);
-    if (target === -1) refuse(id, `no stage "${stage}"`, `stages are: ${names.join(", ")}`);
+    if (target === -1)
+      refuse(id, `no stage "${stage}"`, fixWithSuggestion(stage, names, `stages are: ${names.join(", ")}`));
     to = target === 0 ? Math.max(...m.versions.map((v) => v.version)) : at(names[target - 1] as string);
     if (to === at(stage)) return [];
   } else {
@@ -72,7 +74,11 @@ export function rollback(
   checked(id, env, m, m.stages);
   const names = stageNames(env);
   if (options.stage !== undefined && !names.includes(options.stage)) {
-    refuse(id, `no stage "${options.stage}"`, `stages are: ${names.join(", ")}`);
+    refuse(
+      id,
+      `no stage "${options.stage}"`,
+      fixWithSuggestion(options.stage, names, `stages are: ${names.join(", ")}`),
+    );
   }
   const moving =
     options.stage !== undefined

@@ -5,6 +5,7 @@
  */
 import { LockstepError } from "../errors.js";
 import type { EnvironmentConfig, SecretManifest } from "./model.js";
+import { fixWithSuggestion } from "./suggest.js";
 
 /** Where a new version goes: the first stage (default), every stage, or none yet. */
 export type StagePolicy = "first" | "all" | "none";
@@ -80,7 +81,7 @@ export function stageProblems(env: EnvironmentConfig, manifest: SecretManifest):
 export function versionAtStage(env: EnvironmentConfig, manifest: SecretManifest, stage: string, id: string): number {
   if (!stageNames(env).includes(stage)) {
     throw new LockstepError("UNKNOWN_STAGE", `${id}: no stage "${stage}" in its environment`, {
-      fix: `stages are: ${stageNames(env).join(", ")}`,
+      fix: fixWithSuggestion(stage, stageNames(env), `stages are: ${stageNames(env).join(", ")}`),
     });
   }
   const v = manifest.stages[stage];

@@ -7,6 +7,7 @@ import { parseDuration } from "./duration.js";
 import type { EnvironmentConfig, ProjectConfig, SecretManifest } from "./model.js";
 import { type FinishWait, finishWait } from "./rotation.js";
 import { stageNames } from "./stages.js";
+import { fixWithSuggestion } from "./suggest.js";
 
 /**
  * The stage a consumer is deployed from.
@@ -23,7 +24,10 @@ export function stageOfConsumer(envName: string, env: EnvironmentConfig, consume
         : `consumer "${consumer}" is listed by more than one stage of ${envName}`,
       {
         file: "lockstep.yaml",
-        fix: `consumers of ${envName}: ${all.join(", ") || "none"}; list each under exactly one stage`,
+        fix:
+          stages.length === 0
+            ? fixWithSuggestion(consumer, all, `consumers of ${envName}: ${all.join(", ") || "none"}`)
+            : `consumers of ${envName}: ${all.join(", ")}; list each under exactly one stage`,
       },
     );
   }

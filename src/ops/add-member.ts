@@ -6,6 +6,7 @@ import { AgeRecipient } from "../crypto/keys.js";
 import { LockstepError, UsageError } from "../errors.js";
 import { editAccess } from "../storage/access-file.js";
 import { ACCESS_FILE } from "../storage/layout.js";
+import { commitIfAsked, ensureCanCommit } from "./commit.js";
 import type { Session } from "./session.js";
 
 /** Options of {@link addMember}. */
@@ -16,6 +17,8 @@ export interface AddMemberOptions {
   github?: string;
   /** Groups to add the member to, made if new. */
   groups?: readonly string[];
+  /** Commit access.yaml with a message saying what changed. */
+  commit?: boolean;
 }
 
 /** What `member add` changed. */
@@ -25,6 +28,8 @@ export interface AddMemberResult {
   addedKeys: string[];
   /** Groups it joined (not those it was in already). */
   groups: string[];
+  /** With `commit`: the commit that recorded it. */
+  commit?: string;
 }
 
 /** Member and group names. */
@@ -44,6 +49,7 @@ export async function addMember(
   }
   if (options.keys.length === 0) throw new UsageError("member add needs at least one --key age1...");
   for (const k of options.keys) AgeRecipient.parse(k);
+  if (options.commit) await ensureCanCommit(session);
   const result = await editAccess(session.files, (data, edit): AddMemberResult => {
     if (data.groups?.[name] !== undefined) {
       throw new LockstepError("ALREADY_EXISTS", `access.yaml: "${name}" is already a group`, {
@@ -74,5 +80,11 @@ export async function addMember(
     return { name, created: !existing, addedKeys, groups: joined };
   });
   await session.reloadAccess();
-  return result;
+  const changed = result.created || result.addedKeys.length > 0 || result.groups.length > 0;
+  const what = [
+    ...(!result.created && result.addedKeys.length > 0 ? [`${result.addedKeys.length} new key(s)`] : []),
+    ...(result.groups.length > 0 ? [`groups: ${result.groups.join(", ")}`] : []),
+  ];
+  const message = `lockstep member add: ${result.created ? "" : "updated "}${name}${what.length > 0 ? ` (${what.join("; ")})` : ""}\n`;
+  return commitIfAsked(session, options.commit && changed, result, [ACCESS_FILE], message);
 }

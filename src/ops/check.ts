@@ -5,6 +5,7 @@
  * finding, and the rest is still checked.
  */
 import { posix } from "node:path";
+import { unknownNameFix } from "../core/access.js";
 import { openEnvelope } from "../core/envelope.js";
 import { type Finding, finding, sortFindings } from "../core/findings.js";
 import { globMatches } from "../core/glob.js";
@@ -97,7 +98,7 @@ async function checkAccess(access: YamlFile<AccessConfig>, out: Finding[]): Prom
         file: ACCESS_FILE,
         ...(await lineOf(access, u.path)),
         message: `${u.where} names "${u.name}", which is neither a member nor a group`,
-        fix: `add it with \`lockstep member add ${u.name} --key age1...\`, or remove it`,
+        fix: unknownNameFix(u.name, a),
       }),
     );
   }

@@ -55,3 +55,20 @@ export async function commitChange(session: Session, paths: readonly string[], m
 function shellQuote(s: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
 }
+
+/**
+ * For the writing use cases' `commit` option: commits `paths` with
+ * `message` and returns `result` with the commit's hash, or `result` as it
+ * is when not asked to or nothing changed (no paths).
+ * @throws LockstepError `NOT_COMMITTED`, as {@link commitChange}.
+ */
+export async function commitIfAsked<R extends object>(
+  session: Session,
+  commit: boolean | undefined,
+  result: R,
+  paths: readonly string[],
+  message: string,
+): Promise<R & { commit?: string }> {
+  if (!commit || paths.length === 0) return result;
+  return { ...result, commit: await commitChange(session, [...new Set(paths)], message) };
+}

@@ -6,6 +6,7 @@ import { defaultEnvName } from "../core/ids.js";
 import type { EnvironmentConfig } from "../core/model.js";
 import { stageNames, versionAtStage } from "../core/stages.js";
 import { servesConsumer, stageOfConsumer } from "../core/status.js";
+import { fixWithSuggestion } from "../core/suggest.js";
 import { withCryptoWorkers } from "../crypto/workers.js";
 import { LockstepError } from "../errors.js";
 import type { Session } from "./session.js";
@@ -46,7 +47,7 @@ export async function exportValues(session: Session, options: ExportSelector & {
   if (!stageNames(config).includes(stage)) {
     throw new LockstepError("UNKNOWN_STAGE", `no stage "${stage}" in environment ${env}`, {
       file: "lockstep.yaml",
-      fix: `stages of ${env}: ${stageNames(config).join(", ")}`,
+      fix: fixWithSuggestion(stage, stageNames(config), `stages of ${env}: ${stageNames(config).join(", ")}`),
     });
   }
   const ids = await session.files.listSecretIds(env);

@@ -5,6 +5,8 @@
  */
 import type { AccessConfig, SecretManifest } from "../core/model.js";
 import { liveVersions } from "../core/stages.js";
+import { fixWithSuggestion } from "../core/suggest.js";
+import { LockstepError } from "../errors.js";
 import { ACCESS_FILE } from "../storage/layout.js";
 import { readManifest } from "../storage/manifests.js";
 import { historyState, secretIdOf, walk } from "./history.js";
@@ -79,6 +81,18 @@ export async function exposure(session: Session, options: { member: string }): P
       const id = secretIdOf(ch.path);
       if (id !== undefined) visit(id, parse<SecretManifest>(ch.newBlob), c.hash);
     }
+  }
+  if (keys.size === 0 && found.size === 0) {
+    // Never a member here, in the working tree or in history: most likely a typo.
+    const names = Object.keys(current?.members ?? {});
+    throw new LockstepError(
+      "UNKNOWN_MEMBER",
+      `${member} was never a member: no key of it in access.yaml or its history`,
+      {
+        file: ACCESS_FILE,
+        fix: fixWithSuggestion(member, names, `members are: ${names.join(", ") || "none"}`),
+      },
+    );
   }
   const versions = [...found.values()]
     .map((f) => {

@@ -61,19 +61,22 @@ rotation:
 `;
 }
 
+/**
+ * access.yaml as `init` writes it: members only, and a word on rules. No
+ * `rules: []`: a person who appends a `rules:` block by hand would write the
+ * key twice, which YAML refuses. The example command works as written once
+ * the members it names exist (the README's Quick start makes them).
+ */
 function accessText(envs: readonly string[]): string {
-  const example = envs
-    .map((e) => `#   - match: "${e}/**"\n#     readers: [platform, ci-${e}]\n#     approvers: [platform]`)
-    .join("\n");
+  const env = envs.includes("production") ? "production" : (envs[0] as string);
   return `# Who may read and approve which secrets.
-# Add members with: lockstep member add NAME --key age1... [--group G]
+# Add members with: lockstep member add NAME --key age1... [--group GROUP]
 members: {}
-groups: {}
-# Rules are globs over secret ids (* within a segment, ** across); a secret's
-# readers are those of every rule that matches it. For example:
-# rules:
-${example}
-rules: []
+
+# Rules: a glob over secret ids (* within a segment, ** across) and the members
+# or groups who read and approve what it matches; a secret's readers are those
+# of every rule that matches it. Add them with lockstep rule add, e.g.
+#   lockstep rule add "${env}/**" --readers platform,ci-${env} --approvers platform
 `;
 }
 

@@ -5,12 +5,15 @@
  * file of its own under src/ops/; `Repository` (src/repository.ts) is a thin
  * class over them.
  */
+import { resolve } from "node:path";
 import { parseSecretId, type SecretId } from "../core/ids.js";
 import type { AccessConfig, EnvironmentConfig, ProjectConfig } from "../core/model.js";
+import { closestName, fixWithSuggestion } from "../core/suggest.js";
 import type { AgeIdentity } from "../crypto/keys.js";
 import { LockstepError } from "../errors.js";
 import { type IdentitySources, loadIdentities } from "../storage/identities.js";
-import { findRoot, RepositoryFiles } from "../storage/layout.js";
+import { findRoot, RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
+import { idOfManifestPath, idWithoutSecretsDir } from "../storage/manifest-path.js";
 import { readManifest, type StoredManifest } from "../storage/manifests.js";
 import type { YamlFile } from "../storage/yaml-file.js";
 
@@ -50,6 +53,8 @@ export class Session {
   readonly root: string;
   /** The repository's files (storage). */
   readonly files: RepositoryFiles;
+  /** The folder relative paths are taken from: `dir` as opened (default: the working directory). */
+  readonly cwd: string;
   /** The clock. */
   readonly now: () => Date;
   #config: Loaded<ProjectConfig>;
@@ -68,6 +73,7 @@ export class Session {
     this.#config = config;
     this.#access = access;
     this.#sources = options;
+    this.cwd = resolve(options.dir ?? process.cwd());
     this.now = options.now ?? (() => new Date());
   }
 
@@ -118,11 +124,30 @@ export class Session {
   }
 
   /**
-   * Parses an id and checks its environment exists.
+   * Parses an id and checks its environment exists. A manifest's path
+   * (`secrets/production/db/password.yaml`, from the working folder or the
+   * repository; `production/db/password.yaml`) stands for its id.
    * @throws LockstepError `INVALID_ID`.
    */
   secretId(id: string): SecretId & { environment: EnvironmentConfig } {
-    const parsed = parseSecretId(id);
+    const parsed = parseSecretId(idOfManifestPath(this.root, this.cwd, id) ?? id);
+    const envs = Object.keys(this.config.environments);
+    if (!envs.includes(parsed.env)) {
+      const meant = idWithoutSecretsDir(parsed.id, envs);
+      if (meant !== undefined) {
+        throw new LockstepError("INVALID_ID", `"${id}" is not a secret id: ids leave out ${SECRETS_DIR}/`, {
+          fix: `did you mean ${meant}? (or its manifest's path, ${SECRETS_DIR}/${meant}.yaml)`,
+        });
+      }
+      // A mistyped environment: offer the whole id with the near one.
+      const near = closestName(parsed.env, envs);
+      if (near !== undefined) {
+        throw new LockstepError("INVALID_ID", `no environment "${parsed.env}" in lockstep.yaml`, {
+          file: "lockstep.yaml",
+          fix: `did you mean ${near}/${parsed.path}? (environments are: ${envs.join(", ")})`,
+        });
+      }
+    }
     return { ...parsed, environment: this.environment(parsed.env).config };
   }
 
@@ -135,7 +160,11 @@ export class Session {
     if (!config) {
       throw new LockstepError("INVALID_ID", `no environment "${name}" in lockstep.yaml`, {
         file: "lockstep.yaml",
-        fix: `environments are: ${Object.keys(this.config.environments).join(", ")}`,
+        fix: fixWithSuggestion(
+          name,
+          Object.keys(this.config.environments),
+          `environments are: ${Object.keys(this.config.environments).join(", ")}`,
+        ),
       });
     }
     return { name, config };
@@ -149,9 +178,11 @@ export class Session {
     const manifest = await readManifest(this.files, id);
     if (!manifest) {
       const file = this.files.manifestFile(id);
+      const env = id.split("/")[0] ?? "";
+      const known = env in this.config.environments ? await this.files.listSecretIds(env) : [];
       throw new LockstepError("UNKNOWN_SECRET", `no secret ${id} (no ${file})`, {
         file,
-        fix: "list secrets with `lockstep ls`, or create it with `lockstep set`",
+        fix: fixWithSuggestion(id, known, "list secrets with `lockstep ls`, or create it with `lockstep set`"),
       });
     }
     return manifest;

@@ -111,6 +111,14 @@ async function parseSlowly<T>(text: string, file: string, schema: FileSchema): P
   const first = doc.errors[0];
   if (first) {
     const line = lc.linePos(first.pos[0]).line;
+    const duplicate = first.code === "DUPLICATE_KEY" ? earlierKey(positioned, first.pos[0]) : undefined;
+    if (duplicate) {
+      throw new FileFormatError(
+        "YAML_INVALID",
+        `${file}:${line}: not valid YAML: the key "${duplicate.key}" is already at line ${duplicate.line}`,
+        { file, line, fix: duplicateKeyFix(file, duplicate, line), cause: first },
+      );
+    }
     throw new FileFormatError("YAML_INVALID", `${file}:${line}: not valid YAML: ${first.message.split("\n")[0]}`, {
       file,
       line,
@@ -145,6 +153,47 @@ async function parseSlowly<T>(text: string, file: string, schema: FileSchema): P
   }
   // js-yaml refused what the yaml package accepts (a YAML 1.2 nicety): keep the document.
   return yamlFile(file, data as T, text, async () => positioned);
+}
+
+/** A key written twice in one map: the key, and the line of its first occurrence. */
+interface DuplicateKey {
+  key: string;
+  line: number;
+  /** Whether the first occurrence's value is an empty flow collection (`rules: []`, `members: {}`). */
+  empty: boolean;
+}
+
+/** The earlier occurrence of the key that starts at `pos` in its map (the yaml package names only the later one). */
+function earlierKey({ Y, doc, lc }: Positioned, pos: number): DuplicateKey | undefined {
+  let found: DuplicateKey | undefined;
+  Y.visit(doc, {
+    Map(_, map) {
+      const at = map.items.findIndex((p) => (p.key as Node | null)?.range?.[0] === pos);
+      if (at < 0) return undefined;
+      const keyOf = (p: (typeof map.items)[number]) => (Y.isScalar(p.key) ? p.key.value : p.key);
+      const key = keyOf(map.items[at] as (typeof map.items)[number]);
+      const earlier = map.items.slice(0, at).find((p) => keyOf(p) === key);
+      const start = (earlier?.key as Node | null)?.range?.[0];
+      if (earlier && start !== undefined) {
+        const value = earlier.value;
+        const empty = (Y.isMap(value) || Y.isSeq(value)) && value.flow === true && value.items.length === 0;
+        found = { key: String(key), line: lc.linePos(start).line, empty };
+      }
+      return Y.visit.BREAK;
+    },
+  });
+  return found;
+}
+
+/** What to do about a key written twice: keep one, and, for an empty `rules: []`, delete it. */
+function duplicateKeyFix(file: string, d: DuplicateKey, line: number): string {
+  const command = file === "access.yaml" && ["rules", "members", "groups"].includes(d.key);
+  const tool =
+    d.key === "rules" ? "lockstep rule add" : d.key === "members" || d.key === "groups" ? "lockstep member add" : "";
+  const edit = d.empty
+    ? `line ${d.line} is an empty "${d.key}": delete it, and keep the one at line ${line}`
+    : `keep one "${d.key}": move what is under line ${line} into the one at line ${d.line}, then delete line ${line}`;
+  return command ? `${edit} (\`${tool}\` edits ${file} for you)` : edit;
 }
 
 /** The maps of lockstep's files that user-chosen names key (environments, members, groups, a secret's stages). */

@@ -1,0 +1,69 @@
+/**
+ * "Did you mean": the closest existing name to one a person mistyped (a
+ * secret id, member, environment, stage, consumer, rule), as commander does
+ * for command names. Distances are Levenshtein's (the `leven` package).
+ */
+import leven from "leven";
+
+/**
+ * The most edits a name may be from what was typed to be suggested: one per
+ * three characters typed, at least one and at most three, so that `stabel`
+ * finds `stable` (2 of 6) but `qa` does not find `ci` (2 of 2). The bound is
+ * commander's (3) with a floor for short names.
+ */
+function maxEdits(typed: string): number {
+  return Math.min(3, Math.max(1, Math.floor(typed.length / 3)));
+}
+
+/**
+ * The candidate closest to `typed`, when one is near enough to be what was
+ * meant: the same name in other letter case, else the fewest edits within
+ * {@link maxEdits} (ties go to the first in `candidates`). `undefined` when
+ * `typed` is itself a candidate or none is near.
+ */
+export function closestName(typed: string, candidates: Iterable<string>): string | undefined {
+  const list = [...candidates];
+  if (list.includes(typed)) return undefined;
+  const lower = typed.toLowerCase();
+  const sameCase = list.find((c) => c.toLowerCase() === lower);
+  if (sameCase !== undefined) return sameCase;
+  const limit = maxEdits(typed);
+  let best: string | undefined;
+  let bestDistance = limit + 1;
+  for (const c of list) {
+    if (Math.abs(c.length - typed.length) > limit) continue;
+    const d = leven(lower, c.toLowerCase(), { maxDistance: limit + 1 });
+    if (d < bestDistance) {
+      best = c;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/**
+ * `did you mean X?` for the closest candidate (see {@link closestName}),
+ * else `""`; `quote` wraps the name (default: as it is).
+ */
+export function didYouMean(
+  typed: string,
+  candidates: Iterable<string>,
+  quote: (name: string) => string = (n) => n,
+): string {
+  const near = closestName(typed, candidates);
+  return near === undefined ? "" : `did you mean ${quote(near)}?`;
+}
+
+/**
+ * A fix that offers the closest name first, then `rest`: `did you mean
+ * production/db/password? list secrets with ...`, or `rest` alone.
+ */
+export function fixWithSuggestion(
+  typed: string,
+  candidates: Iterable<string>,
+  rest: string,
+  quote?: (name: string) => string,
+): string {
+  const hint = didYouMean(typed, candidates, quote);
+  return hint === "" ? rest : `${hint} (${rest})`;
+}

@@ -140,21 +140,10 @@ function tour() {
 
   heading(
     "Write the access rules",
-    "Rules are edited by hand in access.yaml: globs over secret ids, readers and approvers.",
+    "`rule add` writes a rule into access.yaml (a glob over secret ids, readers and approvers), keeping its comments.",
   );
-  const rules = [
-    '- match: "production/**"',
-    "  readers: [platform, ci-production]",
-    "  approvers: [platform]",
-    '- match: "staging/**"',
-    "  readers: [platform]",
-  ];
-  const accessPath = join(repo, "access.yaml");
-  const doc = parseDocument(readFileSync(accessPath, "utf8"));
-  doc.set("rules", parseDocument(rules.join("\n")).contents);
-  writeFileSync(accessPath, String(doc));
-  printCommand("$EDITOR access.yaml");
-  printOutput(`rules:\n${rules.map((l) => `  ${l}`).join("\n")}\n`);
+  lockstep(["rule", "add", "production/**", "--readers", "platform,ci-production", "--approvers", "platform"]);
+  lockstep(["rule", "add", "staging/**", "--readers", "platform"]);
   commit("Access rules for staging and production");
 
   heading("Set secrets", "From here on alice works with her key. A value comes from stdin, or is generated.");

@@ -30,15 +30,7 @@ async function sandbox(): Promise<{
   await repo.addMember("alice", { keys: [recipients.alice as string], groups: ["platform"], github: "alice-gh" });
   await repo.addMember("bob", { keys: [recipients.bob as string] });
   await repo.addMember("ci-production", { keys: [recipients["ci-production"] as string] });
-  const access = join(dir, "access.yaml");
-  const text = await readFile(access, "utf8");
-  await writeFile(
-    access,
-    text.replace(
-      "rules: []",
-      'rules:\n  - match: "production/**"\n    readers: [platform, ci-production]\n    approvers: [platform]',
-    ),
-  );
+  await repo.addRule("production/**", { readers: ["platform", "ci-production"], approvers: ["platform"] });
   return { dir, keys, open };
 }
 

@@ -660,9 +660,7 @@ describe("audit of a secrets repository in a subfolder of its git repository", (
     await git(["commit", "-q", "-m", "Unrelated files"], who(P.ann, "2026-03-01"));
     await must(["init"], sub);
     await must(["member", "add", "me", "--key", key, "--group", "ops"], sub);
-    const access = join(sub, "access.yaml");
-    const text = (await runTool("cat", [access])).stdout;
-    await writeFile(access, text.replace(/^rules: \[\]$/m, 'rules:\n  - match: "production/**"\n    readers: [ops]'));
+    await must(["rule", "add", "production/**", "--readers", "ops"], sub);
     await must(["set", "production/db/password"], sub, VALUES.db1);
     await git(["add", "-A"]);
     await git(["commit", "-q", "-m", "Secrets"], who(P.dana, "2026-03-02"));

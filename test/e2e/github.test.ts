@@ -250,12 +250,11 @@ describe("a secrets repository inside a larger git repository", () => {
     )?.[0] as string;
     expectOk(await runCli(["member", "add", "alice", "--key", key, "--github", "alice-gh"], sub, env));
     expectOk(await runCli(["member", "add", "ci-production", "--key", key], sub, env));
-    const access = await readFile(join(sub, "access.yaml"), "utf8");
-    await writeFile(
-      join(sub, "access.yaml"),
-      access.replace(
-        "rules: []",
-        'rules:\n  - match: "production/**"\n    readers: [alice, ci-production]\n    approvers: [alice]',
+    expectOk(
+      await runCli(
+        ["rule", "add", "production/**", "--readers", "alice,ci-production", "--approvers", "alice"],
+        sub,
+        env,
       ),
     );
   });

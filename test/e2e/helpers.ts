@@ -162,7 +162,7 @@ const templateHomes: string[] = [];
 /**
  * The starting state: keys for alice, bob and ci (`keygen -o`), `git init`,
  * `lockstep init`, alice added in group platform, bob with no group, ci
- * alone, then the rules written into access.yaml by hand.
+ * alone, then the rules appended to access.yaml by hand.
  */
 async function makeTemplate(options: SandboxOptions): Promise<Template> {
   const home = await mkdtemp(join(tmpdir(), "lockstep-e2e-template-"));
@@ -191,8 +191,9 @@ async function makeTemplate(options: SandboxOptions): Promise<Template> {
   await must(["member", "add", "ci", "--key", recipients.ci]);
   const accessFile = join(repo, "access.yaml");
   const access = await readFile(accessFile, "utf8");
-  if (!/^rules: \[\]$/m.test(access)) throw new Error(`access.yaml has no "rules: []" line to replace:\n${access}`);
-  await writeFile(accessFile, access.replace(/^rules: \[\]\n?/m, options.rules ?? DEFAULT_RULES));
+  // init writes no rules: key (a hand-written `rules:` block would repeat it), so the rules are appended.
+  if (/^rules:/m.test(access)) throw new Error(`init's access.yaml already has rules:\n${access}`);
+  await writeFile(accessFile, `${access}${options.rules ?? DEFAULT_RULES}`);
   return { home, recipients };
 }
 

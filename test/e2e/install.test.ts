@@ -101,11 +101,7 @@ describe("npm pack, then npm install -g of the tarball", () => {
     const init = expectOk(await lockstep(["init", "--env", "production"], repo));
     expect(init.stdout).toContain("Initialized a git repository");
     expectOk(await lockstep(["member", "add", "me", "--key", recipient as string], repo));
-    const access = join(repo, "access.yaml");
-    await writeFile(
-      access,
-      (await readFile(access, "utf8")).replace(/^rules: \[\]$/m, 'rules:\n  - match: "**"\n    readers: [me]'),
-    );
+    expectOk(await lockstep(["rule", "add", "**", "--readers", "me"], repo));
     expectOk(await lockstep(["set", "production/db/password"], repo, "s3cret from the tarball"));
     const got = expectOk(await lockstep(["--identity", key, "get", "production/db/password"], repo));
     expect(got.stdout).toBe("s3cret from the tarball");

@@ -8,6 +8,7 @@ import { mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseDocument } from "yaml";
 import { CLI, childEnv, expectOk, ROOT, requireBuiltCli, runTool } from "./helpers.js";
 
 requireBuiltCli();
@@ -40,8 +41,8 @@ describe("the README's Quick start, then its Library example on the same data", 
   afterAll(() => rm(home, { recursive: true, force: true }));
 
   it("runs the Quick start as written", async () => {
-    const [setup, rules, use] = blocks(readme, "Quick start");
-    expect([setup?.lang, rules?.lang, use?.lang]).toEqual(["sh", "yaml", "sh"]);
+    const [setup, consumers, use] = blocks(readme, "Quick start");
+    expect([setup?.lang, consumers?.lang, use?.lang]).toEqual(["sh", "yaml", "sh"]);
     // The first block makes the user's key; the CI member's key is made the same way, beside it.
     const lines = (setup?.text ?? "").trim().split("\n");
     const keygen = expectOk(await bash(lines[0] as string));
@@ -55,10 +56,18 @@ describe("the README's Quick start, then its Library example on the same data", 
     expect(keys).toEqual([]);
     const made = expectOk(await bash(rest));
     expect(made.stdout).toContain("(branch main)");
+    expect(made.stdout).toContain('Added rule "production/**"');
     const repo = join(home, "my-secrets");
+    // The rules went into access.yaml under init's comments, which are kept.
     const access = await readFile(join(repo, "access.yaml"), "utf8");
-    expect(access).toMatch(/^rules: \[\]$/m);
-    await writeFile(join(repo, "access.yaml"), access.replace(/^rules: \[\]\n/m, rules?.text ?? ""));
+    expect(access).toContain("# Who may read and approve which secrets.");
+    expect(access).toMatch(/^rules:\n {2}- match: "production\/\*\*"\n {4}readers: \[ platform, ci-production \]$/m);
+    // The YAML block is production's entry of lockstep.yaml, as the text says: put in place of init's.
+    const config = parseDocument(await readFile(join(repo, "lockstep.yaml"), "utf8"));
+    const production = (parseDocument(consumers?.text ?? "").toJS() as { production: unknown }).production;
+    expect(production).toBeDefined();
+    config.setIn(["environments", "production"], config.createNode(production));
+    await writeFile(join(repo, "lockstep.yaml"), String(config));
     const used = expectOk(await bash(use?.text ?? "", repo));
     expect(used.stdout).toContain("s3cret");
     // The CI member reads production: init --github makes its deploy jobs (and says staging has none).

@@ -7,19 +7,22 @@ import leven from "leven";
 
 /**
  * The most edits a name may be from what was typed to be suggested: one per
- * three characters typed, at least one and at most three, so that `stabel`
- * finds `stable` (2 of 6) but `qa` does not find `ci` (2 of 2). The bound is
+ * three characters typed, at least two from four characters on (a swap of
+ * two letters, `alcie` for `alice`, is two edits) and at most three, so that
+ * `stabel` finds `stable` but `qa` does not find `ci` (2 of 2). The bound is
  * commander's (3) with a floor for short names.
  */
 function maxEdits(typed: string): number {
-  return Math.min(3, Math.max(1, Math.floor(typed.length / 3)));
+  return typed.length < 4 ? 1 : Math.min(3, Math.max(2, Math.floor(typed.length / 3)));
 }
 
 /**
  * The candidate closest to `typed`, when one is near enough to be what was
  * meant: the same name in other letter case, else the fewest edits within
- * {@link maxEdits} (ties go to the first in `candidates`). `undefined` when
- * `typed` is itself a candidate or none is near.
+ * {@link maxEdits} (ties go to the first in `candidates`), else the only
+ * candidate that `typed` (3 characters or more) begins, as `prod` for
+ * `production`. `undefined` when `typed` is itself a candidate or none is
+ * near.
  */
 export function closestName(typed: string, candidates: Iterable<string>): string | undefined {
   const list = [...candidates];
@@ -38,7 +41,9 @@ export function closestName(typed: string, candidates: Iterable<string>): string
       bestDistance = d;
     }
   }
-  return best;
+  if (best !== undefined || typed.length < 3) return best;
+  const extended = list.filter((c) => c.toLowerCase().startsWith(lower));
+  return extended.length === 1 ? extended[0] : undefined;
 }
 
 /**

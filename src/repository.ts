@@ -130,8 +130,8 @@ export class Repository {
    * where it lives, once the last stage has the new version and
    * `rotation.revokeAfter` has passed (`rotate --finish`).
    */
-  async finish(id: string): Promise<FinishResult> {
-    return (await import("./ops/finish.js")).finishRotation(this.#session, { id });
+  async finish(id: string, options: { commit?: boolean } = {}): Promise<FinishResult> {
+    return (await import("./ops/finish.js")).finishRotation(this.#session, { ...options, id });
   }
 
   /** Metadata of every secret (of one environment), sorted by id. */
@@ -149,8 +149,8 @@ export class Repository {
    * readers today (all secrets, or those named). Values and version numbers
    * stay; only who can open them changes.
    */
-  rekey(ids?: readonly string[]): Promise<RekeyResult[]> {
-    return rekeySecrets(this.#session, ids === undefined ? {} : { ids });
+  rekey(ids?: readonly string[], options: { commit?: boolean } = {}): Promise<RekeyResult[]> {
+    return rekeySecrets(this.#session, { ...options, ...(ids !== undefined && { ids }) });
   }
 
   /** Adds a member (or more keys to one) to access.yaml. */
@@ -159,8 +159,8 @@ export class Repository {
   }
 
   /** Removes a member from access.yaml, and from every group and rule. */
-  removeMember(name: string): Promise<RemoveMemberResult> {
-    return removeMember(this.#session, { name });
+  removeMember(name: string, options: { commit?: boolean } = {}): Promise<RemoveMemberResult> {
+    return removeMember(this.#session, { ...options, name });
   }
 
   /**

@@ -9,6 +9,7 @@ import { appliesCredential, checkRotationSettings, finishWait } from "../core/ro
 import { LockstepError } from "../errors.js";
 import type { Credential, RotationOutcome } from "../rotation/steps.js";
 import { stampManifestVersions } from "../storage/manifests.js";
+import { commitIfAsked, ensureCanCommit } from "./commit.js";
 import { stepContext, timestamp } from "./rotate-credential.js";
 import type { Session } from "./session.js";
 
@@ -23,6 +24,8 @@ export interface FinishResult {
   current: number;
   /** What the finish step reported, scrubbed of values. */
   notes: RotationOutcome["notes"];
+  /** With `commit`: the commit that recorded it. */
+  commit?: string;
 }
 
 /**
@@ -30,8 +33,18 @@ export interface FinishResult {
  * @throws LockstepError `ROLLOUT_REFUSED` (nothing to finish yet, or before
  *   revokeAfter), `ROTATION_FAILED` (the finish step failed: nothing recorded).
  */
-export async function finishRotation(session: Session, options: { id: string }): Promise<FinishResult> {
-  const sid = session.secretId(options.id);
+export async function finishRotation(
+  session: Session,
+  options: { id: string; commit?: boolean },
+): Promise<FinishResult> {
+  if (options.commit) await ensureCanCommit(session);
+  const r = await finishOnly(session, options.id);
+  const message = `lockstep rotate --finish: ${r.id} retired the credential of version ${r.previous} (the last stage has version ${r.current})\n`;
+  return commitIfAsked(session, options.commit, r, [r.file], message);
+}
+
+async function finishOnly(session: Session, id: string): Promise<FinishResult> {
+  const sid = session.secretId(id);
   const manifest = await session.manifest(sid.id);
   const m = manifest.data;
   if (!appliesCredential(m.rotation)) {

@@ -11,10 +11,11 @@ import type { SecretManifest, SecretVersion } from "../core/model.js";
 import { withCryptoWorkers } from "../crypto/index.js";
 import { LockstepError } from "../errors.js";
 import { readManifest } from "../storage/manifests.js";
+import { commitIfAsked, ensureCanCommit } from "./commit.js";
 import type { ImportFrom, ImportInputFormat } from "./import-sources/read-source.js";
 import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
 import type { Session } from "./session.js";
-import { type SetResult, setSecret } from "./set.js";
+import { type SetResult, setSecret, writeMessage } from "./set.js";
 import { validateValue } from "./values.js";
 import { decryptVersion, recipientsOf } from "./versions.js";
 
@@ -41,6 +42,8 @@ export interface ImportOptions {
   envKeysFile?: string;
   /** Where `SOPS_AGE_KEY*` and `DOTENV_PRIVATE_KEY*` are read from (default `process.env`). */
   keyEnv?: NodeJS.ProcessEnv;
+  /** Commit the manifests written, with a message listing them. */
+  commit?: boolean;
 }
 
 /** One secret written, and what it was in the input. */
@@ -58,6 +61,8 @@ export interface ImportResult {
   readonly skipped: SkippedKey[];
   /** How an encrypted input was opened: `sops 3.8.1 file, MAC verified, opened by age1...`. */
   readonly notes: string[];
+  /** With `commit`: the commit that recorded it (none when nothing was written). */
+  readonly commit?: string;
 }
 
 /**
@@ -74,6 +79,7 @@ export async function importSecrets(
 ): Promise<ImportResult> {
   const { env, text } = options;
   session.environment(env);
+  if (options.commit) await ensureCanCommit(session);
   // The decoders (sops, dotenvx and their libraries) load only when an import runs.
   const { readImportSource } = await import("./import-sources/read-source.js");
   const input = await readImportSource(text, {
@@ -116,7 +122,16 @@ export async function importSecrets(
       `${unread} existing secret${unread === 1 ? "" : "s"} got a new version without comparing values: no identity of yours reads ${unread === 1 ? "it" : "them"}, so an unchanged value could not be told apart`,
     );
   }
-  return { secrets, unchanged, skipped: [...input.skipped, ...plan.skipped], notes };
+  const result = { secrets, unchanged, skipped: [...input.skipped, ...plan.skipped], notes };
+  const n = secrets.length;
+  const message = `lockstep import: ${n} secret${n === 1 ? "" : "s"} into ${env} from ${options.source}\n\n${secrets.map((s) => writeMessage("import", s).replace(/^lockstep import: /, "")).join("")}`;
+  return commitIfAsked(
+    session,
+    options.commit,
+    result,
+    secrets.map((s) => session.files.manifestFile(s.id)),
+    message,
+  );
 }
 
 /**

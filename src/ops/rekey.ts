@@ -9,6 +9,7 @@ import type { SecretVersion } from "../core/model.js";
 import { addRecipientsArmored } from "../crypto/age.js";
 import { withCryptoWorkers } from "../crypto/workers.js";
 import { replaceManifestVersions } from "../storage/manifests.js";
+import { commitChange, ensureCanCommit } from "./commit.js";
 import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
 import type { Session } from "./session.js";
 import { decryptVersion, encryptVersion, type Recipients, recipientsOf } from "./versions.js";
@@ -19,18 +20,39 @@ export interface RekeyResult {
   versions: number[];
   /** Members who could read one of these versions before, and no longer can through it. */
   removed: string[];
+  /** With `commit`: the commit that recorded the rekey (the same for every secret). */
+  commit?: string;
 }
 
 /**
  * Re-encrypts every version whose recipients differ from the secret's
  * readers today (all secrets, or those named), 16 secrets at a time,
  * holding the repository's bulk lock. Returns the secrets that changed.
+ * With `commit`, their manifests are committed in one commit.
+ * @throws LockstepError `NOT_COMMITTED` with `commit`.
  */
 export async function rekeySecrets(
   session: Session,
-  options: { ids?: readonly string[] } = {},
+  options: { ids?: readonly string[]; commit?: boolean } = {},
 ): Promise<RekeyResult[]> {
-  const { ids } = options;
+  if (options.commit) await ensureCanCommit(session);
+  const results = await rekeyOnly(session, options.ids);
+  if (!options.commit || results.length === 0) return results;
+  const body = results.map(
+    (r) =>
+      `${r.id}: version${r.versions.length === 1 ? "" : "s"} ${[...r.versions].sort((a, b) => a - b).join(", ")}${r.removed.length > 0 ? ` (no longer: ${r.removed.join(", ")})` : ""}`,
+  );
+  const n = results.length;
+  const message = `lockstep rekey: ${n} secret${n === 1 ? "" : "s"} re-encrypted to their readers\n\n${body.join("\n")}\n`;
+  const hash = await commitChange(
+    session,
+    results.map((r) => session.files.manifestFile(r.id)),
+    message,
+  );
+  return results.map((r) => ({ ...r, commit: hash }));
+}
+
+async function rekeyOnly(session: Session, ids: readonly string[] | undefined): Promise<RekeyResult[]> {
   const targets = ids && ids.length > 0 ? ids.map((i) => session.secretId(i).id) : await session.files.listSecretIds();
   // Without an identity, nothing goes to threads; a version that needs one says so.
   const identities = await session.identities().catch(() => []);

@@ -7,9 +7,10 @@ import { parseGenerator } from "../core/generators.js";
 import { appliesCredential } from "../core/rotation.js";
 import type { StagePolicy } from "../core/stages.js";
 import { LockstepError } from "../errors.js";
+import { commitIfAsked, ensureCanCommit } from "./commit.js";
 import type { RotateResult } from "./rotate-credential.js";
 import type { Session } from "./session.js";
-import { setSecret } from "./set.js";
+import { setSecret, writeMessage } from "./set.js";
 
 export type { RotateResult };
 
@@ -19,14 +20,33 @@ export interface RotateOptions {
   generate?: string;
   /** Where the new version goes (default: the first stage; single-user postgres: every stage). */
   stages?: StagePolicy;
+  /** Commit the manifest with a message saying what was rotated. */
+  commit?: boolean;
 }
 
 /**
  * Adds a version made by the secret's generator (or `generate`, or the
  * repository's default generator).
- * @throws LockstepError `INVALID_VALUE` when there is no generator to use.
+ * With `commit`, the manifest is committed (`lockstep rotate: ID version N`).
+ * @throws LockstepError `INVALID_VALUE` when there is no generator to use;
+ *   `NOT_COMMITTED` with `commit`.
  */
 export async function rotateSecret(session: Session, options: RotateOptions & { id: string }): Promise<RotateResult> {
+  if (options.commit) await ensureCanCommit(session);
+  const { commit, ...rest } = options;
+  const result = await rotateOnly(session, rest);
+  const retired =
+    result.retired.length > 0 ? `\nRetired the credential of version ${result.retired.join(", ")}.\n` : "";
+  return commitIfAsked(
+    session,
+    commit,
+    result,
+    [session.files.manifestFile(result.id)],
+    `${writeMessage("rotate", result)}${retired}`,
+  );
+}
+
+async function rotateOnly(session: Session, options: RotateOptions & { id: string }): Promise<RotateResult> {
   const sid = session.secretId(options.id);
   const manifest = await session.manifest(sid.id);
   if (appliesCredential(manifest.data.rotation)) {

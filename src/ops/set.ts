@@ -5,6 +5,7 @@ import { parseGenerator } from "../core/generators.js";
 import type { SecretManifest, SecretType } from "../core/model.js";
 import { initialStages, type StagePolicy, stagesForNewVersion } from "../core/stages.js";
 import { addManifestVersion, createManifest, readManifest } from "../storage/manifests.js";
+import { commitIfAsked, ensureCanCommit } from "./commit.js";
 import type { Session } from "./session.js";
 import { validateValue } from "./values.js";
 import { encryptVersion, recipientsOf } from "./versions.js";
@@ -22,6 +23,8 @@ export interface SetOptions {
   stages?: StagePolicy;
   /** Kept as the secret's `rotation.generate` (if it has none) when the value was generated. */
   generator?: string;
+  /** `set` only: commit the manifest with a message saying what was written. */
+  commit?: boolean;
 }
 
 /** What a write did. */
@@ -31,6 +34,8 @@ export interface SetResult {
   created: boolean;
   /** The stages now pointing at the new version. */
   stages: string[];
+  /** With `commit`: the commit that recorded it. */
+  commit?: string;
 }
 
 /** A value, or a generator spec (`password:32`) to make one with; a generator is kept as the secret's own. */
@@ -39,9 +44,36 @@ export type NewValue = string | { generate: string };
 /**
  * Creates a secret, or adds a version to it. A new secret points every
  * stage at version 1; a new version goes where `options.stages` says.
- * @throws LockstepError `INVALID_ID`, `NO_READERS`, `INVALID_VALUE`, `LOCKED`...
+ * With `commit`, the manifest is committed (`lockstep set: ID version N`).
+ * @throws LockstepError `INVALID_ID`, `NO_READERS`, `INVALID_VALUE`,
+ *   `LOCKED`...; `NOT_COMMITTED` with `commit`.
  */
 export async function setSecret(
+  session: Session,
+  options: SetOptions & { id: string; value: NewValue },
+): Promise<SetResult> {
+  if (options.commit) await ensureCanCommit(session);
+  const result = await writeSecret(session, options);
+  return commitIfAsked(
+    session,
+    options.commit,
+    result,
+    [session.files.manifestFile(result.id)],
+    writeMessage("set", result),
+  );
+}
+
+/**
+ * A commit message for a write: `lockstep set: production/db/password
+ * version 2 (stages: canary)`, a new secret `created, version 1`.
+ */
+export function writeMessage(command: string, r: SetResult): string {
+  const what = r.created ? `created, version ${r.version}` : `version ${r.version}`;
+  const stages = r.stages.length > 0 ? ` (stages: ${r.stages.join(", ")})` : " (no stage yet)";
+  return `lockstep ${command}: ${r.id} ${what}${stages}\n`;
+}
+
+async function writeSecret(
   session: Session,
   options: SetOptions & { id: string; value: NewValue },
 ): Promise<SetResult> {

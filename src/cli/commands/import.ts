@@ -3,7 +3,7 @@ import { openRepo } from "../context.js";
 import { readInputFile, readStdin } from "../input.js";
 import { out } from "../output.js";
 import type { ArgsOf, commands, OptionsOf } from "../program.js";
-import { describeImport } from "../render/writes.js";
+import { describeCommit, describeImport } from "../render/writes.js";
 
 type Import = typeof commands.import;
 
@@ -19,6 +19,7 @@ export async function importCommand([env, file]: ArgsOf<Import>, o: OptionsOf<Im
     ...(o.prefix !== undefined && { prefix: o.prefix }),
     ...(o.keepObjects !== undefined && { keepObjects: o.keepObjects }),
     ...(o.envKeysFile !== undefined && { envKeysFile: o.envKeysFile }),
+    ...(o.commit && { commit: true }),
   });
-  out(describeImport(result));
+  out([describeImport(result), ...describeCommit(result)].join("\n"));
 }

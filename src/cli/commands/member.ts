@@ -2,7 +2,7 @@
 import { openRepo } from "../context.js";
 import { out } from "../output.js";
 import type { ArgsOf, commands, OptionsOf } from "../program.js";
-import { describeMemberAdd, describeMemberRm } from "../render/writes.js";
+import { describeCommit, describeMemberAdd, describeMemberRm } from "../render/writes.js";
 
 type Add = typeof commands.memberAdd;
 type Rm = typeof commands.memberRm;
@@ -14,12 +14,14 @@ export async function memberAdd([name]: ArgsOf<Add>, o: OptionsOf<Add>): Promise
     keys: o.key,
     ...(o.github !== undefined && { github: o.github }),
     ...(o.group !== undefined && { groups: o.group }),
+    ...(o.commit && { commit: true }),
   });
-  out(describeMemberAdd(r));
+  out([describeMemberAdd(r), ...describeCommit(r)].join("\n"));
 }
 
 /** Removes a member from access.yaml. */
 export async function memberRm([name]: ArgsOf<Rm>, o: OptionsOf<Rm>): Promise<void> {
   const repo = await openRepo(o);
-  out(describeMemberRm(await repo.removeMember(name)));
+  const r = await repo.removeMember(name, { commit: o.commit === true });
+  out([describeMemberRm(r), ...describeCommit(r)].join("\n"));
 }

@@ -2,12 +2,13 @@
 import { openRepo } from "../context.js";
 import { out } from "../output.js";
 import type { ArgsOf, commands, OptionsOf } from "../program.js";
-import { describeRekey } from "../render/writes.js";
+import { describeCommit, describeRekey } from "../render/writes.js";
 
 type Rekey = typeof commands.rekey;
 
 /** Re-encrypts the versions of every secret (or those named) to its readers today. */
 export async function rekey([ids]: ArgsOf<Rekey>, o: OptionsOf<Rekey>): Promise<void> {
   const repo = await openRepo(o);
-  out(describeRekey(await repo.rekey(ids)));
+  const results = await repo.rekey(ids, { commit: o.commit === true });
+  out([describeRekey(results), ...describeCommit(results[0] ?? {})].join("\n"));
 }

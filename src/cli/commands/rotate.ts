@@ -7,7 +7,7 @@ import { UsageError } from "../../errors.js";
 import { openRepo } from "../context.js";
 import { note, out } from "../output.js";
 import type { ArgsOf, commands, OptionsOf } from "../program.js";
-import { describeFinish, describeRotationNotes, describeWrite } from "../render/writes.js";
+import { describeCommit, describeFinish, describeRotationNotes, describeWrite } from "../render/writes.js";
 import { stagePolicy } from "./set.js";
 
 type Rotate = typeof commands.rotate;
@@ -19,9 +19,9 @@ export async function rotate([id]: ArgsOf<Rotate>, o: OptionsOf<Rotate>): Promis
       throw new UsageError("--finish takes no --generate, --all-stages or --no-stage");
     }
     const repo = await openRepo(o);
-    const r = await repo.finish(id);
+    const r = await repo.finish(id, { commit: o.commit === true });
     for (const line of describeRotationNotes(r.notes)) note(line);
-    out(describeFinish(r));
+    out([describeFinish(r), ...describeCommit(r)].join("\n"));
     return;
   }
   const policy = stagePolicy(o);
@@ -29,6 +29,7 @@ export async function rotate([id]: ArgsOf<Rotate>, o: OptionsOf<Rotate>): Promis
   const r = await repo.rotate(id, {
     ...(o.generate !== undefined && { generate: o.generate }),
     ...(policy !== undefined && { stages: policy }),
+    ...(o.commit && { commit: true }),
   });
   for (const line of describeRotationNotes(r.notes)) note(line);
   out(describeWrite(r));
@@ -37,4 +38,5 @@ export async function rotate([id]: ArgsOf<Rotate>, o: OptionsOf<Rotate>): Promis
       `  retired by this rotation: ${r.retired.map((v) => `version ${v}`).join(", ")} (their credential no longer works)`,
     );
   }
+  for (const line of describeCommit(r)) out(line);
 }

@@ -6,7 +6,7 @@ import { openRepo } from "../context.js";
 import { readValue } from "../input.js";
 import { out } from "../output.js";
 import type { ArgsOf, commands, OptionsOf } from "../program.js";
-import { describeWrite } from "../render/writes.js";
+import { describeCommit, describeWrite } from "../render/writes.js";
 
 type Set = typeof commands.set;
 
@@ -30,6 +30,7 @@ export async function set([id]: ArgsOf<Set>, o: OptionsOf<Set>): Promise<void> {
     ...(o.description !== undefined && { description: o.description }),
     ...(o.schema !== undefined && { schema: o.schema }),
     ...(policy !== undefined && { stages: policy }),
+    ...(o.commit && { commit: true }),
   });
-  out(describeWrite(r));
+  out([describeWrite(r), ...describeCommit(r)].join("\n"));
 }

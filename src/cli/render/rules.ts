@@ -1,6 +1,7 @@
 /** What `rule add`, `rule rm` and `rule ls` show. */
 import type { ReadersChange, RuleChangeResult, RulesReport } from "../../index.js";
 import { table } from "../output.js";
+import { describeCommit } from "./writes.js";
 
 const list = (names: readonly string[]) => (names.length > 0 ? names.join(", ") : "none");
 
@@ -31,7 +32,7 @@ export function describeRuleChange(r: RuleChangeResult): string {
         ? `Rule "${r.match}" unchanged: it already names them${at}`
         : `${r.change === "created" ? "Added rule" : "Updated rule"} "${r.match}"${at}: readers ${list(r.readers)}; approvers ${list(r.approvers)}`;
   const lines = [head, ...describeReadersChanges(r.readersChanged)];
-  if (r.commit !== undefined) lines.push(`Committed ${r.commit}`);
+  lines.push(...describeCommit(r));
   return lines.join("\n");
 }
 

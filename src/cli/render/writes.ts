@@ -16,6 +16,11 @@ import {
 } from "../../index.js";
 import { paint, table } from "../output.js";
 
+/** `Committed abc1234` for a result committed with `--commit`, else nothing. */
+export function describeCommit(r: { commit?: string | undefined }): string[] {
+  return r.commit === undefined ? [] : [`Committed ${r.commit}`];
+}
+
 /** What a write did: `Created production/db/password: version 1 (stages: canary, stable)`. */
 export function describeWrite(r: SetResult): string {
   const where = r.stages.length > 0 ? `stages: ${r.stages.join(", ")}` : "pending: no stage points at it yet";

@@ -69,7 +69,7 @@ export type { ExportedSecret, ExportResult, ExportSelector } from "./ops/export.
 export { checkExportOptions, type ExportToOptions, type ExportToResult } from "./ops/export-to.js";
 export type { ExposedVersion, ExposureReport } from "./ops/exposure.js";
 export type { FinishResult } from "./ops/finish.js";
-export type { GetOptions } from "./ops/get.js";
+export type { GetOptions, SecretRead } from "./ops/get.js";
 export { type AuditEvent, EVENT_KINDS, type EventKind, type EventPerson } from "./ops/history.js";
 export type { ImportedSecret, ImportFormat, ImportFrom, ImportOptions, ImportResult } from "./ops/import.js";
 export { type InitOptions, type InitResult, initRepository } from "./ops/init.js";

@@ -20,7 +20,7 @@ import { type ExportSelector, exportValues } from "./ops/export.js";
 import { type ExportToOptions, type ExportToResult, exportTo } from "./ops/export-to.js";
 import { type ExposureReport, exposure } from "./ops/exposure.js";
 import type { FinishResult } from "./ops/finish.js";
-import { type GetOptions, getSecret } from "./ops/get.js";
+import { type GetOptions, getSecret, readSecret, type SecretRead } from "./ops/get.js";
 import { type ImportOptions, type ImportResult, importSecrets } from "./ops/import.js";
 import { listSecrets } from "./ops/list.js";
 import { listRules, type RulesReport } from "./ops/list-rules.js";
@@ -114,6 +114,11 @@ export class Repository {
    */
   get(id: string, options: GetOptions = {}): Promise<string> {
     return getSecret(this.#session, { ...options, id });
+  }
+
+  /** As {@link get}, with the version read and the version each stage points at. */
+  read(id: string, options: GetOptions = {}): Promise<SecretRead> {
+    return readSecret(this.#session, { ...options, id });
   }
 
   /**

@@ -1,7 +1,7 @@
 /**
  * `get`: one version's value, decrypted and checked against its binding.
  */
-import { versionAtStage } from "../core/stages.js";
+import { stageNames, versionAtStage } from "../core/stages.js";
 import { LockstepError } from "../errors.js";
 import type { Session } from "./session.js";
 import { decryptVersion } from "./versions.js";
@@ -12,11 +12,30 @@ export interface GetOptions {
   stage?: string;
 }
 
+/** A value `get` read, and which version it is. */
+export interface SecretRead {
+  id: string;
+  value: string;
+  version: number;
+  /** Whether it is the newest version. */
+  newest: boolean;
+  /** Every stage of the secret's environment and the version it points at, in rollout order. */
+  stages: { stage: string; version: number | undefined }[];
+}
+
 /**
  * Decrypts a version of a secret (default: the newest) and checks its binding.
  * @throws LockstepError `UNKNOWN_SECRET`, `UNKNOWN_VERSION`, `UNKNOWN_STAGE`; NoIdentityError (exit 3), IntegrityError (exit 4).
  */
 export async function getSecret(session: Session, options: GetOptions & { id: string }): Promise<string> {
+  return (await readSecret(session, options)).value;
+}
+
+/**
+ * As {@link getSecret}, with the version read and where the stages are, for
+ * a person to know what they got (`get` on a terminal).
+ */
+export async function readSecret(session: Session, options: GetOptions & { id: string }): Promise<SecretRead> {
   const sid = session.secretId(options.id);
   const manifest = await session.manifest(sid.id);
   let n = options.version;
@@ -28,5 +47,8 @@ export async function getSecret(session: Session, options: GetOptions & { id: st
       fix: `versions are: ${manifest.data.versions.map((x) => x.version).join(", ")}`,
     });
   }
-  return decryptVersion(session, sid.id, v, manifest.file);
+  const value = await decryptVersion(session, sid.id, v, manifest.file);
+  const stages = stageNames(sid.environment).map((stage) => ({ stage, version: manifest.data.stages[stage] }));
+  const newest = Math.max(...manifest.data.versions.map((x) => x.version));
+  return { id: sid.id, value, version: v.version, newest: v.version === newest, stages };
 }

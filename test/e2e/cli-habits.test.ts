@@ -176,7 +176,11 @@ describe("get on a terminal", () => {
     // `script` gives the command a pseudo-terminal, as an interactive shell does.
     const cmd = `"${process.execPath}" "${CLI}" --identity "${s.keys.ci.file}" get production/db/password`;
     const { stdout } = await execFileP("script", ["-qec", cmd, "/dev/null"], { cwd: s.repo, env });
-    expect(stdout).toBe("hunter2\r\n");
+    // The value's line, then (stderr, on the same terminal) which version it is.
+    expect(stdout).toBe(
+      "hunter2\r\nproduction/db/password: version 1, the newest, on every stage (canary, stable)\r\n",
+    );
+    expect(piped.stderr).toBe("");
   });
 
   it("a value that ends with a newline gets no second one", async () => {
@@ -184,6 +188,24 @@ describe("get on a terminal", () => {
     expectOk(await s.run(["set", "production/cert", "--file", join(s.home, "cert.txt")]));
     const cmd = `"${process.execPath}" "${CLI}" --identity "${s.keys.ci.file}" get production/cert`;
     const { stdout } = await execFileP("script", ["-qec", cmd, "/dev/null"], { cwd: s.repo, env });
-    expect(stdout).toBe("line\r\n");
+    expect(stdout.split("\r\n")[0]).toBe("line");
+    expect(stdout.split("\r\n")[1]).toMatch(/^production\/cert: version 1/);
+  });
+
+  it("says on the terminal when the newest version is on the first stage only, and not for --stage", async () => {
+    expectOk(await s.run(["set", "staging/canary-only"], { input: "v1" }));
+    expectOk(await s.run(["set", "staging/canary-only"], { input: "v2" }));
+    const tty = async (args: string) => {
+      const cmd = `"${process.execPath}" "${CLI}" --identity "${s.keys.alice.file}" get staging/canary-only ${args}`;
+      return (await execFileP("script", ["-qec", cmd, "/dev/null"], { cwd: s.repo, env })).stdout;
+    };
+    expect(await tty("")).toBe(
+      "v2\r\nstaging/canary-only: version 2, the newest, on canary only (stable has version 1; --stage picks one)\r\n",
+    );
+    expect(await tty("--stage stable")).toBe("v1\r\n");
+    expect(await tty("--version 2")).toBe("v2\r\n");
+    // Piped (a script reading the value): nothing on stderr.
+    const piped = expectOk(await s.as("alice", ["get", "staging/canary-only"]));
+    expect(piped).toMatchObject({ stdout: "v2", stderr: "" });
   });
 });

@@ -12,9 +12,34 @@ import {
   type RemoveMemberResult,
   type RolloutResult,
   type RotationOutcome,
+  type SecretRead,
   type SetResult,
 } from "../../index.js";
 import { paint, table } from "../output.js";
+
+/**
+ * Which version `get` read and where the stages are, for stderr:
+ * `production/db/password: version 2, the newest, on canary (stable has version 1)`.
+ */
+export function describeRead(r: SecretRead): string {
+  const on = r.stages.filter((s) => s.version === r.version).map((s) => s.stage);
+  const elsewhere = r.stages.filter((s) => s.version !== r.version);
+  const where =
+    on.length === 0
+      ? "on no stage yet"
+      : elsewhere.length === 0
+        ? `on every stage (${on.join(", ")})`
+        : `on ${on.join(", ")} only`;
+  const others =
+    elsewhere.length === 0
+      ? ""
+      : ` (${elsewhere.map((s) => `${s.stage} has ${s.version === undefined ? "none" : `version ${s.version}`}`).join(", ")}; --stage picks one)`;
+  return paint(
+    process.stderr,
+    "2",
+    `${r.id}: version ${r.version}${r.newest ? ", the newest," : ""} ${where}${others}`,
+  );
+}
 
 /** `Committed abc1234` for a result committed with `--commit`, else nothing. */
 export function describeCommit(r: { commit?: string | undefined }): string[] {

@@ -3,12 +3,12 @@
  * and encrypting and decrypting one, bound to its secret and number (see
  * core/envelope.ts).
  */
-import { recipientsFor } from "../core/access.js";
+import { matchingRules, readersOf, recipientsFor } from "../core/access.js";
 import { openEnvelope, sealEnvelope } from "../core/envelope.js";
 import type { SecretVersion, VersionRecipient } from "../core/model.js";
 import { decryptArmored, encryptArmored } from "../crypto/age.js";
-import { AgeRecipient } from "../crypto/keys.js";
-import { LockstepError } from "../errors.js";
+import { type AgeIdentity, AgeRecipient } from "../crypto/keys.js";
+import { LockstepError, NoIdentityError } from "../errors.js";
 import type { Session } from "./session.js";
 
 /** The readers of a secret as recipients: as the manifest lists them, and parsed. */
@@ -62,15 +62,65 @@ export async function encryptVersion(
 
 /**
  * Decrypts one version of `id` (in `file`) and checks its binding.
- * @throws NoIdentityError (exit 3), IntegrityError (exit 4).
+ * @throws NoIdentityError (exit 3) saying whom the version is encrypted to
+ *   and which rules decide its readers today; IntegrityError (exit 4).
  */
 export async function decryptVersion(session: Session, id: string, v: SecretVersion, file: string): Promise<string> {
   const identities = await session.identities();
-  const bytes = await decryptArmored(
-    v.ciphertext,
-    identities,
-    v.recipients.map((r) => r.key),
-    { file, what: `${id} version ${v.version}` },
-  );
+  let bytes: Uint8Array;
+  try {
+    bytes = await decryptArmored(
+      v.ciphertext,
+      identities,
+      v.recipients.map((r) => r.key),
+      { file, what: `${id} version ${v.version}` },
+    );
+  } catch (e) {
+    if (!(e instanceof NoIdentityError) || identities.length === 0) throw e;
+    throw await notARecipient(session, id, v, identities, e);
+  }
   return openEnvelope(bytes, { id, version: v.version }, file);
+}
+
+/**
+ * Why none of `identities` opens version `v` of `id`, and the way to get
+ * access: whom the version is encrypted to, the rules that decide its
+ * readers today (with their lines) and who they are, and whether the
+ * identities are a member's, a reader's (then a `rekey` is missing) or
+ * no one's.
+ */
+async function notARecipient(
+  session: Session,
+  id: string,
+  v: SecretVersion,
+  identities: readonly AgeIdentity[],
+  cause: NoIdentityError,
+): Promise<NoIdentityError> {
+  const access = session.access;
+  const keys = new Set(identities.flatMap((i) => (i.recipient === undefined ? [] : [i.recipient])));
+  const me = Object.entries(access.members)
+    .filter(([, m]) => m.recipients.some((r) => keys.has(r)))
+    .map(([name]) => name);
+  const readers = readersOf(access, id);
+  const rules = await Promise.all(
+    matchingRules(access, id).map(async ({ rule, index }) => {
+      const line = await session.accessFile().lineOf(["rules", index]);
+      const where = line === undefined ? "access.yaml" : `access.yaml:${line}`;
+      return `${where}: rule "${rule.match}" reads ${(rule.readers ?? []).join(", ") || "nobody"}`;
+    }),
+  );
+  const to = [...new Set(v.recipients.map((r) => r.member))].join(", ");
+  const decided = rules.length === 0 ? "no rule of access.yaml matches it" : rules.join("; ");
+  const rule = matchingRules(access, id)[0]?.rule.match ?? `${id.split("/")[0]}/**`;
+  const rekey = `then a reader runs \`lockstep rekey ${id}\``;
+  const fix =
+    me.length === 0
+      ? `your key is no member's (identities tried: ${[...new Set(identities.map((i) => i.source))].join(", ")}): ask for \`lockstep member add NAME --key age1...\` and \`lockstep rule add "${rule}" --readers NAME\`, ${rekey}`
+      : me.some((m) => readers.includes(m))
+        ? `${me.join(", ")} reads it today, but this version was encrypted before: ${rekey.replace("then a", "a")}`
+        : `${me.join(", ")} is not among its readers: \`lockstep rule add "${rule}" --readers ${me[0]}\` (reviewed by its approvers), ${rekey}`;
+  return new NoIdentityError(
+    `${id} version ${v.version}: none of your identities is a recipient; it is encrypted to ${to}. Readers today: ${readers.join(", ") || "none"} (${decided})`,
+    { ...(cause.file !== undefined && { file: cause.file }), fix, cause },
+  );
 }

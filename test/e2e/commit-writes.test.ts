@@ -5,7 +5,15 @@
  * happened; other changes in the work tree stay uncommitted.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { expectError, expectOk, makeSandbox, requireBuiltCli, runTool, type Sandbox } from "./helpers.js";
+import {
+  expectError,
+  expectOk,
+  makeSandbox,
+  NO_GIT_IDENTITY,
+  requireBuiltCli,
+  runTool,
+  type Sandbox,
+} from "./helpers.js";
 
 requireBuiltCli();
 
@@ -92,15 +100,8 @@ describe("--commit on every writing command", () => {
 
   it("without a git identity, --commit refuses before writing anything", async () => {
     const before = await s.read("secrets/production/db/password.yaml");
-    const noIdentity = {
-      GIT_AUTHOR_NAME: undefined,
-      GIT_AUTHOR_EMAIL: undefined,
-      GIT_COMMITTER_NAME: undefined,
-      GIT_COMMITTER_EMAIL: undefined,
-      EMAIL: undefined,
-    };
     expectError(
-      await s.as("alice", ["set", "production/db/password", "--commit"], { input: "x", env: noIdentity }),
+      await s.as("alice", ["set", "production/db/password", "--commit"], { input: "x", env: NO_GIT_IDENTITY }),
       1,
       "cannot --commit",
       "nothing was changed",

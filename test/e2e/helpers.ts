@@ -249,6 +249,16 @@ export async function writeKeyFile(path: string, text: string, mode: number): Pr
   await chmod(path, mode); // the umask may have narrowed it
 }
 
+/** Variables for {@link RunOptions.env} that leave git with no identity to commit with. */
+export const NO_GIT_IDENTITY: Record<string, undefined | string> = {
+  GIT_AUTHOR_NAME: undefined,
+  GIT_AUTHOR_EMAIL: undefined,
+  GIT_COMMITTER_NAME: undefined,
+  GIT_COMMITTER_EMAIL: undefined,
+  EMAIL: undefined,
+  GIT_CONFIG_GLOBAL: "/dev/null",
+};
+
 /** Asserts a user error: the exit code, no stack trace, and each pattern in stderr. */
 export function expectError(r: RunResult, code: number, ...patterns: (string | RegExp)[]): void {
   expect(r.code, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).toBe(code);

@@ -16,6 +16,7 @@ import {
   expectError,
   expectOk,
   makeSandbox,
+  NO_GIT_IDENTITY,
   type RunResult,
   requireBuiltCli,
   runTool,
@@ -524,15 +525,7 @@ describe("--commit when git cannot commit", () => {
     await setValue(s, id, "1");
     await setValue(s, id, "2");
     const before = await s.read(`secrets/${id}.yaml`);
-    const noIdentity = {
-      GIT_AUTHOR_NAME: undefined,
-      GIT_AUTHOR_EMAIL: undefined,
-      GIT_COMMITTER_NAME: undefined,
-      GIT_COMMITTER_EMAIL: undefined,
-      EMAIL: undefined,
-      GIT_CONFIG_GLOBAL: "/dev/null",
-    };
-    const r = await s.run(["promote", id, "--commit"], { env: noIdentity });
+    const r = await s.run(["promote", id, "--commit"], { env: NO_GIT_IDENTITY });
     expectError(
       r,
       1,

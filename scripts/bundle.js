@@ -12,7 +12,7 @@
  *   after a warm-up run of `get` in a throwaway repository. ID, the
  *   bundle's hash, is the bundle's last line.
  * - dist/cli/vendor/*.cjs: the large dependencies (yaml, simple-git, ajv,
- *   age-encryption), one file each, read only by the commands that use them:
+ *   age-encryption, sshpk), one file each, read only by the commands that use them:
  *   `get` and `--help` never parse them.
  * - dist/cli/crypto-worker.cjs: the worker thread's script.
  *
@@ -41,6 +41,8 @@ const VENDOR = {
   "age-encryption": { file: "age-encryption", entry: 'export * from "age-encryption";', strict: true },
   ajv: { file: "ajv", entry: 'module.exports = { ajv: require("ajv"), formats: require("ajv-formats") };', key: "ajv" },
   "ajv-formats": { file: "ajv", key: "formats" },
+  // OpenSSH private keys: only `--identity` with an SSH key reads it.
+  sshpk: { file: "sshpk", entry: 'module.exports = require("sshpk");' },
 };
 
 /** Imports of a vendored package become a require of its vendor file, evaluated when first imported. */

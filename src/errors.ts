@@ -23,6 +23,8 @@ export type ErrorCode =
   | "LOCKED"
   | "IO"
   | "NO_IDENTITY"
+  | "PASSPHRASE_REQUIRED"
+  | "PLUGIN_MISSING"
   | "INTEGRITY";
 
 /** Options shared by every lockstep error. */

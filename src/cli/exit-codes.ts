@@ -26,6 +26,8 @@ const TABLE: Record<ErrorCode, number> = {
   LOCKED: EXIT.failed,
   IO: EXIT.failed,
   NO_IDENTITY: EXIT.noIdentity,
+  PASSPHRASE_REQUIRED: EXIT.noIdentity,
+  PLUGIN_MISSING: EXIT.noIdentity,
   INTEGRITY: EXIT.integrity,
 };
 

@@ -206,11 +206,46 @@ export class PluginIdentity implements Identity {
   /** Set when the plugin is not installed: this identity then opens nothing, and a decryption that finds no other reports it. */
   missing: LockstepError | undefined;
   private readonly batcher: Batcher<Stanza[], Unwrapped>;
+  /**
+   * Secrets (a PIN) the person gave in a session that then opened a file,
+   * by prompt: later sessions of this command answer them again rather
+   * than ask once per batch. A session that fails forgets what it used,
+   * so a wrong PIN is never sent twice (hardware keys lock after a few).
+   */
+  private readonly remembered = new Map<string, string>();
 
   /** @throws Error if `text` is not an age plugin identity. */
   constructor(text: string, source: string, prompts: KeyPrompts) {
     this.plugin = pluginOfIdentity(text);
-    this.batcher = new Batcher((files) => unwrapBatch(this.plugin, text, source, files, prompts));
+    this.batcher = new Batcher((files) => this.session(text, source, files, prompts));
+  }
+
+  private async session(text: string, source: string, files: Stanza[][], prompts: KeyPrompts): Promise<Unwrapped[]> {
+    const given = new Map<string, string>();
+    const reused = new Set<string>();
+    const remembering: KeyPrompts = {
+      ...prompts,
+      secret: async (prompt) => {
+        const known = this.remembered.get(prompt);
+        if (known !== undefined) {
+          reused.add(prompt);
+          return known;
+        }
+        const answer = await prompts.secret(prompt);
+        if (answer !== undefined) given.set(prompt, answer);
+        return answer;
+      },
+    };
+    let out: Unwrapped[];
+    try {
+      out = await unwrapBatch(this.plugin, text, source, files, remembering);
+    } catch (e) {
+      for (const prompt of reused) this.remembered.delete(prompt);
+      throw e;
+    }
+    if (out.some((u) => u !== undefined && "fileKey" in u))
+      for (const [prompt, answer] of given) this.remembered.set(prompt, answer);
+    return out;
   }
 
   async unwrapFileKey(stanzas: Stanza[]): Promise<Uint8Array | null> {

@@ -146,6 +146,26 @@ describe("age plugins (test/support/age-plugin-locktest)", () => {
       "age-plugin-locktest: touch the test key",
       "age-plugin-locktest: Enter the PIN of the test key:",
     ]);
+    // Later sessions of the same command answer the PIN it was given: one question for many batches.
+    for (let i = 0; i < 3; i++) {
+      const next = await encryptArmored(plaintext, [AgeRecipient.parse(k.recipient)]);
+      expect(await decryptArmored(next, ids, [k.recipient], place)).toEqual(plaintext);
+    }
+    expect(shown.filter((p) => p.includes("PIN")).length).toBe(1);
+    expect(sessions().filter((l) => l.startsWith("identity-v1")).length).toBe(4);
+    // A wrong PIN is forgotten: the next session asks again instead of sending it twice.
+    const tries: string[] = [];
+    const wrongThenRight: KeyPrompts = {
+      ...NO_PROMPTS,
+      secret: async (prompt) => {
+        tries.push(prompt);
+        return tries.length === 1 ? "000000" : "123456";
+      },
+    };
+    const retry = await parseIdentityFile(k.text, k.path, { prompts: wrongThenRight });
+    expect((await rejection(decryptArmored(armored, retry, [k.recipient], place))).code).toBe("NO_IDENTITY");
+    expect(await decryptArmored(armored, retry, [k.recipient], place)).toEqual(plaintext);
+    expect(tries.length).toBe(2);
     const mute = await parseIdentityFile(k.text, k.path, { prompts: NO_PROMPTS });
     const e = await rejection(decryptArmored(armored, mute, [k.recipient], place));
     expect(e.code).toBe("NO_IDENTITY");

@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { parseSecretId, type SecretId } from "../core/ids.js";
 import type { AccessConfig, EnvironmentConfig, ProjectConfig } from "../core/model.js";
 import { closestName, fixWithSuggestion } from "../core/suggest.js";
-import type { AgeIdentity } from "../crypto/keys.js";
+import type { AgeIdentity } from "../crypto/index.js";
 import { LockstepError } from "../errors.js";
 import { type IdentitySources, loadIdentities } from "../storage/identities.js";
 import { findRoot, RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";

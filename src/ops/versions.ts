@@ -6,8 +6,7 @@
 import { matchingRules, readersOf, recipientsFor } from "../core/access.js";
 import { openEnvelope, sealEnvelope } from "../core/envelope.js";
 import type { SecretVersion, VersionRecipient } from "../core/model.js";
-import { decryptArmored, encryptArmored } from "../crypto/age.js";
-import { type AgeIdentity, AgeRecipient } from "../crypto/keys.js";
+import { type AgeIdentity, AgeRecipient, decryptArmored, encryptArmored, recipientText } from "../crypto/index.js";
 import { LockstepError, NoIdentityError } from "../errors.js";
 import type { Session } from "./session.js";
 
@@ -99,7 +98,7 @@ async function notARecipient(
   const access = session.access;
   const keys = new Set(identities.flatMap((i) => (i.recipient === undefined ? [] : [i.recipient])));
   const me = Object.entries(access.members)
-    .filter(([, m]) => m.recipients.some((r) => keys.has(r)))
+    .filter(([, m]) => m.recipients.some((r) => keys.has(r) || keys.has(recipientText(r))))
     .map(([name]) => name);
   const readers = readersOf(access, id);
   const rules = await Promise.all(

@@ -114,12 +114,12 @@ async function notARecipient(
   const rekey = `then a reader runs \`lockstep rekey ${id}\``;
   const fix =
     me.length === 0
-      ? `your key is no member's (identities tried: ${[...new Set(identities.map((i) => i.source))].join(", ")}): ask for \`lockstep member add NAME --key age1...\` and \`lockstep rule add "${rule}" --readers NAME\`, ${rekey}`
+      ? `your key is no member's: ask for \`lockstep member add NAME --key age1...\` and \`lockstep rule add "${rule}" --readers NAME\`, ${rekey}`
       : me.some((m) => readers.includes(m))
         ? `${me.join(", ")} reads it today, but this version was encrypted before: ${rekey.replace("then a", "a")}`
         : `${me.join(", ")} is not among its readers: \`lockstep rule add "${rule}" --readers ${me[0]}\` (reviewed by its approvers), ${rekey}`;
   return new NoIdentityError(
-    `${id} version ${v.version}: none of your identities is a recipient; it is encrypted to ${to}. Readers today: ${readers.join(", ") || "none"} (${decided})`,
+    `${id} version ${v.version}: none of your identities (${[...new Set(identities.map((i) => i.source))].join(", ")}) is a recipient; it is encrypted to ${to}. Readers today: ${readers.join(", ") || "none"} (${decided})`,
     { ...(cause.file !== undefined && { file: cause.file }), fix, cause },
   );
 }

@@ -317,8 +317,10 @@ function readdirQuietly(path: string): string[] {
 
 /**
  * Removes what this process's writes hold now, synchronously: its locks and
- * the temporary files of writes in flight. For a signal handler, before
- * the process ends; the CLI's does this on Ctrl-C, SIGTERM and SIGHUP.
+ * the temporary files of writes in flight. For a signal handler, before the
+ * process ends; the CLI's does this on Ctrl-C, SIGTERM and SIGHUP. (A
+ * passphrase prompt's terminal needs nothing: Node gives a terminal on
+ * standard input or error its mode back when a signal ends the process.)
  */
 export function releaseHeldResources(): void {
   releaseHeldLocks();

@@ -6,19 +6,33 @@
  * leaves the change written, and the error says so and how to finish.
  */
 import { GitError, LockstepError } from "../errors.js";
-import { commitPaths, commitProblem } from "../storage/git.js";
+import { commitPaths, commitProblem, uncommittedFiles } from "../storage/git.js";
 import type { Session } from "./session.js";
 
 /**
- * Fails, before anything is written, when git cannot commit in the repository.
+ * Fails, before anything is written, when git cannot commit in the repository,
+ * or when any of `paths` (repository-relative files or folders the command
+ * may change) already has changes not committed: the commit would carry them
+ * under this command's message (an earlier `rotate` swept into a "promote").
  * @throws LockstepError `NOT_COMMITTED` (nothing written) naming why and the fix.
  */
-export async function ensureCanCommit(session: Session): Promise<void> {
+export async function ensureCanCommit(session: Session, paths: readonly string[] = []): Promise<void> {
   const problem = await commitProblem(session.root);
   if (problem) {
     throw new LockstepError("NOT_COMMITTED", `cannot --commit: ${problem.reason}; nothing was changed`, {
       fix: problem.fix,
     });
+  }
+  const pending = paths.length > 0 ? await uncommittedFiles(session.root, paths) : [];
+  if (pending.length > 0) {
+    const shown = pending.slice(0, 3).join(", ") + (pending.length > 3 ? ` and ${pending.length - 3} more` : "");
+    throw new LockstepError(
+      "NOT_COMMITTED",
+      `cannot --commit: ${shown} already ${pending.length === 1 ? "has" : "have"} changes that are not committed, which this commit would carry; nothing was changed`,
+      {
+        fix: "commit those changes first (`git commit`), or run the command without --commit and commit it all yourself",
+      },
+    );
   }
 }
 

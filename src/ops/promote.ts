@@ -26,7 +26,7 @@ export async function promoteSecret(
   options: PromoteOptions & { id: string },
 ): Promise<RolloutResult> {
   const sid = session.secretId(options.id);
-  if (options.commit) await ensureCanCommit(session);
+  if (options.commit) await ensureCanCommit(session, [session.files.manifestFile(sid.id)]);
   const result = await moveStages(session, sid.id, (m) => planPromote(sid.id, sid.environment, m, options.stage));
   const [done] = options.commit ? await commitMoves(session, "promote", [result]) : [result];
   return finishOnPromote(session, done ?? result);
@@ -70,9 +70,13 @@ export async function promoteEnvironment(
   options: PromoteOptions & { env: string },
 ): Promise<RolloutResult[]> {
   const { config } = session.environment(options.env);
-  if (options.commit) await ensureCanCommit(session);
   const ids = await session.files.listSecretIds(options.env);
   for (const id of ids) planPromote(id, config, (await session.manifest(id)).data, options.stage);
+  if (options.commit)
+    await ensureCanCommit(
+      session,
+      ids.map((id) => session.files.manifestFile(id)),
+    );
   const results: RolloutResult[] = [];
   for (const id of ids) {
     const sid = session.secretId(id);

@@ -154,6 +154,25 @@ export async function commitPaths(dir: string, paths: readonly string[], message
 }
 
 /**
+ * Of `paths` (relative to `dir`; files or folders), the files whose content
+ * differs from HEAD's, staged or not, and untracked ones: what a commit of
+ * `paths` would sweep in besides a command's own change. `/`-separated,
+ * relative to the work tree's top (git's porcelain v1 format).
+ */
+export async function uncommittedFiles(dir: string, paths: readonly string[]): Promise<string[]> {
+  const out = await gitText(dir, ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ...paths]);
+  const files: string[] = [];
+  const entries = out.split("\0");
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i] ?? "";
+    if (entry.length < 4) continue;
+    files.push(entry.slice(3));
+    if (entry[0] === "R" || entry[0] === "C") i++; // a rename's or copy's source follows
+  }
+  return files;
+}
+
+/**
  * The files git tracks under `dir`, relative to it, `/`-separated. Ask only
  * inside a work tree ({@link workTreeRoot}): elsewhere git fails.
  */

@@ -547,6 +547,8 @@ describe("--commit when git cannot commit", () => {
     const id = "production/commit/hooked";
     await setValue(s, id, "1");
     await setValue(s, id, "2");
+    await gitOut(s, "add", "-A");
+    await gitOut(s, "commit", "-qm", "two versions");
     const hook = s.path(".git/hooks/pre-commit");
     await s.write(".git/hooks/pre-commit", "#!/bin/sh\necho 'policy: no commits today' >&2\nexit 1\n");
     await chmod(hook, 0o755);
@@ -565,6 +567,23 @@ describe("--commit when git cannot commit", () => {
     } finally {
       await rm(hook);
     }
+  });
+
+  it("--commit refuses, before anything moves, when the manifest has changes not committed (they would ride along)", async () => {
+    const id = "production/commit/pending-rotation";
+    await setValue(s, id, "1");
+    await gitOut(s, "add", "-A");
+    await gitOut(s, "commit", "-qm", "v1");
+    await setValue(s, id, "2"); // not committed: it must not be committed as part of a "promote"
+    const before = await head();
+    const r = await s.run(["promote", id, "--commit"]);
+    expectError(r, 1, `secrets/${id}.yaml already has changes that are not committed`, /commit those changes first/);
+    expect(await head()).toBe(before);
+    expect(await stagesOf(s, id)).toEqual({ canary: 2, stable: 1 });
+    await gitOut(s, "commit", "-qam", "v2");
+    expectOk(await s.run(["promote", id, "--commit"]));
+    expect((await gitOut(s, "log", "-1", "--format=%s")).trim()).toBe(`lockstep promote: ${id}: stable 1 -> 2`);
+    expect(await gitOut(s, "status", "--porcelain")).toBe("");
   });
 
   it("--commit outside a git repository: exit 1 before anything moves", async () => {

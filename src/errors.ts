@@ -18,6 +18,8 @@ export type ErrorCode =
   | "INVALID_ID"
   | "INVALID_KEY"
   | "INVALID_VALUE"
+  | "INVALID_NAME"
+  | "UNREPRESENTABLE_VALUE"
   | "NO_READERS"
   | "ROLLOUT_REFUSED"
   | "LOCKED"

@@ -92,12 +92,19 @@ export function githubNameProblem(name: string): string | undefined {
 }
 
 /**
+ * .NET's `Char.IsWhiteSpace` (categories Zs, Zl and Zp, U+0009..U+000D and
+ * U+0085), which `string.IsNullOrWhiteSpace` applies: the runner refuses a
+ * mask of only these. (Not JavaScript's `\s`, which adds U+FEFF and lacks U+0085.)
+ */
+const DOTNET_WHITE_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
+
+/**
  * The parts of `value` the runner's log shows as separate lines (split at
  * CR, LF and CRLF), less those of only white space, which the runner
- * cannot mask and nothing reveals.
+ * refuses to mask and which show nothing.
  */
 export function maskedParts(value: string): string[] {
-  return value.split(/\r\n|\r|\n/).filter((part) => part.trim() !== "");
+  return value.split(/\r\n|\r|\n/).filter((part) => !DOTNET_WHITE_SPACE.test(part));
 }
 
 /** Workflow command data escaping (ActionCommand.cs `_escapeDataMappings`, `%` first). */

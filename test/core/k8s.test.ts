@@ -17,6 +17,7 @@ import {
   defaultSecretName,
   dns1123LabelProblem,
   dns1123SubdomainProblem,
+  type K8sOptions,
   labelKeyProblem,
   labelValueProblem,
   MAX_SECRET_BYTES,
@@ -123,12 +124,13 @@ describe("names follow Kubernetes' rules, as its own validation code judges them
   });
 
   it("--name, --namespace and --label are refused with the rule, as usage errors", () => {
-    for (const o of [
+    const refused: K8sOptions[] = [
       { name: "EU_Prod-stable" },
       { name: "ok", namespace: "Prod" },
       { name: "ok", labels: { "a b": "x" } },
       { name: "ok", labels: { app: "x y" } },
-    ]) {
+    ];
+    for (const o of refused) {
       try {
         checkK8sOptions(o);
         expect.unreachable();

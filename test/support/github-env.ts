@@ -27,6 +27,9 @@ export interface GithubEnvResult {
 
 const BLOCKED = ["NODE_OPTIONS"];
 
+/** `string.IsNullOrWhiteSpace`: .NET's `Char.IsWhiteSpace` is Zs, Zl, Zp, U+0009..U+000D and U+0085. */
+const DOTNET_WHITE_SPACE = /^[\t\n\v\f\r \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$/;
+
 /** `ReadLine(text, ref index, out newline)` on Linux: the line, and the newline that ended it (null at the end). */
 function readLine(text: string, at: { index: number }): { line: string; newline: string | null } | null {
   if (at.index >= text.length) return null;
@@ -138,10 +141,17 @@ export class SecretMasker {
   processOutput(output: string): void {
     for (const line of logLines(output)) {
       const c = parseWorkflowCommand(line);
-      if (c?.command !== "add-mask" || c.data.trim() === "") continue;
+      if (c?.command !== "add-mask" || DOTNET_WHITE_SPACE.test(c.data)) continue;
       this.secrets.add(c.data);
       if (this.splitMultiline) {
-        for (const part of c.data.split(/[\r\n]/)) if (part.trim() !== "") this.secrets.add(part.trim());
+        // StringSplitOptions.RemoveEmptyEntries | TrimEntries: .NET's Trim, the white space above.
+        for (const part of c.data.split(/[\r\n]/)) {
+          const trimmed = part.replace(
+            /^[\t\v\f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[\t\v\f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g,
+            "",
+          );
+          if (trimmed !== "") this.secrets.add(trimmed);
+        }
       }
     }
   }

@@ -11,7 +11,7 @@
  *   cli.cjs with V8's code cache, dist/cli/cli-ID.cache: written here,
  *   after a warm-up run of `get` in a throwaway repository. ID, the
  *   bundle's hash, is the bundle's last line.
- * - dist/cli/vendor/*.cjs: the large dependencies (yaml, simple-git, ajv,
+ * - dist/cli/vendor/*.cjs: the large dependencies (yaml, ajv,
  *   age-encryption), one file each, read only by the commands that use them:
  *   `get` and `--help` never parse them.
  * - dist/cli/crypto-worker.cjs: the worker thread's script.
@@ -36,7 +36,6 @@ for (const f of readdirSync("dist/cli")) if (f.endsWith(".cache")) rmSync(join("
  */
 const VENDOR = {
   yaml: { file: "yaml", entry: 'module.exports = require("yaml");' },
-  "simple-git": { file: "simple-git", entry: 'module.exports = require("simple-git");' },
   // An ES module, strict as Node runs it (the CommonJS packages keep their own "use strict").
   "age-encryption": { file: "age-encryption", entry: 'export * from "age-encryption";', strict: true },
   ajv: { file: "ajv", entry: 'module.exports = { ajv: require("ajv"), formats: require("ajv-formats") };', key: "ajv" },

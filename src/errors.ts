@@ -24,6 +24,7 @@ export type ErrorCode =
   | "ROLLOUT_REFUSED"
   | "LOCKED"
   | "IO"
+  | "GIT"
   | "NO_IDENTITY"
   | "INTEGRITY";
 
@@ -71,6 +72,34 @@ export class UsageError extends LockstepError {
 export class FileFormatError extends LockstepError {
   constructor(code: "YAML_INVALID" | "SCHEMA_INVALID", message: string, details: ErrorDetails) {
     super(code, message, details);
+  }
+}
+
+/**
+ * git failed (exit 1): it exited with an error, or could not be run. The
+ * message names the git command and the first line of what git said; the
+ * whole of it is in `stderr`.
+ */
+export class GitError extends LockstepError {
+  /** The arguments git was run with (`["log", ...]`). */
+  readonly args: readonly string[];
+  /** git's exit code, or `undefined` when git could not be started (not installed). */
+  readonly exitCode: number | undefined;
+  /** Everything git wrote to its standard error. */
+  readonly stderr: string;
+
+  constructor(args: readonly string[], exitCode: number | undefined, stderr: string, details: ErrorDetails = {}) {
+    const said = stderr.trim().split("\n")[0] ?? "";
+    super(
+      "GIT",
+      exitCode === undefined
+        ? `could not run git ${args[0] ?? ""}${said === "" ? "" : `: ${said}`}`
+        : `git ${args[0] ?? ""} failed (exit ${exitCode})${said === "" ? "" : `: ${said}`}`,
+      { ...(exitCode === undefined && { fix: "install git and make sure it is on PATH" }), ...details },
+    );
+    this.args = args;
+    this.exitCode = exitCode;
+    this.stderr = stderr;
   }
 }
 

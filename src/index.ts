@@ -9,8 +9,11 @@
  */
 
 export { approversOf, readersOf } from "./core/access.js";
+export type { AccessChange, SecretChange, StageChange } from "./core/changes.js";
+export { CODEOWNERS_FILE } from "./core/codeowners.js";
 export { type DotenvEntry, parseDotenv } from "./core/dotenv.js";
 export { EXPORT_FORMATS, type ExportFormat } from "./core/export-formats.js";
+export type { Finding, FindingCode, Severity } from "./core/findings.js";
 export { type Generator, parseGenerator } from "./core/generators.js";
 export { defaultEnvName, parseSecretId, type SecretId } from "./core/ids.js";
 export type {
@@ -41,26 +44,37 @@ export { NativeX25519Identity, NativeX25519Recipient } from "./crypto/x25519.js"
 export {
   type ErrorCode,
   FileFormatError,
+  GitError,
   IntegrityError,
   isLockstepError,
   LockstepError,
   NoIdentityError,
   UsageError,
 } from "./errors.js";
+export type { AddMemberOptions, AddMemberResult } from "./ops/add-member.js";
+export { type AuditOptions, type AuditReport, parseEventKinds } from "./ops/audit.js";
+export type { CheckOptions, CheckReport } from "./ops/check.js";
+export type { CodeownersOptions, CodeownersResult } from "./ops/codeowners.js";
+export type { DiffReport } from "./ops/diff.js";
+export type { ExecEnvironmentOptions } from "./ops/exec.js";
 export type { ExportedSecret, ExportResult, ExportSelector } from "./ops/export.js";
+export { checkExportOptions, type ExportToOptions, type ExportToResult } from "./ops/export-to.js";
+export type { ExposedVersion, ExposureReport } from "./ops/exposure.js";
+export type { GetOptions } from "./ops/get.js";
+export { type AuditEvent, EVENT_KINDS, type EventKind, type EventPerson } from "./ops/history.js";
 export type { ImportFormat, ImportOptions } from "./ops/import.js";
 export { type InitOptions, type InitResult, initRepository } from "./ops/init.js";
-export type { AddMemberOptions, AddMemberResult, RemoveMemberResult } from "./ops/members.js";
-export type { EnvironmentStatus, RolloutResult } from "./ops/rollout.js";
-export {
-  type GetOptions,
-  generateValue,
-  type OpenOptions,
-  openRepository,
-  type RekeyResult,
-  Repository,
-  type SecretInfo,
-  type SetOptions,
-  type SetResult,
-} from "./repository.js";
+export { type KeygenOptions, type KeygenResult, keygen } from "./ops/keygen.js";
+export type { PromoteOptions } from "./ops/promote.js";
+export type { RekeyResult } from "./ops/rekey.js";
+export type { RemoveMemberResult } from "./ops/remove-member.js";
+export type { RollbackOptions } from "./ops/rollback.js";
+export type { RotateOptions } from "./ops/rotate.js";
+export type { OpenOptions } from "./ops/session.js";
+export type { NewValue, SetOptions, SetResult } from "./ops/set.js";
+export type { SecretInfo } from "./ops/show.js";
+export type { RolloutResult } from "./ops/stage-moves.js";
+export type { EnvironmentStatus } from "./ops/status.js";
+export { generateValue, openRepository, Repository } from "./repository.js";
 export { defaultIdentityFile, type IdentitySources, loadIdentities } from "./storage/identities.js";
+export { releaseHeldResources } from "./storage/locks.js";

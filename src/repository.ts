@@ -1,133 +1,71 @@
 /**
- * The library: a secrets repository opened for reading and writing. The CLI
- * is a thin layer over this class; Node programs use it directly.
+ * The library: a secrets repository opened for reading and writing. Each
+ * method is one use case of src/ops/ (a function of the open session and its
+ * options), and the CLI makes exactly one such call per command; Node
+ * programs use this class directly.
  */
-import { approversOf, readersOf, recipientsFor } from "./core/access.js";
-import { openEnvelope, sealEnvelope } from "./core/envelope.js";
+import { approversOf, readersOf } from "./core/access.js";
 import { parseGenerator } from "./core/generators.js";
-import { parseSecretId, type SecretId } from "./core/ids.js";
-import type {
-  AccessConfig,
-  EnvironmentConfig,
-  ProjectConfig,
-  SecretManifest,
-  SecretType,
-  SecretVersion,
-  VersionRecipient,
-} from "./core/model.js";
-import { type StagePolicy, versionAtStage } from "./core/stages.js";
-import { decryptArmored, encryptArmored } from "./crypto/age.js";
-import { type AgeIdentity, AgeRecipient } from "./crypto/keys.js";
-import { LockstepError } from "./errors.js";
-import { type ExportSelector, exportEnvironment } from "./ops/export.js";
+import type { SecretId } from "./core/ids.js";
+import type { AccessConfig, EnvironmentConfig, ProjectConfig } from "./core/model.js";
+import type { AgeIdentity } from "./crypto/keys.js";
+import { type AddMemberOptions, type AddMemberResult, addMember } from "./ops/add-member.js";
+import { type AuditOptions, type AuditReport, auditEvents } from "./ops/audit.js";
+import { type CheckOptions, type CheckReport, checkRepository } from "./ops/check.js";
+import { type CodeownersOptions, type CodeownersResult, codeowners } from "./ops/codeowners.js";
+import { type DiffReport, diffRepository } from "./ops/diff.js";
+import { type ExecEnvironmentOptions, execEnvironment } from "./ops/exec.js";
+import { type ExportSelector, exportValues } from "./ops/export.js";
+import { type ExportToOptions, type ExportToResult, exportTo } from "./ops/export-to.js";
+import { type ExposureReport, exposure } from "./ops/exposure.js";
+import { type GetOptions, getSecret } from "./ops/get.js";
 import { type ImportOptions, importSecrets } from "./ops/import.js";
-import type { AddMemberOptions, AddMemberResult, RemoveMemberResult } from "./ops/members.js";
-import {
-  type EnvironmentStatus,
-  promoteEnvironment,
-  promoteSecret,
-  type RolloutResult,
-  rollbackSecret,
-  rolloutStatus,
-} from "./ops/rollout.js";
-import { setSecret } from "./ops/set.js";
-import { type IdentitySources, loadIdentities } from "./storage/identities.js";
-import { findRoot, RepositoryFiles } from "./storage/layout.js";
-import type { YamlFile } from "./storage/yaml-file.js";
+import { listSecrets } from "./ops/list.js";
+import { type PromoteOptions, promoteEnvironment, promoteSecret } from "./ops/promote.js";
+import { type RekeyResult, rekeySecrets } from "./ops/rekey.js";
+import { type RemoveMemberResult, removeMember } from "./ops/remove-member.js";
+import { type RollbackOptions, rollbackSecret } from "./ops/rollback.js";
+import { type RotateOptions, rotateSecret } from "./ops/rotate.js";
+import { type OpenOptions, Session } from "./ops/session.js";
+import { type NewValue, type SetOptions, type SetResult, setSecret } from "./ops/set.js";
+import { type SecretInfo, showSecret } from "./ops/show.js";
+import type { RolloutResult } from "./ops/stage-moves.js";
+import { type EnvironmentStatus, rolloutStatus } from "./ops/status.js";
 
-/** How to open a repository. */
-export interface OpenOptions extends IdentitySources {
-  /** A folder inside the repository (default: the working directory). */
-  dir?: string;
-  /** The clock, for version dates (tests fix it). */
-  now?: () => Date;
-}
-
-/** Options of {@link Repository.set}. */
-export interface SetOptions {
-  /** `string` (default for a new secret) or `json` (must parse). */
-  type?: SecretType;
-  description?: string;
-  /** A value schema: `schemas/<name>.schema.json` in the repository. */
-  schema?: string;
-  /** Variable name on export. */
-  envName?: string;
-  /** Where the new version goes (default: the first stage). */
-  stages?: StagePolicy;
-  /** Kept as the secret's `rotation.generate` when the value was generated. */
-  generator?: string;
-}
-
-/** What a write did. */
-export interface SetResult {
-  id: string;
-  version: number;
-  created: boolean;
-  /** The stages now pointing at the new version. */
-  stages: string[];
-}
-
-/** Which version `get` reads. */
-export interface GetOptions {
-  version?: number;
-  stage?: string;
-}
-
-/** A secret's metadata, as `ls` and `show` report it (never a value). */
-export interface SecretInfo {
-  id: string;
-  file: string;
-  description?: string;
-  type: SecretType;
-  schema?: string;
-  env?: string;
-  consumers?: string[];
-  latest: number;
-  stages: Record<string, number>;
-  readers: string[];
-  approvers: string[];
-  versions: { version: number; created: string; recipients: VersionRecipient[] }[];
-}
-
-/** What `rekey` re-encrypted. */
-export interface RekeyResult {
-  id: string;
-  versions: number[];
-  /** Members who could read one of these versions before, and no longer can through it. */
-  removed: string[];
-}
-
-/** An open secrets repository. */
+/** An open secrets repository. Made by {@link openRepository}. */
 export class Repository {
+  readonly #session: Session;
+
+  private constructor(session: Session) {
+    this.#session = session;
+  }
+
+  /**
+   * Opens the repository that holds `options.dir` (default: the working directory).
+   * @throws LockstepError `NOT_A_REPOSITORY`; with `strict` (the default), `YAML_INVALID` or `SCHEMA_INVALID` for lockstep.yaml or access.yaml.
+   */
+  static async open(options: OpenOptions = {}): Promise<Repository> {
+    return new Repository(await Session.open(options));
+  }
+
   /** Absolute path of the folder holding lockstep.yaml. */
-  readonly root: string;
+  get root(): string {
+    return this.#session.root;
+  }
+
   /** lockstep.yaml. */
-  readonly config: ProjectConfig;
+  get config(): ProjectConfig {
+    return this.#session.config;
+  }
+
   /** access.yaml, as last read or written through this object. */
   get access(): AccessConfig {
-    return this.accessConfig;
-  }
-  private accessConfig: AccessConfig;
-  /** @internal The repository's files. */
-  readonly files: RepositoryFiles;
-  private readonly sources: IdentitySources;
-  private readonly now: () => Date;
-  private identities?: Promise<AgeIdentity[]>;
-
-  /** @internal Use {@link openRepository}. */
-  constructor(files: RepositoryFiles, config: ProjectConfig, access: AccessConfig, options: OpenOptions) {
-    this.files = files;
-    this.root = files.root;
-    this.config = config;
-    this.accessConfig = access;
-    this.sources = options;
-    this.now = options.now ?? (() => new Date());
+    return this.#session.access;
   }
 
   /** The identities of this process, loaded on first use (never for metadata commands). */
   loadIdentities(): Promise<AgeIdentity[]> {
-    this.identities ??= loadIdentities(this.sources);
-    return this.identities;
+    return this.#session.identities();
   }
 
   /**
@@ -135,8 +73,7 @@ export class Repository {
    * @throws LockstepError `INVALID_ID`.
    */
   secretId(id: string): SecretId & { environment: EnvironmentConfig } {
-    const parsed = parseSecretId(id);
-    return { ...parsed, environment: this.environment(parsed.env).config };
+    return this.#session.secretId(id);
   }
 
   /**
@@ -144,14 +81,7 @@ export class Repository {
    * @throws LockstepError `INVALID_ID` if there is none of that name.
    */
   environment(name: string): { name: string; config: EnvironmentConfig } {
-    const config = this.config.environments[name];
-    if (!config) {
-      throw new LockstepError("INVALID_ID", `no environment "${name}" in lockstep.yaml`, {
-        file: "lockstep.yaml",
-        fix: `environments are: ${Object.keys(this.config.environments).join(", ")}`,
-      });
-    }
-    return { name, config };
+    return this.#session.environment(name);
   }
 
   /** The members who may read `id`. */
@@ -165,74 +95,36 @@ export class Repository {
   }
 
   /**
-   * Creates a secret, or adds a version to it. A new secret points every
-   * stage at version 1; a new version goes where `options.stages` says.
+   * Creates a secret, or adds a version to it: `value`, or one made by a
+   * generator (`{ generate: "password:32" }`, kept as the secret's own if it
+   * has none). A new secret points every stage at version 1; a new version
+   * goes where `options.stages` says (default: the first stage).
    */
-  set(id: string, value: string, options: SetOptions = {}): Promise<SetResult> {
-    return setSecret(this, id, value, options);
+  set(id: string, value: NewValue, options: SetOptions = {}): Promise<SetResult> {
+    return setSecret(this.#session, { ...options, id, value });
   }
 
   /**
    * Decrypts a version (default: the newest) and checks its binding.
    * @throws NoIdentityError (exit 3), IntegrityError (exit 4).
    */
-  async get(id: string, options: GetOptions = {}): Promise<string> {
-    const { sid, manifest } = await this.mustRead(id);
-    let n = options.version;
-    if (options.stage !== undefined) n = versionAtStage(sid.environment, manifest.data, options.stage, sid.id);
-    const v = n === undefined ? manifest.data.versions[0] : manifest.data.versions.find((x) => x.version === n);
-    if (!v) {
-      throw new LockstepError("UNKNOWN_VERSION", `${sid.id} has no version ${n}`, {
-        file: manifest.file,
-        fix: `versions are: ${manifest.data.versions.map((x) => x.version).join(", ")}`,
-      });
-    }
-    return this.decryptVersion(sid.id, v, manifest.file);
+  get(id: string, options: GetOptions = {}): Promise<string> {
+    return getSecret(this.#session, { ...options, id });
   }
 
-  /** Adds a version made by the secret's generator (or `spec`). */
-  async rotate(id: string, options: { generate?: string; stages?: StagePolicy } = {}): Promise<SetResult> {
-    const { sid, manifest } = await this.mustRead(id);
-    const spec = options.generate ?? manifest.data.rotation?.generate ?? this.config.rotation?.generate;
-    if (spec === undefined) {
-      throw new LockstepError("INVALID_VALUE", `${sid.id} has no generator to rotate with`, {
-        file: manifest.file,
-        fix: `pass --generate SPEC (e.g. password:32), or set rotation.generate in ${manifest.file}; for a value you supply, use \`lockstep set\``,
-      });
-    }
-    const value = parseGenerator(spec).generate();
-    const keep = manifest.data.rotation?.generate === undefined && options.generate !== undefined;
-    return this.set(sid.id, value, {
-      ...(options.stages !== undefined && { stages: options.stages }),
-      ...(keep && { generator: spec }),
-    });
+  /** Adds a version made by the secret's generator (or `options.generate`). */
+  rotate(id: string, options: RotateOptions = {}): Promise<SetResult> {
+    return rotateSecret(this.#session, { ...options, id });
   }
 
   /** Metadata of every secret (of one environment), sorted by id. */
-  async list(env?: string): Promise<SecretInfo[]> {
-    if (env !== undefined) this.environment(env);
-    const ids = await this.files.listSecretIds(env);
-    return Promise.all(ids.map((id) => this.show(id)));
+  list(env?: string): Promise<SecretInfo[]> {
+    return listSecrets(this.#session, env === undefined ? {} : { env });
   }
 
   /** A secret's metadata, readers and versions; never a value or ciphertext. */
-  async show(id: string): Promise<SecretInfo> {
-    const { sid, manifest } = await this.mustRead(id);
-    const m = manifest.data;
-    return {
-      id: sid.id,
-      file: manifest.file,
-      ...(m.description !== undefined && { description: m.description }),
-      type: m.type ?? "string",
-      ...(m.schema !== undefined && { schema: m.schema }),
-      ...(m.env !== undefined && { env: m.env }),
-      ...(m.consumers !== undefined && { consumers: m.consumers }),
-      latest: Math.max(...m.versions.map((v) => v.version)),
-      stages: m.stages,
-      readers: readersOf(this.access, sid.id),
-      approvers: approversOf(this.access, sid.id),
-      versions: m.versions.map((v) => ({ version: v.version, created: v.created, recipients: v.recipients })),
-    };
+  show(id: string): Promise<SecretInfo> {
+    return showSecret(this.#session, { id });
   }
 
   /**
@@ -240,27 +132,23 @@ export class Repository {
    * readers today (all secrets, or those named). Values and version numbers
    * stay; only who can open them changes.
    */
-  async rekey(ids?: readonly string[]): Promise<RekeyResult[]> {
-    return (await import("./ops/rekey.js")).rekeySecrets(this, ids);
+  rekey(ids?: readonly string[]): Promise<RekeyResult[]> {
+    return rekeySecrets(this.#session, ids === undefined ? {} : { ids });
   }
 
   /** Adds a member (or more keys to one) to access.yaml. */
-  async addMember(name: string, options: AddMemberOptions): Promise<AddMemberResult> {
-    const result = await (await import("./ops/members.js")).addMember(this.files, name, options);
-    this.accessConfig = (await this.files.readAccess()).data;
-    return result;
+  addMember(name: string, options: AddMemberOptions): Promise<AddMemberResult> {
+    return addMember(this.#session, { ...options, name });
   }
 
   /** Removes a member from access.yaml, and from every group and rule. */
-  async removeMember(name: string): Promise<RemoveMemberResult> {
-    const result = await (await import("./ops/members.js")).removeMember(this.files, name);
-    this.accessConfig = (await this.files.readAccess()).data;
-    return result;
+  removeMember(name: string): Promise<RemoveMemberResult> {
+    return removeMember(this.#session, { name });
   }
 
   /** Creates or updates one secret per variable of a .env or JSON text. */
   import(env: string, text: string, options: ImportOptions): Promise<SetResult[]> {
-    return importSecrets(this, env, text, options);
+    return importSecrets(this.#session, { ...options, env, text });
   }
 
   /**
@@ -268,105 +156,79 @@ export class Repository {
    * `env` gets, by variable name: what an app loads at start.
    */
   async export(env: string, selector: ExportSelector = {}): Promise<Record<string, string>> {
-    return (await exportEnvironment(this, env, selector)).values;
+    return (await exportValues(this.#session, { ...selector, env })).values;
+  }
+
+  /**
+   * Writes the values of `env`'s stage in a deploy format: to a file, a
+   * folder, `$GITHUB_ENV`, or standard output (`options.stdout`).
+   */
+  exportTo(env: string, options: Omit<ExportToOptions, "env"> = {}): Promise<ExportToResult> {
+    return exportTo(this.#session, { ...options, env });
+  }
+
+  /**
+   * The environment of a child process run with `env`'s values (`lockstep
+   * exec`): `options.base` (default: this process's) without any identity
+   * variable, plus the values.
+   */
+  execEnvironment(env: string, options: Omit<ExecEnvironmentOptions, "env"> = {}): Promise<NodeJS.ProcessEnv> {
+    return execEnvironment(this.#session, { ...options, env });
   }
 
   /** Moves `stage` (or the first lagging stage) of a secret to its predecessor's version. */
-  promote(id: string, options: { stage?: string } = {}): Promise<RolloutResult> {
-    return promoteSecret(this, id, options.stage);
+  promote(id: string, options: PromoteOptions = {}): Promise<RolloutResult> {
+    return promoteSecret(this.#session, { ...options, id });
   }
 
   /** Promotes every secret of an environment; returns those that moved. */
-  promoteAll(env: string, options: { stage?: string } = {}): Promise<RolloutResult[]> {
-    return promoteEnvironment(this, env, options.stage);
+  promoteAll(env: string, options: PromoteOptions = {}): Promise<RolloutResult[]> {
+    return promoteEnvironment(this.#session, { ...options, env });
   }
 
   /** Moves the stages on the newest live version (or `stage`) back to the version below (or `to`). */
-  rollback(id: string, options: { stage?: string; to?: number } = {}): Promise<RolloutResult> {
-    return rollbackSecret(this, id, options);
+  rollback(id: string, options: RollbackOptions = {}): Promise<RolloutResult> {
+    return rollbackSecret(this.#session, { ...options, id });
   }
 
   /** Per environment: each secret's versions by stage, pending promotions, rotation due; each consumer's lag. */
   status(env?: string): Promise<EnvironmentStatus[]> {
-    return rolloutStatus(this, env, this.now());
+    return rolloutStatus(this.#session, env === undefined ? {} : { env });
   }
 
-  /** @internal Recipients of a new version of `id`, parsed. */
-  parsedRecipients(id: string): { list: VersionRecipient[]; keys: AgeRecipient[] } {
-    const list = recipientsFor(this.access, id);
-    const keys = list.map((r) => {
-      try {
-        return AgeRecipient.parse(r.key);
-      } catch (e) {
-        throw new LockstepError("INVALID_KEY", `access.yaml: member ${r.member} has an invalid recipient`, {
-          file: "access.yaml",
-          fix: `replace it with the member's age1... public key (\`lockstep member add ${r.member} --key age1...\`)`,
-          cause: e,
-        });
-      }
-    });
-    return { list, keys };
+  /**
+   * The pull-request gate: every rule of `lockstep check`, as findings. Open
+   * with `strict: false` to check a repository whose lockstep.yaml or
+   * access.yaml is broken.
+   */
+  check(options: CheckOptions = {}): Promise<CheckReport> {
+    return checkRepository(this.#session, options);
   }
 
-  /** @internal Encrypts a value as one version of `id`, bound to it. */
-  async encryptVersion(
-    id: string,
-    version: number,
-    value: string,
-    recipients: { list: VersionRecipient[]; keys: AgeRecipient[] },
-    created?: string,
-  ): Promise<SecretVersion> {
-    const ciphertext = await encryptArmored(sealEnvelope({ id, version, value }), recipients.keys);
-    return {
-      version,
-      created:
-        created ??
-        this.now()
-          .toISOString()
-          .replace(/\.\d{3}Z$/, "Z"),
-      recipients: recipients.list,
-      ciphertext,
-    };
+  /** What the working tree changes against `rev` (default HEAD): secrets, stages, readers, access; never values. */
+  diff(options: { rev?: string } = {}): Promise<DiffReport> {
+    return diffRepository(this.#session, options);
   }
 
-  /** @internal Decrypts one version and checks its binding. */
-  async decryptVersion(id: string, v: SecretVersion, file: string): Promise<string> {
-    const identities = await this.loadIdentities();
-    const bytes = await decryptArmored(
-      v.ciphertext,
-      identities,
-      v.recipients.map((r) => r.key),
-      { file, what: `${id} version ${v.version}` },
-    );
-    return openEnvelope(bytes, { id, version: v.version }, file);
+  /** Who did what to which secret, read from Git history, newest first. */
+  audit(options: AuditOptions = {}): Promise<AuditReport> {
+    return auditEvents(this.#session, options);
   }
 
-  private async mustRead(
-    id: string,
-  ): Promise<{ sid: ReturnType<Repository["secretId"]>; manifest: YamlFile<SecretManifest> }> {
-    const sid = this.secretId(id);
-    return { sid, manifest: await this.readManifest(sid.id) };
+  /** Every secret version `member` could ever decrypt, from Git history and the working tree. */
+  exposure(member: string): Promise<ExposureReport> {
+    return exposure(this.#session, { member });
   }
 
-  /** @internal A secret's manifest; throws `UNKNOWN_SECRET` if there is none. */
-  async readManifest(id: string): Promise<YamlFile<SecretManifest>> {
-    const manifest = await this.files.readManifest(id);
-    if (!manifest) {
-      throw new LockstepError("UNKNOWN_SECRET", `no secret ${id} (no ${this.files.manifestFile(id)})`, {
-        file: this.files.manifestFile(id),
-        fix: "list secrets with `lockstep ls`, or create it with `lockstep set`",
-      });
-    }
-    return manifest;
+  /** `.github/CODEOWNERS` from access.yaml: returned, written, or checked. */
+  codeowners(options: CodeownersOptions = {}): Promise<CodeownersResult> {
+    return codeowners(this.#session, options);
   }
 }
 
 /** Opens the secrets repository that holds `options.dir` (default: the working directory). */
-export async function openRepository(options: OpenOptions = {}): Promise<Repository> {
-  const root = await findRoot(options.dir ?? process.cwd());
-  const files = new RepositoryFiles(root);
-  const [config, access] = await Promise.all([files.readConfig(), files.readAccess()]);
-  return new Repository(files, config.data, access.data, options);
+export function openRepository(options: OpenOptions = {}): Promise<Repository> {
+  return Repository.open(options);
 }
 
 /** Makes a value from a generator spec (`password:32`, `uuid`, ...). */

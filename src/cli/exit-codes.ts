@@ -27,6 +27,7 @@ const TABLE: Record<ErrorCode, number> = {
   ROLLOUT_REFUSED: EXIT.failed,
   LOCKED: EXIT.failed,
   IO: EXIT.failed,
+  GIT: EXIT.failed,
   NO_IDENTITY: EXIT.noIdentity,
   INTEGRITY: EXIT.integrity,
 };

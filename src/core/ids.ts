@@ -15,7 +15,9 @@ export interface SecretId {
 
 /**
  * Parses a secret id. Whether its environment exists is the repository's
- * business; this checks only the form.
+ * business; this checks only the form: no segment ends in `.yaml` (its
+ * folder would collide with a manifest) or is `.git` (git holds no such
+ * folder, so the secret would never be committed).
  * @throws LockstepError `INVALID_ID`.
  */
 export function parseSecretId(id: string): SecretId {
@@ -24,6 +26,22 @@ export function parseSecretId(id: string): SecretId {
   if (segments.length < 2 || bad !== undefined) {
     throw new LockstepError("INVALID_ID", `"${id}" is not a secret id`, {
       fix: "a secret id is <env>/<path>, segments of letters, digits, '.', '_' and '-', e.g. production/db/password",
+    });
+  }
+  const yaml = segments.findIndex((s) => /\.yaml$/i.test(s));
+  if (yaml >= 0) {
+    // `production/x.yaml/y` would need a folder where production/x's manifest is (x.yaml).
+    const meant = segments.map((s) => s.replace(/\.yaml$/i, "")).join("/");
+    throw new LockstepError("INVALID_ID", `"${id}" is not a secret id: a segment may not end in .yaml`, {
+      fix:
+        yaml === segments.length - 1
+          ? `the id leaves out the manifest's .yaml: ${meant}`
+          : "a manifest is <segment>.yaml, so a folder of that name would collide with it: rename the segment",
+    });
+  }
+  if (segments.some((s) => s.toLowerCase() === ".git")) {
+    throw new LockstepError("INVALID_ID", `"${id}" is not a secret id: git cannot hold a .git folder`, {
+      fix: "choose another name for that segment",
     });
   }
   const [env, ...rest] = segments as [string, ...string[]];

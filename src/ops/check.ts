@@ -4,8 +4,6 @@
  * to decrypt). It never stops at the first problem: a broken file is a
  * finding, and the rest is still checked.
  */
-import { relative, sep } from "node:path";
-import { renderCodeowners } from "../core/codeowners.js";
 import { openEnvelope } from "../core/envelope.js";
 import { type Finding, finding, sortFindings } from "../core/findings.js";
 import { globMatches } from "../core/glob.js";
@@ -17,22 +15,21 @@ import { decryptArmored } from "../crypto/age.js";
 import { type AgeIdentity, AgeRecipient } from "../crypto/keys.js";
 import { withCryptoWorkers } from "../crypto/workers.js";
 import { LockstepError } from "../errors.js";
-import { readBytesIfExists, readTextIfExists } from "../storage/fs.js";
-import { codeownersPlace, trackedFiles } from "../storage/git.js";
-import { type IdentitySources, loadIdentities } from "../storage/identities.js";
-import { ACCESS_FILE, CONFIG_FILE, RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
+import { readBytesIfExists } from "../storage/fs.js";
+import { trackedFiles, workTreeRoot } from "../storage/git.js";
+import { ACCESS_FILE, CONFIG_FILE, type RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
+import { readManifest } from "../storage/manifests.js";
 import type { YamlFile } from "../storage/yaml-file.js";
 import { checkManifest, lineOf, manifestContext } from "./check-manifest.js";
+import { codeownersState } from "./codeowners.js";
 import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
+import type { Session } from "./session.js";
 import { validateValue } from "./values.js";
 
 /** Options of {@link checkRepository}. */
 export interface CheckOptions {
-  /** Also decrypt every live version and check its binding and value schema. */
+  /** Also decrypt every live version (with the session's identities) and check its binding and value schema. */
   decrypt?: boolean;
-  /** Where identities come from, with `decrypt`. */
-  identities?: IdentitySources;
-  now?: Date;
 }
 
 /** What `check` found. */
@@ -47,7 +44,7 @@ export interface CheckReport {
 const MAX_SCAN_BYTES = 1 << 20;
 
 async function readChecked<T>(
-  read: () => Promise<YamlFile<T>>,
+  read: () => YamlFile<T> | Promise<YamlFile<T>>,
   file: string,
   out: Finding[],
 ): Promise<YamlFile<T> | undefined> {
@@ -113,7 +110,14 @@ async function checkAccess(access: YamlFile<AccessConfig>, out: Finding[]): Prom
   }
 }
 
-async function scanLeaks(files: RepositoryFiles, config: ProjectConfig | undefined, out: Finding[]): Promise<void> {
+async function scanLeaks(
+  files: RepositoryFiles,
+  top: string | undefined,
+  config: ProjectConfig | undefined,
+  out: Finding[],
+): Promise<void> {
+  // Outside a git work tree, nothing is tracked: nothing to scan.
+  if (top === undefined) return;
   const allow = config?.allow ?? [];
   for (const path of await trackedFiles(files.root)) {
     if (path.startsWith(`${SECRETS_DIR}/`) && path.endsWith(".yaml")) continue;
@@ -136,18 +140,18 @@ async function scanLeaks(files: RepositoryFiles, config: ProjectConfig | undefin
 
 async function checkCodeowners(
   files: RepositoryFiles,
+  top: string | undefined,
   access: AccessConfig,
   ids: string[],
   out: Finding[],
 ): Promise<void> {
-  const place = await codeownersPlace(files.root);
-  const actual = await readTextIfExists(place.file);
-  if (actual === undefined) return; // not used by this repository
-  if (actual !== renderCodeowners(access, ids, place.prefix)) {
+  const state = await codeownersState(files.root, top, access, ids);
+  if (state.actual === undefined) return; // not used by this repository
+  if (state.actual !== state.text) {
     out.push(
       finding("codeowners-drift", {
         // Relative to the secrets repository, like every finding (`../../.github/CODEOWNERS` in a subfolder).
-        file: relative(files.root, place.file).split(sep).join("/"),
+        file: state.relative,
         message: "CODEOWNERS differs from the approvers in access.yaml",
         fix: "lockstep codeowners --write",
       }),
@@ -207,22 +211,28 @@ async function checkValues(
   return undecrypted;
 }
 
-/** Checks the repository at `root` (the folder of lockstep.yaml). */
-export async function checkRepository(root: string, options: CheckOptions = {}): Promise<CheckReport> {
-  const files = new RepositoryFiles(root);
+/**
+ * Checks the whole repository: every file is read, and a broken one is a
+ * finding, not an error (open the session with `strict: false`).
+ * @throws what cannot be a finding: a file system or git failure; with `decrypt`, NoIdentityError if no identity is available.
+ */
+export async function checkRepository(session: Session, options: CheckOptions = {}): Promise<CheckReport> {
+  const files = session.files;
   const out: Finding[] = [];
-  const config = await readChecked(() => files.readConfig(), CONFIG_FILE, out);
-  const access = await readChecked(() => files.readAccess(), ACCESS_FILE, out);
+  const config = await readChecked(() => session.configFile(), CONFIG_FILE, out);
+  const access = await readChecked(() => session.accessFile(), ACCESS_FILE, out);
   if (access) await checkAccess(access, out);
   const ids = await files.listSecretIds();
   // Leaks and CODEOWNERS ask git, whose processes run while the manifests are read.
-  const others = Promise.all([
-    scanLeaks(files, config?.data, out),
-    access ? checkCodeowners(files, access.data, ids, out) : undefined,
-  ]);
+  const others = workTreeRoot(files.root).then((top) =>
+    Promise.all([
+      scanLeaks(files, top, config?.data, out),
+      access ? checkCodeowners(files, top, access.data, ids, out) : undefined,
+    ]),
+  );
   others.catch(() => {}); // a failure is thrown where it is awaited, below, not as an unhandled rejection
   const manifests: { id: string; m: YamlFile<SecretManifest> }[] = [];
-  const context = manifestContext(config?.data, access?.data, options.now ?? new Date());
+  const context = manifestContext(config?.data, access?.data, session.now());
   // Read every manifest at once (the disk works while we parse), then check them in order.
   const read = await mapLimit(ids, BULK_CONCURRENCY, async (id) => {
     const file = files.manifestFile(id);
@@ -230,7 +240,7 @@ export async function checkRepository(root: string, options: CheckOptions = {}):
     const problems: Finding[] = [];
     const m = await readChecked(
       async () => {
-        const r = await files.readManifest(id);
+        const r = await readManifest(files, id);
         if (!r) throw new Error(`${file} vanished`);
         return r;
       },
@@ -258,7 +268,7 @@ export async function checkRepository(root: string, options: CheckOptions = {}):
   await others;
   let undecrypted = 0;
   if (options.decrypt) {
-    const identities = await loadIdentities(options.identities ?? {});
+    const identities = await session.identities();
     undecrypted = await checkValues(files, manifests, identities, out);
   }
   return { findings: sortFindings(out), secrets: ids.length, undecrypted };

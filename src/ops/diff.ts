@@ -6,9 +6,10 @@ import { type AccessChange, compareAccess, compareSecret, type SecretChange } fr
 import type { AccessConfig, SecretManifest } from "../core/model.js";
 import { LockstepError } from "../errors.js";
 import { readTextIfExists } from "../storage/fs.js";
-import { hasCommits, readBlobs, treeBlobs } from "../storage/git-history.js";
+import { hasCommits, readBlobs, revisionExists, treeBlobs } from "../storage/git-history.js";
 import { ACCESS_FILE, CONFIG_FILE, type RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
 import { parseLenient } from "../storage/yaml-file.js";
+import type { Session } from "./session.js";
 
 /** A state of the repository's files, parsed leniently. */
 interface Snapshot {
@@ -31,15 +32,12 @@ function idOf(path: string): string | undefined {
 }
 
 async function snapshotAt(files: RepositoryFiles, rev: string): Promise<Snapshot> {
-  let blobs: Map<string, string>;
-  try {
-    blobs = await treeBlobs(files.root, rev, [CONFIG_FILE, ACCESS_FILE, SECRETS_DIR]);
-  } catch (e) {
+  if (!(await revisionExists(files.root, rev))) {
     throw new LockstepError("USAGE", `unknown revision "${rev}"`, {
       fix: "pass a commit, branch or tag that exists here (fetch it first in a shallow CI clone)",
-      cause: e,
     });
   }
+  const blobs = await treeBlobs(files.root, rev, [CONFIG_FILE, ACCESS_FILE, SECRETS_DIR]);
   const texts = await readBlobs(files.root, blobs.values());
   const text = (path: string) => {
     const sha = blobs.get(path);
@@ -76,8 +74,15 @@ async function workingTree(files: RepositoryFiles): Promise<Snapshot> {
   };
 }
 
-/** Compares the working tree with `rev` (default HEAD). */
-export async function diffRepository(files: RepositoryFiles, rev = "HEAD"): Promise<DiffReport> {
+/**
+ * Compares the working tree with `rev` (default HEAD; before the first
+ * commit, with nothing). Files are read leniently: a broken one is compared
+ * as far as it can be read.
+ * @throws UsageError for an unknown revision; GitError.
+ */
+export async function diffRepository(session: Session, options: { rev?: string } = {}): Promise<DiffReport> {
+  const { files } = session;
+  const rev = options.rev ?? "HEAD";
   const before: Snapshot =
     rev === "HEAD" && !(await hasCommits(files.root)) ? { manifests: new Map() } : await snapshotAt(files, rev);
   const after = await workingTree(files);

@@ -8,7 +8,8 @@ import { stageNames, versionAtStage } from "../core/stages.js";
 import { servesConsumer, stageOfConsumer } from "../core/status.js";
 import { withCryptoWorkers } from "../crypto/workers.js";
 import { LockstepError } from "../errors.js";
-import type { Repository } from "../repository.js";
+import type { Session } from "./session.js";
+import { decryptVersion } from "./versions.js";
 
 /** Which values: a stage's, or a consumer's (through the stage that lists it). Default: the last stage. */
 export type ExportSelector = { stage?: string; consumer?: string };
@@ -30,14 +31,11 @@ export interface ExportResult {
 
 /**
  * Decrypts the version each secret of `env` has at the selected stage.
- * @throws LockstepError `INVALID_VALUE` when two secrets export under one name.
+ * @throws LockstepError `UNKNOWN_STAGE`; `INVALID_VALUE` when two secrets export under one name.
  */
-export async function exportEnvironment(
-  repo: Repository,
-  env: string,
-  selector: ExportSelector = {},
-): Promise<ExportResult> {
-  const { config } = repo.environment(env);
+export async function exportValues(session: Session, options: ExportSelector & { env: string }): Promise<ExportResult> {
+  const { env, ...selector } = options;
+  const { config } = session.environment(env);
   if (selector.stage !== undefined && selector.consumer !== undefined) {
     throw new LockstepError("USAGE", "give a stage or a consumer, not both");
   }
@@ -51,15 +49,15 @@ export async function exportEnvironment(
       fix: `stages of ${env}: ${stageNames(config).join(", ")}`,
     });
   }
-  const ids = await repo.files.listSecretIds(env);
+  const ids = await session.files.listSecretIds(env);
   // Threads start now, and boot while this thread reads the manifests.
   // Without an identity, nothing goes to threads; the first decryption says so.
-  const identities = await repo.loadIdentities().catch(() => []);
-  return withCryptoWorkers(ids.length, identities, () => decryptAll(repo, env, stage, selector, config, ids));
+  const identities = await session.identities().catch(() => []);
+  return withCryptoWorkers(ids.length, identities, () => decryptAll(session, env, stage, selector, config, ids));
 }
 
 async function decryptAll(
-  repo: Repository,
+  session: Session,
   env: string,
   stage: string,
   selector: ExportSelector,
@@ -73,7 +71,7 @@ async function decryptAll(
   // after an error below, those in flight settle into nothing.
   const values: Promise<{ value: string } | { error: unknown }>[] = [];
   for (const id of ids) {
-    const m = await repo.readManifest(id);
+    const m = await session.manifest(id);
     if (selector.consumer !== undefined && !servesConsumer(m.data, selector.consumer)) continue;
     const name = m.data.env ?? defaultEnvName(id.slice(env.length + 1));
     const other = owners.get(name);
@@ -98,7 +96,7 @@ async function decryptAll(
     }
     secrets.push({ id, name, version });
     values.push(
-      repo.decryptVersion(id, v, m.file).then(
+      decryptVersion(session, id, v, m.file).then(
         (value) => ({ value }),
         (error: unknown) => ({ error }),
       ),

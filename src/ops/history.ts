@@ -1,7 +1,7 @@
 /**
- * Git history read back as lockstep events: `audit` (who did what to which
- * secret) and `exposure` (what a member could ever decrypt). One `git log`
- * and one `git cat-file --batch` for the whole walk.
+ * Git history read back as lockstep events, for `audit` (audit.ts) and
+ * `exposure` (exposure.ts). One `git log` and one `git cat-file --batch`
+ * for the whole walk.
  */
 import {
   type AccessChange,
@@ -11,8 +11,6 @@ import {
   type StageChange,
 } from "../core/changes.js";
 import type { AccessConfig, SecretManifest } from "../core/model.js";
-import { liveVersions } from "../core/stages.js";
-import { LockstepError } from "../errors.js";
 import {
   type HistoryCommit,
   hasCommits,
@@ -82,23 +80,25 @@ export async function historyState(files: RepositoryFiles): Promise<HistoryState
 
 const PATHS = [CONFIG_FILE, ACCESS_FILE, SECRETS_DIR];
 
-function secretIdOf(path: string): string | undefined {
+/** The secret id of a manifest's path (`secrets/<id>.yaml`), else `undefined`. */
+export function secretIdOf(path: string): string | undefined {
   return path.startsWith(`${SECRETS_DIR}/`) && path.endsWith(".yaml")
     ? path.slice(SECRETS_DIR.length + 1, -".yaml".length)
     : undefined;
 }
 
-/** Reads the commits and every blob they touch, parsing each blob once. */
-async function walk(files: RepositoryFiles, options: { since?: string; until?: string }) {
-  let commits: HistoryCommit[];
-  try {
-    commits = await readHistory(files.root, PATHS, options);
-  } catch (e) {
-    throw new LockstepError("USAGE", `git log failed: ${(e as Error).message.split("\n")[0]}`, {
-      fix: "check --since/--until (e.g. 2026-01-31 or '2 weeks ago')",
-      cause: e,
-    });
-  }
+/** The commits of a walk, and each blob they touch, parsed once, on demand. */
+export interface Walk {
+  commits: HistoryCommit[];
+  parse: <T>(sha: string | undefined) => T | undefined;
+}
+
+/**
+ * Reads the commits and every blob they touch, parsing each blob once.
+ * @throws GitError.
+ */
+export async function walk(files: RepositoryFiles, options: { since?: string; until?: string }): Promise<Walk> {
+  const commits = await readHistory(files.root, PATHS, options);
   // A shallow clone's oldest commits look as if they added everything: their changes are unknown.
   const boundary = await shallowBoundary(files.root);
   for (const c of commits) if (boundary.has(c.hash)) c.changes = [];
@@ -128,7 +128,7 @@ function base(c: HistoryCommit): Omit<AuditEvent, "kind"> {
 }
 
 /** Events of one commit, in a stable order. */
-function commitEvents(c: HistoryCommit, parse: <T>(sha: string | undefined) => T | undefined): AuditEvent[] {
+export function commitEvents(c: HistoryCommit, parse: <T>(sha: string | undefined) => T | undefined): AuditEvent[] {
   const events: AuditEvent[] = [];
   const b = base(c);
   for (const ch of c.changes) {
@@ -204,114 +204,4 @@ function changeEvents(b: Omit<AuditEvent, "kind">, id: string, change: SecretCha
   }
   if (change.rekeyed.length > 0) events.push({ kind: "rekeyed", ...b, id, versions: change.rekeyed });
   return events;
-}
-
-/** Filters of {@link auditEvents}. */
-export interface AuditOptions {
-  /** A secret id, or an environment (every secret of it). */
-  target?: string;
-  since?: string;
-  until?: string;
-  /** Matches the author's name or email, case-insensitively. */
-  author?: string;
-  kinds?: readonly EventKind[];
-}
-
-/** Every lockstep event in history that passes the filters, newest first. */
-export async function auditEvents(files: RepositoryFiles, options: AuditOptions = {}): Promise<AuditEvent[]> {
-  const { commits, parse } = await walk(files, {
-    ...(options.since !== undefined && { since: options.since }),
-    ...(options.until !== undefined && { until: options.until }),
-  });
-  const target = options.target;
-  const author = options.author?.toLowerCase();
-  return commits
-    .flatMap((c) => commitEvents(c, parse))
-    .filter((e) => {
-      if (target !== undefined) {
-        if (e.id === undefined) return false;
-        if (target.includes("/") ? e.id !== target : !e.id.startsWith(`${target}/`)) return false;
-      }
-      if (author && !`${e.author.name} <${e.author.email}>`.toLowerCase().includes(author)) return false;
-      return !options.kinds || options.kinds.length === 0 || options.kinds.includes(e.kind);
-    });
-}
-
-/** One version a member could decrypt. */
-export interface ExposedVersion {
-  id: string;
-  version: number;
-  /** Whether some stage points at it today. */
-  live: boolean;
-  /** The stages that point at it today. */
-  stages: string[];
-  /** The oldest commit in which it was encrypted to the member (absent if only in the working tree). */
-  since?: string;
-}
-
-/** What a member could ever decrypt. */
-export interface ExposureReport {
-  member: string;
-  /** The keys the member ever had in access.yaml. */
-  keys: string[];
-  versions: ExposedVersion[];
-  /** Secrets with a live exposed version: rotate these. */
-  rotate: string[];
-}
-
-/**
- * Every secret version that `member` could ever decrypt, from Git history and
- * the working tree: a version whose recipients (or former recipients) name
- * the member or one of the keys it ever had.
- */
-export async function exposure(files: RepositoryFiles, member: string): Promise<ExposureReport> {
-  const state = await historyState(files);
-  const { commits, parse } = state.empty ? { commits: [], parse: () => undefined } : await walk(files, {});
-  const keys = new Set<string>();
-  for (const c of commits) {
-    for (const ch of c.changes) {
-      if (ch.path !== ACCESS_FILE) continue;
-      for (const sha of [ch.oldBlob, ch.newBlob]) {
-        for (const k of parse<AccessConfig>(sha)?.members?.[member]?.recipients ?? []) keys.add(k);
-      }
-    }
-  }
-  const current = await files.readAccess().catch(() => undefined);
-  for (const k of current?.data.members[member]?.recipients ?? []) keys.add(k);
-  const found = new Map<string, { id: string; version: number; since?: string }>();
-  const visit = (id: string, m: SecretManifest | undefined, commit?: string) => {
-    for (const v of m?.versions ?? []) {
-      const all = [...(v.recipients ?? []), ...(v.formerRecipients ?? [])];
-      if (!all.some((r) => r.member === member || keys.has(r.key))) continue;
-      // Commits come newest first: the last one seen is the oldest.
-      found.set(`${id}\u0000${v.version}`, { id, version: v.version, ...(commit !== undefined && { since: commit }) });
-    }
-  };
-  const tree = new Map<string, SecretManifest | undefined>();
-  for (const id of await files.listSecretIds()) {
-    const m = await files.readManifest(id).catch(() => undefined);
-    tree.set(id, m?.data);
-    visit(id, m?.data);
-  }
-  for (const c of commits) {
-    for (const ch of c.changes) {
-      const id = secretIdOf(ch.path);
-      if (id !== undefined) visit(id, parse<SecretManifest>(ch.newBlob), c.hash);
-    }
-  }
-  const versions = [...found.values()]
-    .map((f) => {
-      const m = tree.get(f.id);
-      const stages = Object.entries(m?.stages ?? {})
-        .filter(([, n]) => n === f.version)
-        .map(([s]) => s);
-      return { ...f, live: m !== undefined && liveVersions(m).has(f.version), stages };
-    })
-    .sort((a, b) => a.id.localeCompare(b.id) || b.version - a.version);
-  return {
-    member,
-    keys: [...keys],
-    versions,
-    rotate: [...new Set(versions.filter((v) => v.live).map((v) => v.id))],
-  };
 }

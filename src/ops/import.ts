@@ -7,8 +7,10 @@ import { defaultEnvName, parseSecretId } from "../core/ids.js";
 import type { SecretType } from "../core/model.js";
 import { withCryptoWorkers } from "../crypto/workers.js";
 import { LockstepError } from "../errors.js";
-import type { Repository, SetResult } from "../repository.js";
 import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
+import type { Session } from "./session.js";
+import { type SetResult, setSecret } from "./set.js";
+import { recipientsOf } from "./versions.js";
 
 /** Input formats of `import`. */
 export type ImportFormat = "dotenv" | "json";
@@ -58,12 +60,11 @@ function entriesFromJson(text: string, source: string): { key: string; value: st
  * repository's bulk lock meanwhile.
  */
 export async function importSecrets(
-  repo: Repository,
-  env: string,
-  text: string,
-  options: ImportOptions,
+  session: Session,
+  options: ImportOptions & { env: string; text: string },
 ): Promise<SetResult[]> {
-  repo.environment(env);
+  const { env, text } = options;
+  session.environment(env);
   const raw =
     options.format === "json"
       ? entriesFromJson(text, options.source)
@@ -91,15 +92,20 @@ export async function importSecrets(
     }
     seen.set(id, key);
     // Every secret needs readers: fail before writing any.
-    const stanzas = repo.parsedRecipients(id).keys.length;
+    const stanzas = recipientsOf(session, id).keys.length;
     return { id, value, type, envName: key, stanzas };
   });
   const stanzas = entries.reduce((n, e) => n + e.stanzas, 0);
-  return repo.files.withBulkLock(() =>
+  return session.files.withBulkLock(() =>
     withCryptoWorkers(stanzas, [], () =>
       mapLimit(entries, BULK_CONCURRENCY, (e) => {
         const derived = defaultEnvName(e.id.slice(env.length + 1));
-        return repo.set(e.id, e.value, { type: e.type, ...(derived !== e.envName && { envName: e.envName }) });
+        return setSecret(session, {
+          id: e.id,
+          value: e.value,
+          type: e.type,
+          ...(derived !== e.envName && { envName: e.envName }),
+        });
       }),
     ),
   );

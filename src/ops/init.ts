@@ -5,7 +5,14 @@ import { join, resolve } from "node:path";
 import { isSecretId } from "../core/ids.js";
 import type { ProjectConfig } from "../core/model.js";
 import { LockstepError, UsageError } from "../errors.js";
-import { ensureDir, pathExists, writeFileExclusive } from "../storage/fs.js";
+import {
+  ensureDir,
+  pathExists,
+  readTextIfExists,
+  removeFile,
+  writeFileAtomic,
+  writeFileExclusive,
+} from "../storage/fs.js";
 import { ensureGitRepository } from "../storage/git.js";
 import { ACCESS_FILE, CONFIG_FILE, RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
 import { checkWorkflow, DEFAULT_ACTION, deployWorkflow, rolloutWorkflow } from "../templates/github.js";
@@ -88,6 +95,20 @@ async function writeWorkflows(root: string, config: ProjectConfig, action: strin
   return written;
 }
 
+/** What git must never commit: lockstep's locks, and temporary files of writes a kill -9 cut short. */
+export const IGNORED = [".lockstep/", "*.tmp"];
+
+/** Adds {@link IGNORED}'s patterns to the root's .gitignore (made if missing), keeping what it holds. */
+async function ignoreWorkFiles(root: string): Promise<void> {
+  const path = join(root, ".gitignore");
+  const text = (await readTextIfExists(path)) ?? "";
+  const have = new Set(text.split(/\r?\n/).map((l) => l.trim()));
+  const missing = IGNORED.filter((p) => !have.has(p));
+  if (missing.length === 0) return;
+  const head = text === "" || text.endsWith("\n") ? text : `${text}\n`;
+  await writeFileAtomic(path, `${head}# lockstep: locks and temporary files\n${missing.join("\n")}\n`);
+}
+
 /**
  * Writes a new secrets repository's files; never overwrites one. Makes the
  * folder a git repository if it is not inside one. With `github` in an
@@ -110,11 +131,26 @@ export async function initRepository(options: InitOptions = {}): Promise<InitRes
     return { root, files, gitInitialized: false };
   }
   await ensureDir(root);
-  await writeFileExclusive(join(root, CONFIG_FILE), configText(envs), 0o644, CONFIG_FILE);
-  await writeFileExclusive(join(root, ACCESS_FILE), accessText(envs), 0o644, ACCESS_FILE);
-  await ensureDir(join(root, SECRETS_DIR));
-  await writeFileExclusive(join(root, SECRETS_DIR, ".gitkeep"), "", 0o644, `${SECRETS_DIR}/.gitkeep`).catch(() => {});
-  const files = [CONFIG_FILE, ACCESS_FILE, `${SECRETS_DIR}/`];
+  // All or nothing: should a write fail (a full disk), what init wrote goes again, so that a rerun
+  // does not refuse with "already exists".
+  const created: string[] = [];
+  const create = async (rel: string, text: string) => {
+    await writeFileExclusive(join(root, rel), text, 0o644, rel);
+    created.push(rel);
+  };
+  try {
+    await create(CONFIG_FILE, configText(envs));
+    await create(ACCESS_FILE, accessText(envs));
+    await ensureDir(join(root, SECRETS_DIR));
+    await create(`${SECRETS_DIR}/.gitkeep`, "").catch((e: unknown) => {
+      if ((e as LockstepError).code !== "ALREADY_EXISTS") throw e;
+    });
+    await ignoreWorkFiles(root);
+  } catch (e) {
+    await Promise.all(created.map((rel) => removeFile(join(root, rel))));
+    throw e;
+  }
+  const files = [CONFIG_FILE, ACCESS_FILE, `${SECRETS_DIR}/`, ".gitignore"];
   if (options.github) {
     const config: ProjectConfig = {
       environments: Object.fromEntries(envs.map((e) => [e, { stages: [{ name: "canary" }, { name: "stable" }] }])),

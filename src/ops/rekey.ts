@@ -5,45 +5,54 @@
  */
 import { recipientKey, sameRecipients } from "../core/access.js";
 import { openEnvelope } from "../core/envelope.js";
-import type { SecretManifest, SecretVersion } from "../core/model.js";
+import type { SecretVersion } from "../core/model.js";
 import { addRecipientsArmored } from "../crypto/age.js";
 import { withCryptoWorkers } from "../crypto/workers.js";
-import type { RekeyResult, Repository } from "../repository.js";
-import { rewriteManifest } from "../storage/manifest-emit.js";
-import type { YamlFile } from "../storage/yaml-file.js";
-import { replaceVersionCiphertext } from "./manifest-doc.js";
+import { replaceManifestVersions } from "../storage/manifests.js";
 import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
+import type { Session } from "./session.js";
+import { decryptVersion, encryptVersion, type Recipients, recipientsOf } from "./versions.js";
+
+/** What `rekey` re-encrypted. */
+export interface RekeyResult {
+  id: string;
+  versions: number[];
+  /** Members who could read one of these versions before, and no longer can through it. */
+  removed: string[];
+}
 
 /**
  * Re-encrypts every version whose recipients differ from the secret's
  * readers today (all secrets, or those named), 16 secrets at a time,
- * holding the repository's bulk lock.
+ * holding the repository's bulk lock. Returns the secrets that changed.
  */
-export async function rekeySecrets(repo: Repository, ids?: readonly string[]): Promise<RekeyResult[]> {
-  const targets = ids && ids.length > 0 ? ids.map((i) => repo.secretId(i).id) : await repo.files.listSecretIds();
+export async function rekeySecrets(
+  session: Session,
+  options: { ids?: readonly string[] } = {},
+): Promise<RekeyResult[]> {
+  const { ids } = options;
+  const targets = ids && ids.length > 0 ? ids.map((i) => session.secretId(i).id) : await session.files.listSecretIds();
   // Without an identity, nothing goes to threads; a version that needs one says so.
-  const identities = await repo.loadIdentities().catch(() => []);
-  const plans = targets.map((id) => ({ id, recipients: repo.parsedRecipients(id) }));
+  const identities = await session.identities().catch(() => []);
+  const plans = targets.map((id) => ({ id, recipients: recipientsOf(session, id) }));
   // At most, every version is encrypted anew to all its readers.
   const stanzas = plans.reduce((n, p) => n + p.recipients.keys.length, 0);
-  const rekeyed = await repo.files.withBulkLock(() =>
-    withCryptoWorkers(stanzas, identities, () => rekeyAll(repo, plans)),
+  const rekeyed = await session.files.withBulkLock(() =>
+    withCryptoWorkers(stanzas, identities, () => rekeyAll(session, plans)),
   );
   return rekeyed.filter((r) => r.versions.length > 0);
 }
 
-type Recipients = ReturnType<Repository["parsedRecipients"]>;
-
-function rekeyAll(repo: Repository, plans: readonly { id: string; recipients: Recipients }[]): Promise<RekeyResult[]> {
+function rekeyAll(session: Session, plans: readonly { id: string; recipients: Recipients }[]): Promise<RekeyResult[]> {
   return mapLimit(plans, BULK_CONCURRENCY, async ({ id, recipients }): Promise<RekeyResult> => {
-    const file = repo.files.manifestFile(id);
-    const done = await repo.files.withLock(file, async () => {
-      const manifest = await repo.readManifest(id);
+    const file = session.files.manifestFile(id);
+    const done = await session.files.withLock(file, async () => {
+      const manifest = await session.manifest(id);
       const stale = manifest.data.versions.filter((v) => !sameRecipients(v.recipients, recipients.list));
       const updates = new Map<number, SecretVersion>();
       const removed = new Set<string>();
       for (const v of stale) {
-        const next = await reencrypt(repo, id, v, recipients, manifest.file);
+        const next = await reencrypt(session, id, v, recipients, manifest.file);
         // Who loses access keeps what they could read: remember them, so check reports the exposure.
         const kept = new Set(next.recipients.map(recipientKey));
         const former = [...v.recipients, ...(v.formerRecipients ?? [])].filter(
@@ -52,7 +61,7 @@ function rekeyAll(repo: Repository, plans: readonly { id: string; recipients: Re
         updates.set(v.version, { ...next, formerRecipients: former });
         for (const r of v.recipients) if (!kept.has(recipientKey(r))) removed.add(r.member);
       }
-      if (updates.size > 0) await writeRekeyed(repo, manifest, updates);
+      if (updates.size > 0) await replaceManifestVersions(session.files, manifest, updates);
       return { versions: stale.map((v) => v.version), removed: [...removed].sort() };
     });
     return { id, ...done };
@@ -67,45 +76,19 @@ function rekeyAll(repo: Repository, plans: readonly { id: string; recipients: Re
  * decrypted and its binding checked first.
  */
 async function reencrypt(
-  repo: Repository,
+  session: Session,
   id: string,
   v: SecretVersion,
   recipients: Recipients,
   file: string,
 ): Promise<SecretVersion> {
-  const identities = await repo.loadIdentities();
+  const identities = await session.identities();
   const order = v.recipients.map((r) => r.key);
   const added = await addRecipientsArmored(v.ciphertext, identities, order, recipients.keys);
   if (added) {
     openEnvelope(added.plaintext, { id, version: v.version }, file);
     return { version: v.version, created: v.created, recipients: recipients.list, ciphertext: added.armored };
   }
-  const value = await repo.decryptVersion(id, v, file);
-  return repo.encryptVersion(id, v.version, value, recipients, v.created);
-}
-
-/** Writes the new ciphertexts: as lockstep writes a manifest, or through the Document API if edited by hand. */
-async function writeRekeyed(
-  repo: Repository,
-  manifest: YamlFile<SecretManifest>,
-  updates: ReadonlyMap<number, SecretVersion>,
-): Promise<void> {
-  const versions = manifest.data.versions.map((v) => {
-    const u = updates.get(v.version);
-    if (!u) return v;
-    const { formerRecipients: _, ...rest } = v;
-    const former = u.formerRecipients ?? [];
-    // Key order as the Document edit leaves it: existing keys in place, a new one last, an empty list gone.
-    return {
-      ...(former.length > 0 ? v : rest),
-      recipients: u.recipients,
-      ciphertext: u.ciphertext,
-      ...(former.length > 0 && { formerRecipients: former }),
-    };
-  });
-  const text = rewriteManifest(manifest, { ...manifest.data, versions });
-  if (text !== undefined) return repo.files.writeText(manifest.file, text);
-  const doc = await manifest.document();
-  for (const u of updates.values()) replaceVersionCiphertext(doc, u);
-  return repo.files.writeDocument(manifest.file, doc);
+  const value = await decryptVersion(session, id, v, file);
+  return encryptVersion(session, id, v.version, value, recipients, v.created);
 }

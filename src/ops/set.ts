@@ -1,61 +1,88 @@
 /**
- * `set`: a new secret, or a new version of one, encrypted to its readers
- * (the library's `Repository.set`).
+ * `set`: a new secret, or a new version of one, encrypted to its readers.
  */
-import type { SecretManifest } from "../core/model.js";
-import { initialStages, stagesForNewVersion } from "../core/stages.js";
-import type { Repository, SetOptions, SetResult } from "../repository.js";
-import { emitManifest } from "../storage/manifest-emit.js";
+import { parseGenerator } from "../core/generators.js";
+import type { SecretManifest, SecretType } from "../core/model.js";
+import { initialStages, type StagePolicy, stagesForNewVersion } from "../core/stages.js";
+import { addManifestVersion, createManifest, readManifest } from "../storage/manifests.js";
+import type { Session } from "./session.js";
 import { validateValue } from "./values.js";
+import { encryptVersion, recipientsOf } from "./versions.js";
 
-/**
- * The Document edits of manifests, loaded on first use: they bring the `yaml`
- * package, which read-only commands do without (see storage/yaml-file.ts).
- */
-const editing = () => import("./manifest-doc.js");
+/** Options of a write ({@link setSecret}, and `rotate`'s and `import`'s writes). */
+export interface SetOptions {
+  /** `string` (default for a new secret) or `json` (must parse). */
+  type?: SecretType;
+  description?: string;
+  /** A value schema: `schemas/<name>.schema.json` in the repository. */
+  schema?: string;
+  /** Variable name on export. */
+  envName?: string;
+  /** Where the new version goes (default: the first stage). */
+  stages?: StagePolicy;
+  /** Kept as the secret's `rotation.generate` (if it has none) when the value was generated. */
+  generator?: string;
+}
+
+/** What a write did. */
+export interface SetResult {
+  id: string;
+  version: number;
+  created: boolean;
+  /** The stages now pointing at the new version. */
+  stages: string[];
+}
+
+/** A value, or a generator spec (`password:32`) to make one with; a generator is kept as the secret's own. */
+export type NewValue = string | { generate: string };
 
 /**
  * Creates a secret, or adds a version to it. A new secret points every
  * stage at version 1; a new version goes where `options.stages` says.
+ * @throws LockstepError `INVALID_ID`, `NO_READERS`, `INVALID_VALUE`, `LOCKED`...
  */
-export async function setSecret(repo: Repository, id: string, value: string, options: SetOptions): Promise<SetResult> {
-  const sid = repo.secretId(id);
-  const recipients = repo.parsedRecipients(sid.id);
-  const file = repo.files.manifestFile(sid.id);
-  return repo.files.withLock(file, async () => {
-    const existing = await repo.files.readManifest(sid.id);
+export async function setSecret(
+  session: Session,
+  options: SetOptions & { id: string; value: NewValue },
+): Promise<SetResult> {
+  const sid = session.secretId(options.id);
+  const given = options.value;
+  const generated = typeof given === "string" ? undefined : given.generate;
+  const value = typeof given === "string" ? given : parseGenerator(given.generate).generate();
+  const recipients = recipientsOf(session, sid.id);
+  const generator = options.generator ?? generated;
+  const file = session.files.manifestFile(sid.id);
+  return session.files.withLock(file, async () => {
+    const existing = await readManifest(session.files, sid.id);
     const type = options.type ?? existing?.data.type ?? "string";
-    await validateValue(repo.files, sid.id, value, type, options.schema ?? existing?.data.schema);
+    await validateValue(session.files, sid.id, value, type, options.schema ?? existing?.data.schema);
     const version = existing ? Math.max(...existing.data.versions.map((v) => v.version)) + 1 : 1;
-    const entry = await repo.encryptVersion(sid.id, version, value, recipients);
+    const entry = await encryptVersion(session, sid.id, version, value, recipients);
     if (!existing) {
       const manifest: SecretManifest = {
         ...(options.description !== undefined && { description: options.description }),
         type,
         ...(options.schema !== undefined && { schema: options.schema }),
         ...(options.envName !== undefined && { env: options.envName }),
-        ...(options.generator !== undefined && { rotation: { generate: options.generator } }),
+        ...(generator !== undefined && { rotation: { generate: generator } }),
         stages: initialStages(sid.environment),
         versions: [entry],
       };
-      const text = emitManifest(manifest);
-      if (text !== undefined) await repo.files.writeText(file, text);
-      else await repo.files.writeDocument(file, (await editing()).newManifestDocument(manifest));
+      await createManifest(session.files, sid.id, manifest);
       return { id: sid.id, version, created: true, stages: Object.keys(manifest.stages) };
     }
     const moved = stagesForNewVersion(sid.environment, version, options.stages ?? "first");
-    const { addVersion, setMetadata } = await editing();
-    const doc = await existing.document();
-    if (options.type !== undefined) setMetadata(doc, "type", options.type);
-    setMetadata(doc, "description", options.description);
-    setMetadata(doc, "schema", options.schema);
-    setMetadata(doc, "env", options.envName);
-    if (options.generator !== undefined && existing.data.rotation?.generate === undefined) {
-      if (existing.data.rotation === undefined) setMetadata(doc, "rotation", { generate: options.generator });
-      else doc.setIn(["rotation", "generate"], options.generator);
-    }
-    addVersion(doc, entry, moved);
-    await repo.files.writeDocument(file, doc);
+    await addManifestVersion(session.files, existing, {
+      version: entry,
+      stages: moved,
+      metadata: {
+        ...(options.type !== undefined && { type: options.type }),
+        ...(options.description !== undefined && { description: options.description }),
+        ...(options.schema !== undefined && { schema: options.schema }),
+        ...(options.envName !== undefined && { env: options.envName }),
+      },
+      ...(generator !== undefined && existing.data.rotation?.generate === undefined && { generator }),
+    });
     return { id: sid.id, version, created: false, stages: Object.keys(moved) };
   });
 }

@@ -3,43 +3,126 @@
  * locks.ts.
  */
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { access, mkdir, open, rename, rm } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 import { LockstepError } from "../errors.js";
 
 /**
- * Writes `data` to `path` atomically: a temporary file beside it, flushed,
- * then renamed over. Readers see the old file or the new one, never a part.
+ * Writes `data` to `path` atomically: a temporary file beside it
+ * (`NAME.PID.TAG-N.tmp`), flushed, then renamed over. Readers see the old
+ * file or the new one, never a part. The first write in a folder removes
+ * the temporary files that writers killed mid-write left there.
+ * @throws LockstepError `IO` naming the file, with nothing left behind.
  */
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   const tmp = `${path}.${PROCESS_TAG}-${tmpCount++}.tmp`;
-  const fh = await inFolder(path, () => open(tmp, "wx", mode));
+  sweepOnce(dirname(path));
+  inFlight.add(tmp);
   try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } catch (e) {
-    await fh.close();
-    await rm(tmp, { force: true });
-    throw e;
-  }
-  await fh.close();
-  try {
+    const fh = await inFolder(path, () => open(tmp, "wx", mode));
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
     await rename(tmp, path);
   } catch (e) {
     await rm(tmp, { force: true });
-    throw e;
+    throw ioError(e, path);
+  } finally {
+    inFlight.delete(tmp);
   }
 }
+
+/** Temporary files being written now, removed should a signal end the process first. */
+const inFlight = new Set<string>();
+
+/** Removes the temporary files of writes in flight, synchronously: for the CLI's signal handler. */
+export function removeTemporaryFiles(): void {
+  for (const tmp of inFlight) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // not made yet, or renamed into place already
+    }
+  }
+  inFlight.clear();
+}
+
+/** A temporary file of {@link writeFileAtomic}: the target's name, the writer's pid and tag, a count. */
+const TEMPORARY = /\.(\d+)\.[0-9a-f]{8}-\d+\.tmp$/;
+
+/** Whether a file name is one of {@link writeFileAtomic}'s temporary files. */
+export function isTemporaryFile(name: string): boolean {
+  return TEMPORARY.test(name);
+}
+
+const swept = new Set<string>();
+
+/** Once per folder and process: removes temporary files whose writer is gone (its pid dead here, or a minute old). */
+function sweepOnce(folder: string): void {
+  if (swept.has(folder)) return;
+  swept.add(folder);
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    const m = TEMPORARY.exec(name);
+    if (!m) continue;
+    const file = join(folder, name);
+    try {
+      if (isDeadProcess(Number(m[1])) || Date.now() - statSync(file).mtimeMs > 60_000) unlinkSync(file);
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/**
+ * An I/O failure as a coded error naming the file: `ENOSPC` says the disk
+ * is full, and where. Errors lockstep raised on purpose pass through.
+ */
+export function ioError(e: unknown, path: string, display = path): unknown {
+  if (e instanceof LockstepError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === undefined) return e;
+  const why = IO_REASONS[code] ?? code;
+  return new LockstepError("IO", `cannot write ${display}: ${why} (${code})`, {
+    file: display,
+    fix: IO_FIXES[code] ?? "check the path and its permissions, then run the command again",
+    cause: e,
+  });
+}
+
+const IO_REASONS: Record<string, string> = {
+  ENOSPC: "the disk is full",
+  EDQUOT: "the disk quota is used up",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  EROFS: "the file system is read-only",
+  EISDIR: "a folder is in the way",
+  ENOTDIR: "a file is in the way of its folder",
+  EIO: "an input/output error",
+};
+const IO_FIXES: Record<string, string> = {
+  ENOSPC: "free some space and run the command again; the old file is unchanged",
+  EDQUOT: "free some space and run the command again; the old file is unchanged",
+  EROFS: "run it where the repository is writable",
+};
 
 /**
  * Creates `path` with `data`, failing if it exists (never overwrites).
  * @throws LockstepError `ALREADY_EXISTS`.
  */
 export async function writeFileExclusive(path: string, data: string, mode: number, display = path): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
   let fh: Awaited<ReturnType<typeof open>>;
   try {
+    await mkdir(dirname(path), { recursive: true });
     fh = await open(path, "wx", mode);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "EEXIST") {
@@ -48,18 +131,38 @@ export async function writeFileExclusive(path: string, data: string, mode: numbe
         fix: "choose another path, or move the existing file away first",
       });
     }
-    throw e;
+    throw ioError(e, path, display);
   }
+  // Never a partial or empty file left behind (a rerun would then refuse: "already exists").
+  inFlight.add(path);
   try {
-    await fh.writeFile(data);
-    await fh.sync();
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  } catch (e) {
+    await rm(path, { force: true });
+    throw ioError(e, path, display);
   } finally {
-    await fh.close();
+    inFlight.delete(path);
   }
 }
 
-/** This process's temporary files: its pid and a random tag, then a count (one random draw per process). */
+/** This process's temporary files and locks: its pid and a random tag, then a count (one random draw per process). */
 export const PROCESS_TAG = `${process.pid}.${randomBytes(4).toString("hex")}`;
+
+/** Whether no process of this pid runs on this machine (in this pid namespace). */
+export function isDeadProcess(pid: number): boolean {
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "ESRCH";
+  }
+}
 let tmpCount = 0;
 
 /**
@@ -100,6 +203,11 @@ export async function pathExists(path: string): Promise<boolean> {
     () => true,
     () => false,
   );
+}
+
+/** Removes a file if it is there. */
+export async function removeFile(path: string): Promise<void> {
+  await rm(path, { force: true });
 }
 
 /** Makes a folder and its parents. */

@@ -1,14 +1,13 @@
 /**
  * Reading the secrets repository's Git history in bulk: one `git log` for
  * every commit and the files it changed, one `git cat-file --batch` for
- * every file version needed. Part of the git module (with git.ts): simple-git
- * runs the log; cat-file's batch protocol needs a live stdin, so it is
- * spawned directly.
+ * every file version needed. Part of the git module: every call goes
+ * through git.ts's runner.
  */
-import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { simpleGit } from "simple-git";
+import { GitError } from "../errors.js";
+import { gitText, runGit } from "./git.js";
 
 /** A person as Git records them. */
 export interface GitPerson {
@@ -46,34 +45,47 @@ const ZERO = /^0+$/;
 const RECORD = "\u001e";
 const FIELD = "\u001f";
 
-/** Whether HEAD exists (the repository has a commit). */
+/** Whether HEAD exists (the repository has a commit); false outside a git repository. */
 export async function hasCommits(dir: string): Promise<boolean> {
   try {
-    // Quiet rev-parse fails with exit 1 and no stderr, which simple-git does not treat as an error: read the output.
-    return (await simpleGit({ baseDir: dir }).raw(["rev-parse", "--verify", "-q", "HEAD"])).trim() !== "";
-  } catch {
-    return false;
+    return (await runGit(dir, ["rev-parse", "--verify", "-q", "HEAD"], { answers: [1] })).exitCode === 0;
+  } catch (e) {
+    if (e instanceof GitError) return false;
+    throw e;
+  }
+}
+
+/** Whether `rev` names a commit or tree here (a branch, tag, hash, `HEAD~2`...). */
+export async function revisionExists(dir: string, rev: string): Promise<boolean> {
+  try {
+    return (await runGit(dir, ["rev-parse", "--verify", "-q", `${rev}^{tree}`], { answers: [1] })).exitCode === 0;
+  } catch (e) {
+    if (e instanceof GitError) return false;
+    throw e;
   }
 }
 
 /** The commits where a shallow clone's history is cut: their parents are missing. */
 export async function shallowBoundary(dir: string): Promise<Set<string>> {
+  let path: string;
   try {
-    const git = simpleGit({ baseDir: dir });
-    const path = (await git.raw(["rev-parse", "--git-path", "shallow"])).trim();
-    const text = await readFile(resolve(dir, path), "utf8");
-    return new Set(text.split("\n").filter(Boolean));
-  } catch {
-    return new Set();
+    path = (await gitText(dir, ["rev-parse", "--git-path", "shallow"])).trim();
+  } catch (e) {
+    if (e instanceof GitError) return new Set();
+    throw e;
   }
+  // The file exists only in a shallow clone.
+  const text = await readFile(resolve(dir, path), "utf8").catch(() => "");
+  return new Set(text.split("\n").filter(Boolean));
 }
 
-/** Whether the clone is shallow (its history is cut off). */
+/** Whether the clone is shallow (its history is cut off); false outside a git repository. */
 export async function isShallow(dir: string): Promise<boolean> {
   try {
-    return (await simpleGit({ baseDir: dir }).revparse(["--is-shallow-repository"])).trim() === "true";
-  } catch {
-    return false;
+    return (await gitText(dir, ["rev-parse", "--is-shallow-repository"])).trim() === "true";
+  } catch (e) {
+    if (e instanceof GitError) return false;
+    throw e;
   }
 }
 
@@ -102,7 +114,7 @@ export async function readHistory(
   if (options.since) args.push(`--since=${options.since}`);
   if (options.until) args.push(`--until=${options.until}`);
   args.push(options.rev ?? "HEAD", "--", ...paths);
-  const out = await simpleGit({ baseDir: dir }).raw(args);
+  const out = await gitText(dir, args);
   return out
     .split(RECORD)
     .filter((r) => r.trim() !== "")
@@ -143,7 +155,7 @@ function parseRecord(record: string): HistoryCommit {
 
 /** The blobs of the files under `paths` at `rev`, by path relative to `dir`. */
 export async function treeBlobs(dir: string, rev: string, paths: readonly string[]): Promise<Map<string, string>> {
-  const out = await simpleGit({ baseDir: dir }).raw(["ls-tree", "-r", "-z", rev, "--", ...paths]);
+  const out = await gitText(dir, ["ls-tree", "-r", "-z", rev, "--", ...paths]);
   const blobs = new Map<string, string>();
   for (const entry of out.split("\0")) {
     const m = /^\d+ blob ([0-9a-f]+)\t(.+)$/s.exec(entry);
@@ -152,38 +164,24 @@ export async function treeBlobs(dir: string, rev: string, paths: readonly string
   return blobs;
 }
 
-/** Reads many blobs through one `git cat-file --batch`. */
-export function readBlobs(dir: string, shas: Iterable<string>): Promise<Map<string, string>> {
+/** Reads many blobs through one `git cat-file --batch`, by hash (missing ones are left out). */
+export async function readBlobs(dir: string, shas: Iterable<string>): Promise<Map<string, string>> {
   const wanted = [...new Set(shas)];
-  if (wanted.length === 0) return Promise.resolve(new Map());
-  return new Promise((resolve, reject) => {
-    const child = spawn("git", ["cat-file", "--batch"], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
-    const chunks: Buffer[] = [];
-    let stderr = "";
-    child.stdout.on("data", (c: Buffer) => chunks.push(c));
-    child.stderr.on("data", (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      if (code !== 0) return reject(new Error(`git cat-file failed: ${stderr.trim()}`));
-      const buf = Buffer.concat(chunks);
-      const blobs = new Map<string, string>();
-      let pos = 0;
-      while (pos < buf.length) {
-        const nl = buf.indexOf(10, pos);
-        const [sha, type, size] = buf.subarray(pos, nl).toString().split(" ");
-        if (type === "missing" || size === undefined) {
-          pos = nl + 1;
-          continue;
-        }
-        const start = nl + 1;
-        const end = start + Number(size);
-        blobs.set(sha as string, buf.subarray(start, end).toString("utf8"));
-        pos = end + 1;
-      }
-      resolve(blobs);
-    });
-    child.stdin.end(`${wanted.join("\n")}\n`);
-  });
+  const blobs = new Map<string, string>();
+  if (wanted.length === 0) return blobs;
+  const { stdout: buf } = await runGit(dir, ["cat-file", "--batch"], { input: `${wanted.join("\n")}\n` });
+  let pos = 0;
+  while (pos < buf.length) {
+    const nl = buf.indexOf(10, pos);
+    const [sha, type, size] = buf.subarray(pos, nl).toString().split(" ");
+    if (type === "missing" || size === undefined) {
+      pos = nl + 1;
+      continue;
+    }
+    const start = nl + 1;
+    const end = start + Number(size);
+    blobs.set(sha as string, buf.subarray(start, end).toString("utf8"));
+    pos = end + 1;
+  }
+  return blobs;
 }

@@ -1,71 +1,131 @@
 /**
- * The module that runs git: simple-git for the commands that change the
- * repository, and git directly for read-only queries (tracked files, the
- * work tree), which `check` asks on every run and where loading simple-git
- * would cost more than the query (as git-history.ts does for `audit`).
+ * The one module that runs git. Every git call of lockstep goes through
+ * {@link runGit}, which starts git directly; a failure becomes a
+ * {@link GitError} (code `GIT`, exit 1) carrying git's stderr. History
+ * reading (git-history.ts) is built on the same runner.
+ *
+ * Why not simple-git: lockstep needs few git commands, one of them speaks
+ * cat-file's batch protocol on stdin (which simple-git cannot), and the
+ * queries run on `check`'s path on every pull request, where loading
+ * simple-git cost more than the query itself (its vendor file, ~25 ms of
+ * start-up). simple-git also resolves, rather than rejects, a git that
+ * exits non-zero without writing to stderr.
  */
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import { realpath } from "node:fs/promises";
 import { join, relative, sep } from "node:path";
+import { GitError } from "../errors.js";
 
-/** simple-git, loaded on first use. */
-async function git(dir: string) {
-  const { simpleGit } = await import("simple-git");
-  return simpleGit({ baseDir: dir });
+/** Options of {@link runGit}. */
+export interface GitOptions {
+  /** Written to git's stdin, which is then closed (default: nothing). */
+  input?: string;
+  /** Exit codes besides 0 that are an answer rather than a failure (`rev-parse --verify -q`: 1). */
+  answers?: readonly number[];
 }
 
-/** The output of a read-only git query in `dir`, or `undefined` if git fails (or is missing). */
-function query(dir: string, args: readonly string[]): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    execFile("git", args, { cwd: dir, encoding: "utf8", maxBuffer: 1 << 28 }, (error, stdout) =>
-      resolve(error ? undefined : stdout),
-    );
+/** What git printed, and how it ended. */
+export interface GitOutput {
+  stdout: Buffer;
+  exitCode: number;
+}
+
+/**
+ * Runs `git ARGS` in `dir`.
+ * @throws GitError when git exits with a code other than 0 and `answers`, or cannot be started.
+ */
+export function runGit(dir: string, args: readonly string[], options: GitOptions = {}): Promise<GitOutput> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", args, { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (c: Buffer) => out.push(c));
+    child.stderr.on("data", (c: Buffer) => err.push(c));
+    child.on("error", (e) => reject(new GitError(args, undefined, String((e as Error).message), { cause: e })));
+    child.on("close", (code, signal) => {
+      const exitCode = code ?? 128 + (signal === null ? 0 : 1);
+      if (exitCode === 0 || options.answers?.includes(exitCode)) {
+        resolve({ stdout: Buffer.concat(out), exitCode });
+      } else {
+        reject(new GitError(args, exitCode, Buffer.concat(err).toString("utf8")));
+      }
+    });
+    // git may end before it reads its input: that is for its exit code to tell, not a broken pipe.
+    child.stdin.on("error", () => {});
+    child.stdin.end(options.input ?? "");
   });
+}
+
+/** git's stdout as text, for commands that print text. */
+export async function gitText(dir: string, args: readonly string[], options?: GitOptions): Promise<string> {
+  return (await runGit(dir, args, options)).stdout.toString("utf8");
+}
+
+/**
+ * The top of the git work tree holding `dir`, or `undefined` when there is
+ * none: not inside a work tree, or no git installed (lockstep works without
+ * git; then nothing is tracked and there is no work tree to protect).
+ */
+export async function workTreeRoot(dir: string): Promise<string | undefined> {
+  try {
+    return (await gitText(dir, ["rev-parse", "--show-toplevel"])).trim();
+  } catch (e) {
+    if (e instanceof GitError) return undefined;
+    throw e;
+  }
 }
 
 /** Whether `dir` is inside a git work tree. */
 export async function isInsideWorkTree(dir: string): Promise<boolean> {
-  return (await query(dir, ["rev-parse", "--is-inside-work-tree"]))?.trim() === "true";
+  try {
+    return (await gitText(dir, ["rev-parse", "--is-inside-work-tree"])).trim() === "true";
+  } catch (e) {
+    if (e instanceof GitError) return false;
+    throw e;
+  }
 }
 
 /** Makes `dir` a git repository if it is not inside one; returns whether it did. */
 export async function ensureGitRepository(dir: string): Promise<boolean> {
   if (await isInsideWorkTree(dir)) return false;
-  await (await git(dir)).init();
+  await runGit(dir, ["init"]);
   return true;
 }
 
 /**
- * Commits exactly `paths` (relative to `dir`) with `message`. Other staged
- * or unstaged changes are left as they are.
+ * Commits exactly `paths` (relative to `dir`) with `message`; returns the
+ * new commit's hash. Other staged or unstaged changes are left as they are.
  */
 export async function commitPaths(dir: string, paths: readonly string[], message: string): Promise<string> {
-  const repo = await git(dir);
-  await repo.add([...paths]);
-  const result = await repo.commit(message, [...paths]);
-  return result.commit;
-}
-
-/** The top of the git work tree holding `dir`, or undefined outside one. */
-export async function workTreeRoot(dir: string): Promise<string | undefined> {
-  return (await query(dir, ["rev-parse", "--show-toplevel"]))?.trim();
-}
-
-/** The files git tracks under `dir`, relative to it, `/`-separated. */
-export async function trackedFiles(dir: string): Promise<string[]> {
-  const out = await query(dir, ["ls-files", "-z", "--", "."]);
-  return (out ?? "").split("\0").filter((f) => f !== "");
+  await runGit(dir, ["add", "--", ...paths]);
+  const out = await gitText(dir, ["-c", "core.abbrev=40", "commit", "-m", message, "--", ...paths]);
+  // The summary line: `[main (root-commit) 0123...] subject`.
+  const hash = /^\[[^\]\n]* ([0-9a-f]{40,64})\]/m.exec(out)?.[1];
+  return hash ?? (await gitText(dir, ["rev-parse", "HEAD"])).trim();
 }
 
 /**
- * Where `.github/CODEOWNERS` lives for the secrets repository at `root` (the
- * git work tree's top, or `root` outside git), and `root`'s path from there
- * (`""`, or ending in `/`), which CODEOWNERS patterns start with.
+ * The files git tracks under `dir`, relative to it, `/`-separated. Ask only
+ * inside a work tree ({@link workTreeRoot}): elsewhere git fails.
  */
-export async function codeownersPlace(root: string): Promise<{ file: string; prefix: string }> {
-  const top = (await workTreeRoot(root)) ?? root;
-  const rel = relative(await realpath(top), await realpath(root))
+export async function trackedFiles(dir: string): Promise<string[]> {
+  const out = await gitText(dir, ["ls-files", "-z", "--", "."]);
+  return out.split("\0").filter((f) => f !== "");
+}
+
+/**
+ * Where `.github/CODEOWNERS` lives for the secrets repository at `root`: at
+ * the top of its git work tree (`top`, from {@link workTreeRoot}), or in
+ * `root` outside git; and `root`'s path from there (`""`, or ending in `/`),
+ * which CODEOWNERS patterns start with.
+ */
+export async function codeownersPlace(
+  root: string,
+  top: string | undefined,
+): Promise<{ file: string; prefix: string }> {
+  const tree = top ?? root;
+  const rel = relative(await realpath(tree), await realpath(root))
     .split(sep)
     .join("/");
-  return { file: join(top, ".github", "CODEOWNERS"), prefix: rel === "" ? "" : `${rel}/` };
+  return { file: join(tree, ".github", "CODEOWNERS"), prefix: rel === "" ? "" : `${rel}/` };
 }

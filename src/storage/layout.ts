@@ -2,22 +2,30 @@
  * The files of a secrets repository: where they are, and reading and writing
  * them. The only module that knows the repository's folder layout.
  */
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
-import type { Document } from "yaml";
-import type { AccessConfig, ProjectConfig, SecretManifest } from "../core/model.js";
+import type { AccessConfig, ProjectConfig } from "../core/model.js";
 import { LockstepError } from "../errors.js";
 import { writeFileAtomic } from "./fs.js";
-import { withBulkLock, withFileLock } from "./locks.js";
-import { parseYamlFile, stringifyDocument, type YamlFile } from "./yaml-file.js";
+import { type LockFile, locksIn, withBulkLock, withFileLock } from "./locks.js";
+import type { FileSchema } from "./schemas.js";
+import { parseYamlFile, type YamlFile } from "./yaml-file.js";
 
 /** The repository's configuration file names. */
 export const CONFIG_FILE = "lockstep.yaml";
 export const ACCESS_FILE = "access.yaml";
 export const SECRETS_DIR = "secrets";
+/**
+ * Where locks live: a folder of the repository's root that no secret id
+ * reaches (manifests live under secrets/), ignored by git.
+ */
+export const LOCKS_DIR = ".lockstep/locks";
 /** The lock that bulk writers (import, rekey) hold for the whole repository, instead of one per file. */
-export const BULK_LOCK = ".lockstep.lock";
+export const BULK_LOCK = `${LOCKS_DIR}/repository`;
+/** Single files' locks: `file-` and the file's repository-relative path, percent-encoded. */
+const FILE_LOCK_PREFIX = "file-";
 
 /**
  * Walks up from `start` to the folder holding lockstep.yaml.
@@ -60,15 +68,27 @@ export class RepositoryFiles {
     return join(this.root, ...rel.split("/"));
   }
 
-  /** Runs `fn` as the only writer of `rel`: its lock file, or its turn under this process's bulk lock. */
+  /** Runs `fn` as the only writer of `rel`: its lock, or its turn under this process's bulk lock. */
   withLock<T>(rel: string, fn: () => Promise<T>): Promise<T> {
-    return withFileLock(this.abs(rel), rel, fn, { path: this.abs(BULK_LOCK), display: BULK_LOCK });
+    return withFileLock(this.lockOf(rel), rel, fn, this.bulkLock());
   }
 
-  /** Runs `fn` holding the repository's bulk lock: the writes inside it take no lock file each. */
+  /** Runs `fn` holding the repository's bulk lock: the writes inside it take no lock each. */
   withBulkLock<T>(fn: () => Promise<T>): Promise<T> {
-    const others = () => this.lockFiles().map((rel) => ({ path: this.abs(rel), display: rel }));
-    return withBulkLock({ path: this.abs(BULK_LOCK), display: BULK_LOCK }, others, fn);
+    const others = () => locksIn(this.abs(LOCKS_DIR), LOCKS_DIR, FILE_LOCK_PREFIX);
+    return withBulkLock(this.bulkLock(), others, fn);
+  }
+
+  /** The lock of a repository-relative file (a name under {@link LOCKS_DIR} that no other file shares). */
+  lockOf(rel: string): LockFile {
+    let name = FILE_LOCK_PREFIX + encodeURIComponent(rel);
+    // A file name has at most 255 bytes; a deep id's path can be longer.
+    if (name.length > 200) name = `${FILE_LOCK_PREFIX}${createHash("sha256").update(rel).digest("hex")}`;
+    return { path: this.abs(`${LOCKS_DIR}/${name}`), display: `${LOCKS_DIR}/${name}` };
+  }
+
+  private bulkLock(): LockFile {
+    return { path: this.abs(BULK_LOCK), display: BULK_LOCK };
   }
 
   /** lockstep.yaml, validated. */
@@ -81,24 +101,9 @@ export class RepositoryFiles {
     return this.readYaml<AccessConfig>(ACCESS_FILE, "access");
   }
 
-  /** A secret's manifest, validated, or undefined if the secret does not exist. */
-  async readManifest(id: string): Promise<YamlFile<SecretManifest> | undefined> {
-    try {
-      return await this.readYaml<SecretManifest>(this.manifestFile(id), "secret");
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw e;
-    }
-  }
-
   /** Writes a file's text atomically. */
   async writeText(rel: string, text: string): Promise<void> {
     await writeFileAtomic(this.abs(rel), text);
-  }
-
-  /** Writes a YAML document atomically. */
-  async writeDocument(rel: string, doc: Document): Promise<void> {
-    await writeFileAtomic(this.abs(rel), stringifyDocument(doc));
   }
 
   /** Reads a value schema, `schemas/<name>.schema.json` in the repository. */
@@ -129,12 +134,6 @@ export class RepositoryFiles {
       .sort();
   }
 
-  /** The lock files of writers of single files now in the repository, repository-relative (see fs.ts). */
-  lockFiles(): string[] {
-    const top = [ACCESS_FILE, CONFIG_FILE].map((f) => `${f}.lock`).filter((f) => existsSync(this.abs(f)));
-    return [...top, ...this.filesEndingIn(SECRETS_DIR, ".lock")];
-  }
-
   /** The repository-relative paths of the files under `folder` whose names end in `suffix`. */
   private filesEndingIn(folder: string, suffix: string): string[] {
     // Synchronous, folder by folder with the entries' types: a recursive fs/promises readdir stats
@@ -150,7 +149,12 @@ export class RepositoryFiles {
     return found;
   }
 
-  private async readYaml<T>(rel: string, schema: "lockstep" | "access" | "secret"): Promise<YamlFile<T>> {
+  /**
+   * A YAML file of the repository, validated against `schema` (manifests:
+   * see manifests.ts).
+   * @throws FileFormatError; the file system's error if it cannot be read.
+   */
+  async readYaml<T>(rel: string, schema: FileSchema): Promise<YamlFile<T>> {
     // Synchronous on purpose: a read of a few kilobytes costs far less than the
     // open/stat/read/close round trips of fs/promises, over a thousand manifests.
     const text = readFileSync(this.abs(rel), "utf8");

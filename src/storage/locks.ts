@@ -1,254 +1,429 @@
 /**
  * Locks that serialize lockstep's writers across processes: one per file
  * for writers of one secret, one per repository for bulk writers.
+ *
+ * A lock is a folder holding one file, its owner, named by a token unique
+ * to the holder and the acquisition. The folder is made complete under a
+ * name of its own, then renamed into place: `rename` onto a folder that
+ * holds anything fails, so exactly one contender gets it. A lock left by
+ * a process that died (its owner's pid is gone on this host, or its owner
+ * file was not refreshed for a minute) is broken by removing *that owner
+ * file by name*, then the emptied folder: a process that saw the same dead
+ * lock a moment too late finds its owner file gone and removes nothing, and
+ * `rmdir` never removes a folder another writer has renamed into place.
+ * Checking a lock's age and then removing "the lock" by path, as a lock
+ * *file* must, lets a late waiter remove the fresh lock an earlier one just
+ * took, and two writers then both hold it (proper-lockfile takes over stale
+ * locks that way too).
+ *
+ * Nothing here prints or ends the process: the CLI calls
+ * {@link releaseHeldLocks} when a signal ends it.
  */
-import { existsSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
-import { readFile, stat, unlink, utimes } from "node:fs/promises";
-import { dirname } from "node:path";
+
+import { createHash } from "node:crypto";
+import {
+  mkdirSync,
+  readdirSync,
+  readlinkSync,
+  renameSync,
+  rmdirSync,
+  statSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
+import { hostname } from "node:os";
+import { dirname, join } from "node:path";
 import { LockstepError } from "../errors.js";
-import { PROCESS_TAG } from "./fs.js";
+import { ioError, isDeadProcess, PROCESS_TAG, removeTemporaryFiles } from "./fs.js";
 
 const LOCK_WAIT_MS = 15_000;
+/** A lock whose owner file is older than this was left by a process that stopped (holders refresh theirs). */
 const LOCK_STALE_MS = 60_000;
+const REFRESH_MS = LOCK_STALE_MS / 4;
 
 /*
- * Locks. A writer of one file (set, promote, member add) holds that file's
- * lock, `FILE.lock`. A bulk writer (import, rekey) holds one lock for the
- * whole repository instead: creating and removing a lock file per secret was
- * a fifth of a rekey of 1000 secrets. The two kinds meet this way:
+ * A writer of one file (set, promote, member add) holds that file's lock. A
+ * bulk writer (import, rekey) holds one lock for the whole repository
+ * instead: creating and removing a lock per secret was a fifth of a rekey
+ * of 1000 secrets. The two kinds meet this way:
  *
  * - a writer of one file, once it holds its file's lock, looks for the bulk
- *   lock; if it is there, it lets go of its own and waits;
+ *   lock; if it is held, it lets go of its own and waits;
  * - a bulk writer, once it holds the bulk lock, waits until no file's lock
  *   is held, and writes from then on.
  *
- * Each announces itself (its lock file exists) before it looks for the
- * other, so whichever looks second sees the first: the two never write at
- * once. Inside the process that holds the bulk lock, writers of one file
- * take turns in memory.
+ * Each announces itself (holds its lock) before it looks for the other, so
+ * whichever looks second sees the first: the two never write at once.
+ * Inside the process that holds the bulk lock, writers of one file take
+ * turns in memory.
  */
 
-/** A lock file, and how messages name it. */
+/** A lock: the folder's absolute path, and how messages name it. */
 export interface LockFile {
   path: string;
   display: string;
 }
 
-/** A bulk lock this process holds (or is taking): how many callers share it, and the timer that keeps it fresh. */
+/**
+ * The last part of an owner file's name: a digest of the machine and (on
+ * Linux) the pid namespace, so that another process can tell whether the
+ * owner's pid is one it can check (containers sharing a folder have
+ * namespaces of their own). The owner file itself is empty, so that a lock
+ * needs no space on a full disk.
+ */
+let host: string | undefined;
+function thisHost(): string {
+  if (host === undefined) {
+    let namespace = "-";
+    try {
+      namespace = readlinkSync("/proc/self/ns/pid");
+    } catch {
+      // not Linux
+    }
+    host = createHash("sha256").update(`${hostname()} ${namespace}`).digest("hex").slice(0, 12);
+  }
+  return host;
+}
+
+/** A lock this process holds: its folder and owner file. */
+interface Hold {
+  dir: string;
+  owner: string;
+  /** Set when the owner file went: another process broke the lock after this one stalled. */
+  lost?: boolean;
+}
+
+/** Every lock this process holds (or is taking), by folder. */
+const held = new Map<string, Hold>();
+/** Temporary folders of locks being taken, removed should a signal come first. */
+const taking = new Set<string>();
+let acquisitions = 0;
+let refresher: NodeJS.Timeout | undefined;
+
+/**
+ * Tries once to take the lock at `dir`, breaking it first if a dead process
+ * left it. Synchronous from the creation to the entry in {@link held}, so
+ * that no signal handler runs between them.
+ * @returns the hold, or `undefined` if a live process holds the lock.
+ */
+function tryTake(dir: string): Hold | undefined {
+  for (let broken = 0; broken < 3; broken++) {
+    const token = `${PROCESS_TAG}.${acquisitions++}.${thisHost()}`;
+    const tmp = `${dir}.${token}.new`;
+    taking.add(tmp);
+    try {
+      try {
+        mkdirSync(tmp);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+        mkdirSync(dirname(tmp), { recursive: true });
+        mkdirSync(tmp);
+      }
+      writeFileSync(join(tmp, token), "");
+      try {
+        renameSync(tmp, dir);
+        const hold = { dir, owner: join(dir, token) };
+        held.set(dir, hold);
+        startRefreshing();
+        return hold;
+      } catch (e) {
+        if (!TAKEN.has((e as NodeJS.ErrnoException).code ?? "")) throw e;
+      }
+    } finally {
+      removeQuietly(join(tmp, token));
+      removeFolderQuietly(tmp);
+      taking.delete(tmp);
+    }
+    if (isHeld(dir)) return undefined;
+  }
+  return undefined;
+}
+
+/** {@link tryTake}, its failures (a full disk, a read-only folder) as coded errors naming what was to be written. */
+function take(lock: LockFile, what: string): Hold | undefined {
+  try {
+    return tryTake(lock.path);
+  } catch (e) {
+    throw ioError(e, lock.path, `${what} (its lock, ${lock.display})`);
+  }
+}
+
+/** What `rename` onto a lock that is there says: a folder with an owner, a file (an older lockstep's lock), or (Windows) any folder. */
+const TAKEN = new Set(["EEXIST", "ENOTEMPTY", "ENOTDIR", "EISDIR", "EPERM", "EACCES", "EBUSY"]);
+
+/**
+ * Whether a live process holds the lock at `dir`. A lock left by a dead
+ * process is broken on the way (its owner file by name, then the empty
+ * folder), and is not held.
+ */
+function isHeld(dir: string): boolean {
+  let owners: string[];
+  try {
+    owners = readdirSync(dir);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return false;
+    if (code !== "ENOTDIR") throw e;
+    // A file where the lock goes (an older lockstep's lock file): held while fresh. Removing it by
+    // path cannot remove a folder another writer has renamed into place meanwhile.
+    if (!isOld(dir)) return true;
+    removeQuietly(dir);
+    return false;
+  }
+  for (const name of owners) {
+    const owner = join(dir, name);
+    if (!isDeadOwner(owner, name)) return true;
+    removeQuietly(owner);
+  }
+  removeFolderQuietly(dir); // fails, harmlessly, if another writer's lock has come meanwhile
+  return false;
+}
+
+/**
+ * Whether an owner file (`PID.TAG.N.HOST`) was left by a process that is
+ * gone: its pid is dead on this machine, or it was not refreshed for a minute.
+ */
+function isDeadOwner(owner: string, token: string): boolean {
+  if (isOld(owner)) return true;
+  const parts = token.split(".");
+  const pid = Number(parts[0]);
+  return parts.length === 4 && parts[3] === thisHost() && Number.isInteger(pid) && isDeadProcess(pid);
+}
+
+function isOld(path: string): boolean {
+  try {
+    return Date.now() - statSync(path).mtimeMs > LOCK_STALE_MS;
+  } catch {
+    return true; // gone already
+  }
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // gone already, or a folder (another writer's lock)
+  }
+}
+
+function removeFolderQuietly(path: string): void {
+  try {
+    rmdirSync(path);
+  } catch {
+    // not empty (another writer's lock), or gone already
+  }
+}
+
+/** Lets go of a lock this process holds; if another process broke it meanwhile, leaves that one's alone. */
+function release(hold: Hold): void {
+  removeQuietly(hold.owner);
+  removeFolderQuietly(hold.dir);
+  if (held.get(hold.dir) === hold) held.delete(hold.dir);
+  if (held.size === 0 && refresher) {
+    clearInterval(refresher);
+    refresher = undefined;
+  }
+}
+
+/** Keeps every held lock's owner file fresh, so a long command is never taken for a dead one. */
+function startRefreshing(): void {
+  if (refresher) return;
+  refresher = setInterval(() => {
+    const now = new Date();
+    for (const hold of held.values()) {
+      try {
+        utimesSync(hold.owner, now, now);
+      } catch {
+        hold.lost = true;
+      }
+    }
+  }, REFRESH_MS);
+  refresher.unref();
+}
+
+/** Whether another process broke this lock (after this one stalled past a minute). */
+function isLost(hold: Hold): boolean {
+  if (!hold.lost) {
+    try {
+      statSync(hold.owner);
+    } catch {
+      hold.lost = true;
+    }
+  }
+  return hold.lost === true;
+}
+
+/**
+ * Removes every lock this process holds or is taking, synchronously: for a
+ * signal handler of the CLI, before the process ends. A library host that
+ * goes on running lets its writes end instead, and they let go.
+ */
+export function releaseHeldLocks(): void {
+  for (const hold of [...held.values()]) release(hold);
+  for (const tmp of taking) {
+    for (const f of readdirQuietly(tmp)) removeQuietly(join(tmp, f));
+    removeFolderQuietly(tmp);
+  }
+}
+
+/**
+ * The locks in `folder` whose names start with `prefix` (`display` names
+ * the folder in messages). Leftovers of a lock's making that a killed
+ * process left behind are removed on the way.
+ */
+export function locksIn(folder: string, display: string, prefix: string): LockFile[] {
+  let names: string[];
+  try {
+    names = readdirSync(folder);
+  } catch {
+    return [];
+  }
+  const locks: LockFile[] = [];
+  for (const name of names) {
+    if (name.endsWith(".new")) {
+      const pid = Number(name.split(".").at(-5));
+      const path = join(folder, name);
+      if (!taking.has(path) && (isOld(path) || (Number.isInteger(pid) && isDeadProcess(pid)))) {
+        for (const f of readdirQuietly(path)) removeQuietly(join(path, f));
+        removeFolderQuietly(path);
+      }
+    } else if (name.startsWith(prefix)) {
+      locks.push({ path: join(folder, name), display: `${display}/${name}` });
+    }
+  }
+  return locks;
+}
+
+function readdirQuietly(path: string): string[] {
+  try {
+    return readdirSync(path);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Removes what this process's writes hold now, synchronously: its locks and
+ * the temporary files of writes in flight. For a signal handler, before
+ * the process ends; the CLI's does this on Ctrl-C, SIGTERM and SIGHUP.
+ */
+export function releaseHeldResources(): void {
+  releaseHeldLocks();
+  removeTemporaryFiles();
+}
+
+/** Whether this process holds any lock now. */
+export function holdsLocks(): boolean {
+  return held.size > 0 || taking.size > 0;
+}
+
+/** A bulk lock this process holds (or is taking): how many callers share it. */
 interface BulkHold {
   holders: number;
   /** Settles when the lock is had and no writer of a single file holds one; rejects if not in time. */
   ready: Promise<void>;
-  refresh?: NodeJS.Timeout;
-  /** Set when the lock file is no longer this process's: another took it over, after this one stalled. */
-  lost?: boolean;
+  hold?: Hold;
 }
 const bulkHeld = new Map<string, BulkHold>();
 /** This process's writers of each file under a bulk lock, in turn: the last one's promise. */
 const turns = new Map<string, Promise<unknown>>();
 
 /**
- * Runs `fn` as the only writer of `path`, so that lockstep processes writing
- * one file take turns. `bulkLock` is the repository's bulk lock, if any (see
- * {@link withBulkLock}): while another process holds it, this waits.
- * @throws LockstepError `LOCKED` if the turn does not come within 15 seconds.
+ * Runs `fn` as the only writer of the file `file` names, holding `lock`, so
+ * that lockstep processes writing one file take turns. `bulkLock` is the
+ * repository's bulk lock, if any (see {@link withBulkLock}): while another
+ * process holds it, this waits.
+ * @throws LockstepError `LOCKED` if the turn does not come within 15 seconds, naming the lock.
  */
 export async function withFileLock<T>(
-  path: string,
-  display: string,
+  lock: LockFile,
+  file: string,
   fn: () => Promise<T>,
   bulkLock?: LockFile,
 ): Promise<T> {
-  const lock = `${path}.lock`;
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (let attempt = 0; ; attempt++) {
     // Under this process's own bulk lock (perhaps taken while this waited), a turn in memory.
-    const hold = bulkLock && bulkHeld.get(bulkLock.path);
-    if (bulkLock && hold) return share(bulkLock, hold, () => inTurn(path, fn));
-    if (await tryCreate(lock)) {
-      if (!bulkLock || !(await isHeld(bulkLock.path))) break;
-      await releaseLock(lock); // a bulk writer goes first
-      await backOff(attempt, deadline, () => lockedError(REPOSITORY, bulkLock.display, bulkLock.display));
-    } else {
-      await backOff(attempt, deadline, () => lockedError(display, display, `${display}.lock`));
+    const bulk = bulkLock && bulkHeld.get(bulkLock.path);
+    if (bulkLock && bulk) return share(bulkLock, bulk, () => inTurn(lock.path, fn));
+    const hold = held.has(lock.path) ? undefined : take(lock, file);
+    if (hold && (!bulkLock || !isHeld(bulkLock.path))) {
+      try {
+        return await fn();
+      } finally {
+        release(hold);
+      }
     }
-  }
-  try {
-    return await fn();
-  } finally {
-    await releaseLock(lock);
+    if (hold) {
+      release(hold); // a bulk writer goes first
+      await backOff(attempt, deadline, () => lockedError(REPOSITORY, bulkLock ?? lock));
+    } else {
+      await backOff(attempt, deadline, () => lockedError(file, lock));
+    }
   }
 }
 
 /**
  * Runs `fn` holding the repository's bulk lock, once no writer of a single
- * file holds a lock (`others` lists the lock files there are). Writes inside
- * it that name the same bulk lock take no lock file of their own, and
- * writers of single files wait until it ends. The lock is kept fresh while
- * held, so a long import is never taken for a dead one.
+ * file holds a lock (`others` lists the locks there are). Writes inside it
+ * that name the same bulk lock take no lock of their own, and writers of
+ * single files wait until it ends.
  * @throws LockstepError `LOCKED` if another process keeps it, or a file's lock, for 15 seconds.
  */
 export async function withBulkLock<T>(lock: LockFile, others: () => LockFile[], fn: () => Promise<T>): Promise<T> {
-  let hold = bulkHeld.get(lock.path);
-  if (!hold) {
-    const h: BulkHold = { holders: 0, ready: Promise.resolve() };
-    h.ready = takeBulkLock(lock, others, h);
-    bulkHeld.set(lock.path, h);
-    hold = h;
+  let bulk = bulkHeld.get(lock.path);
+  if (!bulk) {
+    const b: BulkHold = { holders: 0, ready: Promise.resolve() };
+    b.ready = takeBulkLock(lock, others, b);
+    bulkHeld.set(lock.path, b);
+    bulk = b;
   }
-  return share(lock, hold, fn);
+  return share(lock, bulk, fn);
 }
 
 /**
  * Runs `fn` as one more sharer of this process's bulk lock, once it is had:
  * bulk writers, and any write of one file that comes meanwhile. The last
  * sharer to end lets the lock go.
- * @throws LockstepError `LOCKED` if the lock was taken over (this process stalled past its staleness).
+ * @throws LockstepError `LOCKED` if the lock was broken (this process stalled past a minute).
  */
-async function share<T>(lock: LockFile, hold: BulkHold, fn: () => Promise<T>): Promise<T> {
-  hold.holders++;
+async function share<T>(lock: LockFile, bulk: BulkHold, fn: () => Promise<T>): Promise<T> {
+  bulk.holders++;
   try {
-    await hold.ready;
-    if (hold.lost) {
-      throw new LockstepError("LOCKED", `another lockstep process took over ${lock.display} while this one stalled`, {
-        file: lock.display,
-        fix: "each secret it wrote is whole: see `git status`, then run it again for the rest",
-      });
-    }
+    await bulk.ready;
+    if (bulk.hold && isLost(bulk.hold)) throw lostError(lock);
     return await fn();
   } finally {
-    if (--hold.holders === 0) {
+    if (--bulk.holders === 0) {
       bulkHeld.delete(lock.path);
-      clearInterval(hold.refresh);
-      if (hold.refresh) await releaseLock(lock.path);
+      if (bulk.hold) release(bulk.hold);
     }
   }
 }
 
-/** Takes the bulk lock, waits for the writers of single files, and keeps the lock fresh while `hold` has it. */
-async function takeBulkLock(lock: LockFile, others: () => LockFile[], hold: BulkHold): Promise<void> {
+/** Takes the bulk lock, then waits for the writers of single files. */
+async function takeBulkLock(lock: LockFile, others: () => LockFile[], bulk: BulkHold): Promise<void> {
   const deadline = Date.now() + LOCK_WAIT_MS;
-  for (let attempt = 0; !(await tryCreate(lock.path)); attempt++) {
-    await backOff(attempt, deadline, () => lockedError(REPOSITORY, lock.display, lock.display));
+  for (let attempt = 0; ; attempt++) {
+    bulk.hold = take(lock, REPOSITORY);
+    if (bulk.hold) break;
+    await backOff(attempt, deadline, () => lockedError(REPOSITORY, lock));
   }
-  hold.refresh = setInterval(async () => {
-    if (await lostLock(lock.path)) hold.lost = true;
-    else {
-      const now = new Date();
-      await utimes(lock.path, now, now).catch(() => {});
-    }
-  }, LOCK_STALE_MS / 4);
-  hold.refresh.unref();
   try {
-    await whenNoneHeld(others, deadline);
+    for (let attempt = 0; ; attempt++) {
+      const busy = others().find((l) => isHeld(l.path));
+      if (!busy) return;
+      await backOff(attempt, deadline, () => lockedError(busy.display, busy));
+    }
   } catch (e) {
-    clearInterval(hold.refresh);
-    hold.refresh = undefined;
-    await releaseLock(lock.path);
+    release(bulk.hold);
+    bulk.hold = undefined;
     throw e;
   }
 }
 
-/** What this process writes into its lock files: its pid and a random tag, so that it knows its own. */
-const LOCK_TOKEN = `${PROCESS_TAG}\n`;
-
-/** Lets go of a lock this process took, unless another process took it over after this one stalled. */
-async function releaseLock(lock: string): Promise<void> {
-  if (!(await lostLock(lock))) await unlink(lock).catch(() => {});
-  forget(lock);
-}
-
-/**
- * The lock files this process holds (or is creating) now, with a count of
- * its holders. A signal that ends the process (Ctrl-C) would leave them
- * behind, making other writers wait a minute for them to go stale: while
- * any is held, a signal removes them first. Their creation is synchronous,
- * so that the signal never comes between a lock's creation and its entry
- * here.
- */
-const held = new Map<string, number>();
-const SIGNALS = ["SIGINT", "SIGTERM", "SIGHUP"] as const;
-
-function noteHeld(lock: string): void {
-  if (held.size === 0) for (const s of SIGNALS) process.on(s, onSignal);
-  held.set(lock, (held.get(lock) ?? 0) + 1);
-}
-
-function forget(lock: string): void {
-  const n = (held.get(lock) ?? 1) - 1;
-  if (n > 0) held.set(lock, n);
-  else held.delete(lock);
-  if (held.size === 0) for (const s of SIGNALS) process.off(s, onSignal);
-}
-
-function onSignal(signal: NodeJS.Signals): void {
-  // A program that handles the signal itself (the library's host) goes on running: its writes end,
-  // and let go of their locks, as it winds down. Otherwise the signal ends the process, as it would have.
-  if (process.listenerCount(signal) > 1) return;
-  for (const lock of held.keys()) {
-    try {
-      if (readFileSync(lock, "utf8") === LOCK_TOKEN) unlinkSync(lock);
-    } catch {
-      // gone already
-    }
-  }
-  held.clear();
-  for (const s of SIGNALS) process.off(s, onSignal);
-  process.kill(process.pid, signal); // and now ends the process, as the signal would have
-}
-
-/** Whether the lock file at `path` is no longer this process's (gone, or another's). */
-function lostLock(path: string): Promise<boolean> {
-  return readFile(path, "utf8").then(
-    (text) => text !== LOCK_TOKEN,
-    () => true,
-  );
-}
-
 const REPOSITORY = "the repository (an import or rekey)";
-
-/** Creates a lock file; `false` if another holder has it. A lock a minute old was left by a dead process, and is taken. */
-async function tryCreate(lock: string): Promise<boolean> {
-  noteHeld(lock);
-  try {
-    try {
-      writeFileSync(lock, LOCK_TOKEN, { flag: "wx" });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-      mkdirSync(dirname(lock), { recursive: true });
-      writeFileSync(lock, LOCK_TOKEN, { flag: "wx" });
-    }
-    return true;
-  } catch (e) {
-    forget(lock);
-    if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-    return !(await isHeld(lock)) && tryCreate(lock);
-  }
-}
-
-/** Whether a lock file exists and is fresh; a stale one is removed. */
-async function isHeld(lock: string): Promise<boolean> {
-  if (!existsSync(lock)) return false;
-  const age = await stat(lock).then(
-    (s) => Date.now() - s.mtimeMs,
-    () => 0,
-  );
-  if (age <= LOCK_STALE_MS) return true;
-  await unlink(lock).catch(() => {}); // left by a process that died mid-write
-  return false;
-}
-
-/** Waits until none of the lock files `others` lists is held (a stale one is removed). */
-async function whenNoneHeld(others: () => LockFile[], deadline: number): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    let busy: LockFile | undefined;
-    for (const l of others()) if (await isHeld(l.path)) busy = l;
-    if (!busy) return;
-    const { display } = busy;
-    const file = display.slice(0, -".lock".length);
-    await backOff(attempt, deadline, () => lockedError(file, file, display));
-  }
-}
 
 /** Runs `fn` after this process's earlier writers of `path` have finished, whatever their outcome. */
 function inTurn<T>(path: string, fn: () => Promise<T>): Promise<T> {
@@ -270,10 +445,17 @@ async function backOff(attempt: number, deadline: number, error: () => LockstepE
   await new Promise((r) => setTimeout(r, Math.min(10 * 2 ** Math.min(attempt, 5), 200) * (0.5 + Math.random())));
 }
 
-/** `what` (in `file`) could not be locked in time: another process holds `lock`, to remove if that process is dead. */
-function lockedError(what: string, file: string, lock: string): LockstepError {
+/** `what` could not be locked in time: another process holds `lock`, to remove if that process is gone. */
+function lockedError(what: string, lock: LockFile): LockstepError {
   return new LockstepError("LOCKED", `${what} is locked by another lockstep process`, {
-    file,
-    fix: `wait for it to finish; if none is running, remove ${lock}`,
+    file: lock.display,
+    fix: `wait for it to finish and run this again; if no lockstep process is running (on any machine sharing this folder), remove ${lock.display}`,
+  });
+}
+
+function lostError(lock: LockFile): LockstepError {
+  return new LockstepError("LOCKED", `another lockstep process took over ${lock.display} while this one stalled`, {
+    file: lock.display,
+    fix: "each secret it wrote is whole: see `git status`, then run it again for the rest",
   });
 }

@@ -1,7 +1,9 @@
 /**
  * YAML files of the secrets repository: parsed with line numbers, validated
  * against their schema as they are read, and edited as documents so that a
- * user's comments and key order survive every write.
+ * user's comments and key order survive every write. The documents stay in
+ * storage: the edits are manifests.ts's and access-file.ts's, through
+ * {@link documentOf}.
  */
 
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
@@ -18,8 +20,6 @@ export interface YamlFile<T> {
   readonly data: T;
   /** The file's text, as read. */
   readonly text: string;
-  /** The editable document, comments and all (parsed on the first call). */
-  document(): Promise<Document>;
   /** The 1-based line of the node at `path` (or its nearest existing parent). */
   lineOf(path: readonly (string | number)[]): Promise<number | undefined>;
 }
@@ -50,14 +50,28 @@ async function parsePositioned(text: string): Promise<Positioned> {
   return { Y, doc: Y.parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true }), lc };
 }
 
+/** Each file's document, parsed on first use: storage's own, never handed out. */
+const documents = new WeakMap<YamlFile<unknown>, () => Promise<Positioned>>();
+
 function yamlFile<T>(file: string, data: T, text: string, positioned: () => Promise<Positioned>): YamlFile<T> {
-  return {
+  const f: YamlFile<T> = {
     file,
     data,
     text,
-    document: async () => (await positioned()).doc,
     lineOf: async (path) => lineOfPath(await positioned(), path),
   };
+  documents.set(f, positioned);
+  return f;
+}
+
+/**
+ * The editable document of a file read by {@link parseYamlFile}, comments
+ * and all (parsed on the first call). For storage's edit modules only.
+ */
+export async function documentOf(file: YamlFile<unknown>): Promise<Document> {
+  const positioned = documents.get(file);
+  if (!positioned) throw new Error(`${file.file} was not read as a YAML file`);
+  return (await positioned()).doc;
 }
 
 /**

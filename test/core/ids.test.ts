@@ -24,6 +24,21 @@ describe("secret ids", () => {
     },
   );
 
+  it.each([
+    ["production/x.yaml/y", /may not end in \.yaml/, /collide/],
+    ["production/db/password.yaml", /may not end in \.yaml/, /production\/db\/password$/],
+    ["production/.git/config", /\.git/, /another name/],
+    ["production/a/.GIT", /\.git/, /another name/],
+  ])("refuses %j, saying why and what to do", (id, message, fix) => {
+    expect(() => parseSecretId(id)).toThrow(
+      expect.objectContaining({
+        code: "INVALID_ID",
+        message: expect.stringMatching(message),
+        fix: expect.stringMatching(fix),
+      }),
+    );
+  });
+
   it("derives variable names from the path", () => {
     expect(defaultEnvName("db/password")).toBe("DB_PASSWORD");
     expect(defaultEnvName("api.v2/token-x")).toBe("API_V2_TOKEN_X");

@@ -5,7 +5,8 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { readdir, readFile, unlink, utimes, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { parseDocument } from "yaml";
@@ -478,13 +479,26 @@ describe("concurrent writers and locks", () => {
     expect([...access.groups.crowd].sort()).toEqual(["member0", "member1", "member2", "member3"]);
   });
 
+  /** A lock's folder: the repository's bulk lock, or a file's (`.lockstep/locks/file-<path, percent-encoded>`). */
+  const lockOf = (rel?: string) =>
+    s.path(`.lockstep/locks/${rel === undefined ? "repository" : `file-${encodeURIComponent(rel)}`}`);
+
+  /** Plants a lock as another lockstep process holds it (a live one on another machine), or as a killed one left it. */
+  async function plantLock(lock: string, { ageMs = 0, pid = 99999999 } = {}) {
+    await mkdir(lock, { recursive: true });
+    const owner = join(lock, `${pid}.0badc0de.0.0000another0`);
+    await writeFile(owner, "");
+    const old = new Date(Date.now() - ageMs);
+    await utimes(owner, old, old);
+  }
+
   /** Holds `lock` as another live lockstep process would, for 800 ms, while `command` runs. */
   async function whileLockHeld(lock: string, command: () => Promise<RunResult>) {
-    await writeFile(lock, "99999999\n");
+    await plantLock(lock);
     let releasedAt = Infinity;
     const release = new Promise((r) => setTimeout(r, 800)).then(() => {
       releasedAt = Date.now();
-      return unlink(lock);
+      return rm(lock, { recursive: true });
     });
     const result = await command();
     const finishedAt = Date.now();
@@ -494,24 +508,24 @@ describe("concurrent writers and locks", () => {
 
   it("a `set` while an import or rekey holds the repository's lock waits for it to end", async () => {
     const id = "production/after-bulk";
-    const held = await whileLockHeld(s.path(".lockstep.lock"), () => s.run(["set", id], { input: "after the import" }));
+    const held = await whileLockHeld(lockOf(), () => s.run(["set", id], { input: "after the import" }));
     expectOk(held.result);
     expect(held.finishedAt).toBeGreaterThanOrEqual(held.releasedAt);
     expect((await s.as("alice", ["get", id])).stdout).toBe("after the import");
-    expect(await readdir(s.path("secrets/production"))).not.toContain("after-bulk.yaml.lock");
+    expect(await readdir(s.path(".lockstep/locks"))).toEqual([]);
   });
 
-  it("an import waits for a `set` in progress, then writes without a lock file per secret", async () => {
+  it("an import waits for a `set` in progress, then writes without a lock per secret", async () => {
     expectOk(await s.run(["set", "production/busy"], { input: "before" }));
     await s.write("two.env", "BUSY=imported\nQUIET=imported too\n");
-    const held = await whileLockHeld(s.path("secrets/production/busy.yaml.lock"), () =>
+    const held = await whileLockHeld(lockOf("secrets/production/busy.yaml"), () =>
       s.run(["import", "production", "two.env"]),
     );
     expectOk(held.result);
     expect(held.finishedAt).toBeGreaterThanOrEqual(held.releasedAt);
     expect((await s.manifest("production/busy")).versions.map((v) => v.version)).toEqual([2, 1]);
-    const left = [...(await readdir(s.repo)), ...(await readdir(s.path("secrets/production")))];
-    expect(left.filter((f) => f.endsWith(".lock") || f.endsWith(".tmp"))).toEqual([]);
+    expect(await readdir(s.path(".lockstep/locks"))).toEqual([]);
+    expect((await readdir(s.path("secrets/production"))).filter((f) => f.endsWith(".tmp"))).toEqual([]);
   });
 
   it("Ctrl-C during an import removes the repository's lock, so other writers need not wait for it", async () => {
@@ -524,32 +538,60 @@ describe("concurrent writers and locks", () => {
     const ended = once(child, "exit");
     let sawLock = false;
     for (const start = Date.now(); !sawLock && Date.now() - start < 10_000; ) {
-      sawLock = (await readdir(s.repo)).includes(".lockstep.lock");
+      sawLock = existsSync(lockOf());
       if (!sawLock) await new Promise((r) => setTimeout(r, 2));
     }
     expect(sawLock).toBe(true);
     child.kill("SIGINT");
     const [code, signal] = await ended;
     expect({ code, signal }).toEqual({ code: null, signal: "SIGINT" });
-    expect(await readdir(s.repo)).not.toContain(".lockstep.lock");
+    expect(await readdir(s.path(".lockstep/locks"))).toEqual([]);
+    expect((await readdir(s.path("secrets/production"))).filter((f) => f.endsWith(".tmp"))).toEqual([]);
     // A set right after goes through at once.
     const started = Date.now();
     expectOk(await s.run(["set", "production/after-ctrl-c"], { input: "at once" }));
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 
-  it("a stale lock file (older than 60s) is taken over", async () => {
+  it("a lock left by a killed writer (not refreshed for a minute) is taken over", async () => {
     const id = "production/stale";
     expectOk(await s.run(["set", id], { input: "before" }));
-    const lock = s.path(`secrets/${id}.yaml.lock`);
-    await writeFile(lock, "99999999\n");
-    const old = new Date(Date.now() - 120_000);
-    await utimes(lock, old, old);
-    const started = Date.now();
+    await plantLock(lockOf(`secrets/${id}.yaml`), { ageMs: 120_000 });
     const r = expectOk(await s.run(["set", id], { input: "after" }));
-    expect(Date.now() - started).toBeLessThan(10_000);
     expect(r.stdout).toMatch(/version 2/);
     expect((await s.as("alice", ["get", id])).stdout).toBe("after");
-    expect(await readdir(s.path("secrets/production"))).not.toContain("stale.yaml.lock");
+    expect(await readdir(s.path(".lockstep/locks"))).toEqual([]);
+  });
+
+  it("8 writers racing for a lock a killed writer left: every write reported is a version, round after round", async () => {
+    // Issue 13's race: two writers could both take the stale lock over, be told the same version,
+    // and one of those writes was lost.
+    const id = "production/raced";
+    expectOk(await s.run(["set", id], { input: "v1" }));
+    let expected = 1;
+    for (let round = 0; round < 3; round++) {
+      await plantLock(lockOf(`secrets/${id}.yaml`), { ageMs: 300_000 });
+      const runs = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => s.run(["set", id], { input: `round ${round} writer ${i}` })),
+      );
+      const reported = runs.map((r) => Number(/version (\d+)/.exec(expectOk(r).stdout)?.[1]));
+      expected += 8;
+      expect(new Set(reported).size).toBe(8);
+      const m = await s.manifest(id);
+      expect(m.versions.map((v) => v.version).sort((a, b) => a - b)).toEqual(
+        Array.from({ length: expected }, (_, i) => i + 1),
+      );
+      for (const [i, n] of reported.entries()) {
+        expect((await s.as("alice", ["get", id, "--version", String(n)])).stdout).toBe(`round ${round} writer ${i}`);
+      }
+    }
+  }, 180_000);
+
+  it("an id cannot reach where a lock goes, and the secret beside it stays writable", async () => {
+    expectOk(await s.run(["set", "production/x"], { input: "x" }));
+    expectError(await s.run(["set", "production/x.yaml/y"], { input: "y" }), 2, /may not end in \.yaml/);
+    // Locks live under .lockstep/locks, which no id reaches: this id is a secret like any other.
+    expectOk(await s.run(["set", "production/x.yaml.lock/y"], { input: "y" }));
+    expect(expectOk(await s.run(["set", "production/x"], { input: "x2" })).stdout).toMatch(/version 2/);
   });
 });

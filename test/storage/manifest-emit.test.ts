@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { CORE_SCHEMA, load } from "js-yaml";
 import { describe, expect, it } from "vitest";
 import type { SecretManifest } from "../../src/core/model.js";
-import { newManifestDocument } from "../../src/ops/manifest-doc.js";
+import { newManifestDocument } from "../../src/storage/manifest-doc.js";
 import { emitManifest } from "../../src/storage/manifest-emit.js";
 import { stringifyDocument } from "../../src/storage/yaml-file.js";
 import { TRICKY_YAML_STRINGS } from "../support/yaml-strings.js";

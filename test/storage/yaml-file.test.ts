@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { FileFormatError } from "../../src/errors.js";
-import { parseYamlFile, stringifyDocument } from "../../src/storage/yaml-file.js";
+import { documentOf, parseYamlFile, stringifyDocument } from "../../src/storage/yaml-file.js";
 
 async function failure(text: string, schema: "lockstep" | "access" | "secret"): Promise<FileFormatError> {
   try {
@@ -49,7 +49,7 @@ describe("parseYamlFile", () => {
   it("keeps comments and key order when a document is edited and written", async () => {
     const text =
       "# top comment\nmembers:\n  # bob first on purpose\n  bob:\n    recipients: [age1x]\n  alice:\n    recipients: [age1y] # trailing\n";
-    const doc = await (await parseYamlFile(text, "access.yaml", "access")).document();
+    const doc = await documentOf(await parseYamlFile(text, "access.yaml", "access"));
     doc.setIn(["members", "alice", "github"], "alice-gh");
     const out = stringifyDocument(doc);
     expect(out).toContain("# top comment");

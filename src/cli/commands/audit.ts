@@ -1,81 +1,37 @@
 /** `lockstep audit`: who did what to which secret, read from Git history. */
-
-import { UsageError } from "../../errors.js";
-import { type AuditEvent, auditEvents, EVENT_KINDS, type EventKind, historyState } from "../../ops/history.js";
-import { findRoot, RepositoryFiles } from "../../storage/layout.js";
-import { type GlobalOptions, warn } from "../context.js";
+import { openRepo, warn } from "../context.js";
 import { EXIT } from "../exit-codes.js";
-import { out, outJson, paint, table } from "../output.js";
-import { describeAccess } from "./diff.js";
+import { out, outJson } from "../output.js";
+import type { ArgsOf, commands, OptionsOf } from "../program.js";
+import { eventsTable } from "../render/history.js";
 
-/** Options of `audit`. */
-export interface AuditCommandOptions extends GlobalOptions {
-  target?: string;
-  since?: string;
-  until?: string;
-  author?: string;
-  kind?: string[];
-  json?: boolean;
-  requireSigned?: boolean;
-}
-
-function details(e: AuditEvent): string {
-  if (e.kind === "access-changed") return (e.changes ?? []).map(describeAccess).join("; ");
-  const parts: string[] = [];
-  if (e.versions && e.versions.length > 0) parts.push(e.versions.map((v) => `v${v}`).join(", "));
-  if (e.stages && e.stages.length > 0) {
-    parts.push(
-      e.stages
-        .map((s) => (s.from === undefined ? `${s.stage} v${s.to}` : `${s.stage} v${s.from} -> v${s.to}`))
-        .join(", "),
-    );
-  }
-  if (e.renamed) parts.push(e.kind === "created" ? `renamed from ${e.renamed}` : `renamed to ${e.renamed}`);
-  return parts.join("; ");
-}
+type Audit = typeof commands.audit;
 
 /** Prints the events, newest first; with --require-signed, exits 1 if any commit lacks a good signature. */
-export async function audit(o: AuditCommandOptions): Promise<number> {
-  const kinds = (o.kind ?? []).flatMap((k) => k.split(","));
-  const bad = kinds.find((k) => !(EVENT_KINDS as readonly string[]).includes(k));
-  if (bad !== undefined)
-    throw new UsageError(`unknown event kind "${bad}"`, { fix: `kinds: ${EVENT_KINDS.join(", ")}` });
-  const files = new RepositoryFiles(await findRoot(o.C ?? process.cwd()));
-  const state = await historyState(files);
-  if (state.empty) {
+export async function audit([target]: ArgsOf<Audit>, o: OptionsOf<Audit>): Promise<number> {
+  const { parseEventKinds } = await import("../../index.js");
+  const kinds = parseEventKinds(o.kind ?? []);
+  const repo = await openRepo(o, { strict: false });
+  const report = await repo.audit({
+    ...(target !== undefined && { target }),
+    ...(o.since !== undefined && { since: o.since }),
+    ...(o.until !== undefined && { until: o.until }),
+    ...(o.author !== undefined && { author: o.author }),
+    kinds,
+  });
+  if (report.empty) {
     if (o.json) outJson([]);
     else out("No history yet: the repository has no commits.");
     return EXIT.ok;
   }
-  if (state.shallow) {
+  if (report.shallow) {
     warn(
       "this is a shallow clone: events before its oldest commit are missing; run `git fetch --unshallow` for the whole history",
     );
   }
-  const events = await auditEvents(files, {
-    ...(o.target !== undefined && { target: o.target }),
-    ...(o.since !== undefined && { since: o.since }),
-    ...(o.until !== undefined && { until: o.until }),
-    ...(o.author !== undefined && { author: o.author }),
-    kinds: kinds as EventKind[],
-  });
+  const { events } = report;
   if (o.json) outJson(events);
-  else if (events.length === 0) out("No events.");
-  else {
-    out(
-      table(
-        events.map((e) => [
-          e.time.replace("T", " ").replace(/:\d\d([+-]\d\d:\d\d|Z)$/, ""),
-          e.commit.slice(0, 8),
-          `${e.author.name} <${e.author.email}>`,
-          e.signed ? "signed" : paint(process.stdout, "2", "unsigned"),
-          e.kind,
-          e.id ?? "",
-          details(e),
-        ]),
-      ),
-    );
-  }
+  else out(eventsTable(events));
   if (o.requireSigned) {
     const unsigned = events.filter((e) => !e.signed);
     if (unsigned.length > 0) {

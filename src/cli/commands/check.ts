@@ -1,24 +1,16 @@
 /** `lockstep check`: validate the whole repository; exit 1 on any error finding. */
-import { checkRepository } from "../../ops/check.js";
-import { findRoot } from "../../storage/layout.js";
-import { type GlobalOptions, warn } from "../context.js";
+import { openRepo, warn } from "../context.js";
 import { EXIT } from "../exit-codes.js";
-import { type FindingsFormat, renderFindings } from "../render-findings.js";
+import type { ArgsOf, commands, OptionsOf } from "../program.js";
+import { renderFindings } from "../render/findings.js";
 
-/** Options of `check`. */
-export interface CheckCommandOptions extends GlobalOptions {
-  format?: FindingsFormat;
-  decrypt?: boolean;
-}
+type Check = typeof commands.check;
 
 /** Checks the repository and prints the findings; returns 1 if any is an error. */
-export async function check(o: CheckCommandOptions): Promise<number> {
-  const root = await findRoot(o.C ?? process.cwd());
-  const report = await checkRepository(root, {
-    decrypt: o.decrypt === true,
-    identities: { ...(o.identity !== undefined && { files: o.identity }), onWarning: warn },
-  });
-  process.stdout.write(renderFindings(o.format ?? "text", report.findings, report.secrets, process.stdout));
+export async function check(_args: ArgsOf<Check>, o: OptionsOf<Check>): Promise<number> {
+  const repo = await openRepo(o, { strict: false });
+  const report = await repo.check({ decrypt: o.decrypt === true });
+  process.stdout.write(renderFindings(o.format, report.findings, report.secrets, process.stdout));
   if (report.undecrypted > 0) {
     warn(`${report.undecrypted} live versions were not checked: none of your identities can decrypt them`);
   }

@@ -1,81 +1,15 @@
 /** `lockstep diff`: what the working tree changes against a revision, never a value. */
-import type { AccessChange, SecretChange } from "../../core/changes.js";
-import { type DiffReport, diffRepository } from "../../ops/diff.js";
-import { findRoot, RepositoryFiles } from "../../storage/layout.js";
-import type { GlobalOptions } from "../context.js";
+import { openRepo } from "../context.js";
 import { outJson } from "../output.js";
+import type { ArgsOf, commands, OptionsOf } from "../program.js";
+import { diffMarkdown, diffText } from "../render/changes.js";
 
-/** Options of `diff`. */
-export interface DiffOptions extends GlobalOptions {
-  rev?: string;
-  format?: "text" | "markdown" | "json";
-}
-
-const list = (ns: number[]) => ns.map((n) => `v${n}`).join(", ");
-
-/** Sentences describing one secret's change. */
-export function describeSecret(c: SecretChange): string[] {
-  const parts: string[] = [];
-  if (c.kind === "created") parts.push(`created (${list(c.versionsAdded)})`);
-  if (c.kind === "deleted") parts.push("deleted");
-  if (c.renamedFrom) parts.push(`renamed from ${c.renamedFrom}`);
-  if (c.kind === "changed" && c.versionsAdded.length > 0) parts.push(`new version ${list(c.versionsAdded)}`);
-  if (c.versionsRemoved.length > 0 && c.kind !== "deleted") parts.push(`versions removed: ${list(c.versionsRemoved)}`);
-  for (const m of c.stageMoves) {
-    const dir =
-      m.to !== undefined && c.versionsAdded.includes(m.to)
-        ? "new version"
-        : m.from !== undefined && m.to !== undefined
-          ? m.to > m.from
-            ? "promoted"
-            : "rolled back"
-          : "set";
-    parts.push(
-      `${m.stage} ${m.from === undefined ? "-" : `v${m.from}`} -> ${m.to === undefined ? "-" : `v${m.to}`} (${dir})`,
-    );
-  }
-  if (c.rekeyed.length > 0) parts.push(`re-encrypted: ${list(c.rekeyed)}`);
-  if (c.recipientsAdded.length > 0) parts.push(`readers added: ${c.recipientsAdded.join(", ")}`);
-  if (c.recipientsRemoved.length > 0) parts.push(`readers removed: ${c.recipientsRemoved.join(", ")}`);
-  if (c.metadata.length > 0) parts.push(`changed: ${c.metadata.join(", ")}`);
-  return parts;
-}
-
-/** One access change as a sentence. */
-export function describeAccess(c: AccessChange): string {
-  const what = c.kind.replace(/-/g, " ");
-  return `${what}: ${c.subject}${c.detail ? ` (${c.detail})` : ""}`;
-}
-
-function text(r: DiffReport): string {
-  if (r.secrets.length === 0 && r.access.length === 0) return `No changes against ${r.rev}.\n`;
-  const lines = [`Changes against ${r.rev}:`];
-  for (const c of r.secrets) lines.push(`  ${c.id}: ${describeSecret(c).join("; ")}`);
-  for (const c of r.access) lines.push(`  ${describeAccess(c)}`);
-  return `${lines.join("\n")}\n`;
-}
-
-function markdown(r: DiffReport): string {
-  const lines = [`### lockstep diff against \`${r.rev}\``, ""];
-  if (r.secrets.length === 0 && r.access.length === 0) return `${lines.join("\n")}\nNo secret or access changes.\n`;
-  if (r.secrets.length > 0) {
-    lines.push("| Secret | Change |", "|---|---|");
-    for (const c of r.secrets) lines.push(`| \`${c.id}\` | ${describeSecret(c).join("<br>")} |`);
-    lines.push("");
-  }
-  if (r.access.length > 0) {
-    lines.push("**Access**", "");
-    for (const c of r.access) lines.push(`- ${describeAccess(c)}`);
-    lines.push("");
-  }
-  lines.push("_Values and ciphertexts are never shown._");
-  return `${lines.join("\n")}\n`;
-}
+type Diff = typeof commands.diff;
 
 /** Prints the changes of the working tree against REV (default HEAD). */
-export async function diff(o: DiffOptions): Promise<void> {
-  const files = new RepositoryFiles(await findRoot(o.C ?? process.cwd()));
-  const report = await diffRepository(files, o.rev ?? "HEAD");
+export async function diff([rev]: ArgsOf<Diff>, o: OptionsOf<Diff>): Promise<void> {
+  const repo = await openRepo(o, { strict: false });
+  const report = await repo.diff(rev === undefined ? {} : { rev });
   if (o.format === "json") return outJson(report);
-  process.stdout.write(o.format === "markdown" ? markdown(report) : text(report));
+  process.stdout.write(o.format === "markdown" ? diffMarkdown(report) : diffText(report));
 }

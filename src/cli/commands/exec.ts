@@ -2,42 +2,26 @@
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
 import { UsageError } from "../../errors.js";
-import { IDENTITY_ENV_VARS } from "../../storage/identities.js";
-import { type GlobalOptions, openRepo } from "../context.js";
+import { openRepo } from "../context.js";
 import { note } from "../output.js";
+import type { ArgsOf, commands, OptionsOf } from "../program.js";
 
-/** Options of `exec`. */
-export interface ExecOptions extends GlobalOptions {
-  env: string;
-  command: string[];
-  stage?: string;
-  consumer?: string;
-}
-
-/**
- * The child's environment: ours without any identity source lockstep reads
- * (the child must not open versions of other stages), then the values.
- */
-export function childEnvironment(values: Record<string, string>, env = process.env): NodeJS.ProcessEnv {
-  const child: NodeJS.ProcessEnv = { ...env };
-  for (const name of IDENTITY_ENV_VARS) delete child[name];
-  return { ...child, ...values };
-}
+type Exec = typeof commands.exec;
 
 /**
  * Runs the command with the values added to its environment, and no key
  * lockstep could read; nothing is written to disk. SIGINT, SIGTERM and SIGHUP are passed on. Returns the
  * child's exit code (128 + the signal number if a signal ended it).
  */
-export async function exec(o: ExecOptions): Promise<number> {
-  const [cmd, ...args] = o.command;
+export async function exec([env, command]: ArgsOf<Exec>, o: OptionsOf<Exec>): Promise<number> {
+  const [cmd, ...args] = command;
   if (cmd === undefined) throw new UsageError("exec needs a command: lockstep exec ENV -- CMD [ARGS...]");
   const repo = await openRepo(o);
-  const values = await repo.export(o.env, {
+  const childEnv = await repo.execEnvironment(env, {
     ...(o.stage !== undefined && { stage: o.stage }),
     ...(o.consumer !== undefined && { consumer: o.consumer }),
   });
-  const child = spawn(cmd, args, { stdio: "inherit", env: childEnvironment(values) });
+  const child = spawn(cmd, args, { stdio: "inherit", env: childEnv });
   const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
   const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => [s, forward(s)] as const);
   for (const [s, h] of handlers) process.on(s, h);

@@ -1,31 +1,12 @@
 /** `lockstep export`: the values of an environment's stage, in a deploy format. */
-import { type ExportFormat, renderGithub, renderText } from "../../core/export-formats.js";
 import { UsageError } from "../../errors.js";
-import { exportEnvironment } from "../../ops/export.js";
-import {
-  appendPlaintext,
-  assertOutsideWorkTree,
-  writePlaintextFile,
-  writePlaintextFiles,
-} from "../../storage/plaintext.js";
-import { type GlobalOptions, openRepo } from "../context.js";
+import { openRepo } from "../context.js";
 import { note } from "../output.js";
+import type { ArgsOf, commands, OptionsOf } from "../program.js";
 
-/** Options of `export`. */
-export interface ExportCommandOptions extends GlobalOptions {
-  env: string;
-  stage?: string;
-  consumer?: string;
-  format?: ExportFormat;
-  out?: string;
-  force?: boolean;
-  name?: string;
-  namespace?: string;
-  label?: string[];
-}
+type Export = typeof commands.export;
 
-function labels(pairs: readonly string[] | undefined): Record<string, string> | undefined {
-  if (!pairs) return undefined;
+function labels(pairs: readonly string[]): Record<string, string> {
   return Object.fromEntries(
     pairs.map((p) => {
       const at = p.indexOf("=");
@@ -36,44 +17,27 @@ function labels(pairs: readonly string[] | undefined): Record<string, string> | 
 }
 
 /** Decrypts the stage's values and writes them in the chosen format. */
-export async function exportCommand(o: ExportCommandOptions): Promise<void> {
-  const format = o.format ?? "dotenv";
-  if (format === "files" && o.out === undefined) throw new UsageError("--format files needs --out DIR");
-  if (format === "github" && !process.env.GITHUB_ENV) {
-    throw new UsageError("--format github appends to $GITHUB_ENV, which is not set", {
-      fix: "run it in a GitHub Actions step, or choose another --format",
-    });
-  }
+export async function exportCommand([env]: ArgsOf<Export>, o: OptionsOf<Export>): Promise<void> {
+  const { checkExportOptions } = await import("../../index.js");
+  const githubEnv = process.env.GITHUB_ENV;
+  checkExportOptions({ format: o.format, ...(o.out !== undefined && { out: o.out }), ...(githubEnv && { githubEnv }) });
   const repo = await openRepo(o);
-  const out = o.out === undefined ? undefined : await assertOutsideWorkTree(repo.root, o.out, o.force === true);
-  const result = await exportEnvironment(repo, o.env, {
+  const r = await repo.exportTo(env, {
+    format: o.format,
     ...(o.stage !== undefined && { stage: o.stage }),
     ...(o.consumer !== undefined && { consumer: o.consumer }),
+    ...(o.out !== undefined && { out: o.out }),
+    ...(githubEnv && { githubEnv }),
+    force: o.force === true,
+    k8s: {
+      ...(o.name !== undefined && { name: o.name }),
+      ...(o.namespace !== undefined && { namespace: o.namespace }),
+      ...(o.label !== undefined && { labels: labels(o.label) }),
+    },
+    stdout: (text) => process.stdout.write(text),
   });
-  const count = `${result.secrets.length} secrets of ${result.env} at stage ${result.stage}`;
-  if (format === "github") {
-    const gh = renderGithub(result.values);
-    process.stdout.write(gh.masks); // masks first: nothing may reach a log unmasked
-    const envFile = await assertOutsideWorkTree(repo.root, process.env.GITHUB_ENV as string, o.force === true);
-    await appendPlaintext(envFile, gh.envFile);
-    note(`Exported ${count} to $GITHUB_ENV`);
-    return;
-  }
-  if (format === "files") {
-    await writePlaintextFiles(out as string, result.values);
-    note(`Wrote ${count} as files under ${o.out}`);
-    return;
-  }
-  const k8s = {
-    name: o.name ?? `${result.env}-${result.stage}`,
-    ...(o.namespace !== undefined && { namespace: o.namespace }),
-    ...(o.label !== undefined && { labels: labels(o.label) as Record<string, string> }),
-  };
-  const text = await renderText(format, result.values, k8s);
-  if (out === undefined) {
-    process.stdout.write(text);
-  } else {
-    await writePlaintextFile(out, text);
-    note(`Wrote ${count} to ${o.out}`);
-  }
+  const count = `${r.secrets.length} secrets of ${r.env} at stage ${r.stage}`;
+  if (r.to === "github") note(`Exported ${count} to $GITHUB_ENV`);
+  else if (r.to === "files") note(`Wrote ${count} as files under ${o.out}`);
+  else if (r.to === "file") note(`Wrote ${count} to ${o.out}`);
 }

@@ -1,17 +1,13 @@
 /** `lockstep get`: one value to stdout, exactly as stored. */
-import { type GlobalOptions, openRepo } from "../context.js";
+import { openRepo } from "../context.js";
+import type { ArgsOf, commands, OptionsOf } from "../program.js";
 
-/** Options of `get`. */
-export interface GetCommandOptions extends GlobalOptions {
-  id: string;
-  version?: number;
-  stage?: string;
-}
+type Get = typeof commands.get;
 
 /** Decrypts a version (default: newest; or `--version N`, `--stage S`) and writes its value. */
-export async function get(o: GetCommandOptions): Promise<void> {
+export async function get([id]: ArgsOf<Get>, o: OptionsOf<Get>): Promise<void> {
   const repo = await openRepo(o);
-  const value = await repo.get(o.id, {
+  const value = await repo.get(id, {
     ...(o.version !== undefined && { version: o.version }),
     ...(o.stage !== undefined && { stage: o.stage }),
   });

@@ -1,28 +1,20 @@
 /** `lockstep import`: many secrets from a .env or JSON file. */
-import type { ImportFormat } from "../../ops/import.js";
-import { type GlobalOptions, openRepo } from "../context.js";
+import { openRepo } from "../context.js";
 import { readInputFile, readStdin } from "../input.js";
-import { out, table } from "../output.js";
+import { out } from "../output.js";
+import type { ArgsOf, commands, OptionsOf } from "../program.js";
+import { describeImport } from "../render/writes.js";
 
-/** Options of `import`. */
-export interface ImportCommandOptions extends GlobalOptions {
-  env: string;
-  file?: string;
-  format?: ImportFormat;
-  prefix?: string;
-}
+type Import = typeof commands.import;
 
 /** Imports every variable of FILE (or stdin) as a secret of ENV. */
-export async function importCommand(o: ImportCommandOptions): Promise<void> {
+export async function importCommand([env, file]: ArgsOf<Import>, o: OptionsOf<Import>): Promise<void> {
   const repo = await openRepo(o);
-  const text = o.file === undefined ? await readStdin() : await readInputFile(o.file);
-  const format = o.format ?? (o.file?.endsWith(".json") ? "json" : "dotenv");
-  const results = await repo.import(o.env, text, {
-    format,
-    source: o.file ?? "stdin",
+  const text = file === undefined ? await readStdin() : await readInputFile(file);
+  const results = await repo.import(env, text, {
+    format: o.format ?? (file?.endsWith(".json") ? "json" : "dotenv"),
+    source: file ?? "stdin",
     ...(o.prefix !== undefined && { prefix: o.prefix }),
   });
-  const created = results.filter((r) => r.created).length;
-  out(table(results.map((r) => [r.created ? "created" : "updated", r.id, `version ${r.version}`])));
-  out(`Imported ${results.length} secrets (${created} new, ${results.length - created} new versions).`);
+  out(describeImport(results));
 }

@@ -1,17 +1,12 @@
 /** `lockstep init`: a new secrets repository. */
-import { initRepository } from "../../ops/init.js";
-import type { GlobalOptions } from "../context.js";
 import { out } from "../output.js";
+import type { ArgsOf, commands, OptionsOf } from "../program.js";
 
-/** Options of `init`. */
-export interface InitCommandOptions extends GlobalOptions {
-  env?: string[];
-  github?: boolean;
-  action?: string;
-}
+type Init = typeof commands.init;
 
 /** Writes lockstep.yaml, access.yaml and secrets/ in `-C DIR` or here (with `--github`, the workflows too). */
-export async function init(o: InitCommandOptions): Promise<void> {
+export async function init(_args: ArgsOf<Init>, o: OptionsOf<Init>): Promise<void> {
+  const { initRepository } = await import("../../index.js");
   const r = await initRepository({
     ...(o.C !== undefined && { dir: o.C }),
     ...(o.env !== undefined && { environments: o.env }),

@@ -1,22 +1,16 @@
 /** `lockstep keygen`: a new age identity. */
-import { resolve } from "node:path";
-import { generateKey } from "../../crypto/keys.js";
-import { writeFileExclusive } from "../../storage/fs.js";
 import { note } from "../output.js";
+import type { ArgsOf, commands, OptionsOf } from "../program.js";
 
-/** Options of `keygen`. */
-export interface KeygenOptions {
-  output?: string;
-  pq?: boolean;
-}
+type Keygen = typeof commands.keygen;
 
 /** Writes the identity to `-o FILE` (0600, never over a file) or stdout; the recipient to stderr. */
-export async function keygen(o: KeygenOptions): Promise<void> {
-  const key = await generateKey(o.pq === true);
-  if (o.output !== undefined && o.output !== "-") {
-    await writeFileExclusive(resolve(o.output), key.fileText, 0o600, o.output);
-  } else {
-    process.stdout.write(key.fileText);
-  }
+export async function keygen(_args: ArgsOf<Keygen>, o: OptionsOf<Keygen>): Promise<void> {
+  const { keygen } = await import("../../index.js");
+  const key = await keygen({
+    ...(o.output !== undefined && { output: o.output }),
+    pq: o.pq === true,
+  });
+  if (key.identity !== undefined) process.stdout.write(key.identity);
   note(`Public key: ${key.recipient}`);
 }

@@ -1,70 +1,32 @@
 /** `lockstep promote` and `lockstep rollback`: stage moves, optionally committed. */
 import { UsageError } from "../../errors.js";
-import type { RolloutResult } from "../../ops/rollout.js";
-import type { Repository } from "../../repository.js";
-import { type GlobalOptions, openRepo } from "../context.js";
+import { openRepo } from "../context.js";
 import { out } from "../output.js";
+import type { ArgsOf, commands, OptionsOf } from "../program.js";
+import { describeMoves } from "../render/writes.js";
 
-/** Options of `promote`. */
-export interface PromoteOptions extends GlobalOptions {
-  id?: string;
-  stage?: string;
-  env?: string;
-  all?: boolean;
-  commit?: boolean;
-}
-
-function describeMoves(results: readonly RolloutResult[]): string[] {
-  return results.flatMap((r) => r.moves.map((m) => `${r.id}: ${m.stage} ${m.from} -> ${m.to}`));
-}
-
-async function finish(
-  repo: Repository,
-  verb: string,
-  results: RolloutResult[],
-  commit: boolean | undefined,
-): Promise<void> {
-  const lines = describeMoves(results);
-  if (lines.length === 0) return out(`Nothing to ${verb}: no stage lags.`);
-  for (const l of lines) out(`${verb === "promote" ? "promoted" : "rolled back"}  ${l}`);
-  if (commit) {
-    const { commitPaths } = await import("../../storage/git.js");
-    const subject = lines.length === 1 ? lines[0] : `${lines.length} stage moves`;
-    const sha = await commitPaths(
-      repo.root,
-      results.filter((r) => r.moves.length > 0).map((r) => r.file),
-      `lockstep ${verb}: ${subject}\n\n${lines.join("\n")}\n`,
-    );
-    out(`Committed ${sha}`);
-  }
-}
+type Promote = typeof commands.promote;
+type Rollback = typeof commands.rollback;
 
 /** Promotes one secret, or every secret of `--env` with `--all`. */
-export async function promote(o: PromoteOptions): Promise<void> {
+export async function promote([id]: ArgsOf<Promote>, o: OptionsOf<Promote>): Promise<void> {
   const bulk = o.env !== undefined || o.all === true;
-  if (o.id !== undefined ? bulk : o.env === undefined || !o.all) {
+  if (id !== undefined ? bulk : o.env === undefined || !o.all) {
     throw new UsageError("promote takes a secret id, or --env ENV --all");
   }
   const repo = await openRepo(o);
-  const opts = o.stage !== undefined ? { stage: o.stage } : {};
-  const results = o.id !== undefined ? [await repo.promote(o.id, opts)] : await repo.promoteAll(o.env as string, opts);
-  await finish(repo, "promote", results, o.commit);
-}
-
-/** Options of `rollback`. */
-export interface RollbackOptions extends GlobalOptions {
-  id: string;
-  stage?: string;
-  to?: number;
-  commit?: boolean;
+  const options = { ...(o.stage !== undefined && { stage: o.stage }), commit: o.commit === true };
+  const results = id !== undefined ? [await repo.promote(id, options)] : await repo.promoteAll(o.env ?? "", options);
+  out(describeMoves("promote", results));
 }
 
 /** Rolls a secret's newest live stages (or `--stage`) back one version (or `--to N`). */
-export async function rollback(o: RollbackOptions): Promise<void> {
+export async function rollback([id]: ArgsOf<Rollback>, o: OptionsOf<Rollback>): Promise<void> {
   const repo = await openRepo(o);
-  const result = await repo.rollback(o.id, {
+  const result = await repo.rollback(id, {
     ...(o.stage !== undefined && { stage: o.stage }),
     ...(o.to !== undefined && { to: o.to }),
+    commit: o.commit === true,
   });
-  await finish(repo, "roll back", [result], o.commit);
+  out(describeMoves("roll back", [result]));
 }

@@ -1,22 +1,19 @@
 /** `lockstep rotate`: a new version from the secret's generator. */
-import { type GlobalOptions, openRepo } from "../context.js";
-import { reportWrite, stagePolicy } from "./set.js";
+import { openRepo } from "../context.js";
+import { out } from "../output.js";
+import type { ArgsOf, commands, OptionsOf } from "../program.js";
+import { describeWrite } from "../render/writes.js";
+import { stagePolicy } from "./set.js";
 
-/** Options of `rotate`. */
-export interface RotateCommandOptions extends GlobalOptions {
-  id: string;
-  generate?: string;
-  allStages?: boolean;
-  stage?: boolean;
-}
+type Rotate = typeof commands.rotate;
 
 /** Generates a new value and adds it as a version (to the first stage by default). */
-export async function rotate(o: RotateCommandOptions): Promise<void> {
+export async function rotate([id]: ArgsOf<Rotate>, o: OptionsOf<Rotate>): Promise<void> {
   const policy = stagePolicy(o);
   const repo = await openRepo(o);
-  const r = await repo.rotate(o.id, {
+  const r = await repo.rotate(id, {
     ...(o.generate !== undefined && { generate: o.generate }),
     ...(policy !== undefined && { stages: policy }),
   });
-  reportWrite(r);
+  out(describeWrite(r));
 }

@@ -1,6 +1,8 @@
 /**
  * Edits of a manifest as a YAML document, so that what users wrote by hand
- * (comments, key order, extra formatting) survives lockstep's writes.
+ * (comments, key order, extra formatting) survives lockstep's writes. Loaded
+ * on first use by manifests.ts: it brings the `yaml` package, which
+ * read-only commands do without.
  */
 import { Document, isMap, isSeq, type Scalar, type YAMLMap, type YAMLSeq } from "yaml";
 import type { SecretManifest, SecretVersion } from "../core/model.js";
@@ -47,6 +49,17 @@ export function replaceVersionCiphertext(doc: Document, v: SecretVersion): void 
     node.set("formerRecipients", doc.createNode(v.formerRecipients));
   else node.delete("formerRecipients");
   styleVersion(node);
+}
+
+/** Points stages at versions. */
+export function setStages(doc: Document, stages: Record<string, number>): void {
+  for (const [stage, n] of Object.entries(stages)) doc.setIn(["stages", stage], n);
+}
+
+/** Keeps `generator` as the manifest's `rotation.generate` (`rotation` is made if missing). */
+export function setGenerator(doc: Document, generator: string): void {
+  if (doc.has("rotation")) doc.setIn(["rotation", "generate"], generator);
+  else setMetadata(doc, "rotation", { generate: generator });
 }
 
 /** Sets a top-level metadata key, keeping the document's order for existing keys. */

@@ -2,8 +2,8 @@
  * `check` findings for people (text), scripts (json), GitHub (workflow
  * commands) and pull requests (markdown).
  */
-import type { Finding } from "../core/findings.js";
-import { paint } from "./output.js";
+import type { Finding } from "../../index.js";
+import { paint } from "../output.js";
 
 /** The output formats of `check`. */
 export type FindingsFormat = "text" | "json" | "github" | "markdown";

@@ -1,0 +1,247 @@
+/**
+ * The commands and flags of the lockstep command line, declared once: the
+ * option types of every command are inferred from these declarations
+ * (`@commander-js/extra-typings`), and each command module takes them as
+ * {@link ArgsOf} and {@link OptionsOf} its command. main.ts attaches the
+ * actions, which load a command's module only when it runs.
+ */
+import { Command, InvalidArgumentError, Option, type OptionValues } from "@commander-js/extra-typings";
+
+const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number from 1 up");
+  return n;
+}
+
+/** `--all-stages` and `--no-stage`: where a new version goes (set, rotate). */
+function stageOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(c: Command<A, O, G>) {
+  return c
+    .option("--all-stages", "point every stage at the new version")
+    .option("--no-stage", "point no stage at it (pending)");
+}
+
+/** `--stage` and `--consumer`: whose values (export, exec). */
+function selectOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(c: Command<A, O, G>) {
+  return c
+    .option("--stage <stage>", "the values this stage points at (default: the last stage)")
+    .option("--consumer <name>", "the values of the stage that deploys this consumer, and only its secrets");
+}
+
+/** `--commit` (promote, rollback). */
+function commitOption<A extends unknown[], O extends OptionValues, G extends OptionValues>(c: Command<A, O, G>) {
+  return c.option("--commit", "commit the changed manifests with a message saying what moved");
+}
+
+/** The positional arguments a command's action gets. */
+export type ArgsOf<C> = C extends { processedArgs: infer A } ? A : never;
+/** The options a command's action gets: its own and the global ones (`-C`, `--identity`). */
+export type OptionsOf<C> = C extends { optsWithGlobals(): infer O } ? O : never;
+
+/** The program, with its global options. */
+export const program = new Command("lockstep")
+  .description("GitOps for secrets: age-encrypted, versioned, access-checked, rolled out in stages")
+  .addHelpText("after", "\nlockstep -V, --version prints the version.")
+  .option("-C <dir>", "run as if started in DIR")
+  .option(
+    "--identity <file>",
+    "age identity file (repeatable; default: LOCKSTEP_AGE_KEY, LOCKSTEP_AGE_KEY_FILE, ~/.config/lockstep/identity.txt)",
+    collect,
+  )
+  .showHelpAfterError("(run with --help for usage)")
+  .configureHelp({ sortSubcommands: false })
+  .exitOverride();
+
+const keygen = program
+  .command("keygen")
+  .description("make a new age identity; its public key goes to stderr")
+  .option("-o, --output <file>", "write the identity to FILE (mode 0600; never overwrites)")
+  .option("--pq", "hybrid post-quantum key (age1pq1...) instead of X25519");
+
+const init = program
+  .command("init")
+  .description("write lockstep.yaml, access.yaml and secrets/ (and git init if needed)")
+  .option("--env <name>", "an environment (repeatable; default: staging and production)", collect)
+  .option("--github", "also write GitHub Actions workflows: the pull-request check, staged deploys, promote/rollback")
+  .option("--action <ref>", "the lockstep action those workflows use (owner/repo/.github/actions/lockstep@ref)");
+
+const member = program.command("member").description("edit the members of access.yaml");
+const memberAdd = member
+  .command("add <name>")
+  .description("add a member, or more keys to one")
+  .requiredOption("--key <recipient>", "age recipient, age1... (repeatable)", collect)
+  .option("--github <user>", "GitHub user name, for CODEOWNERS")
+  .option("--group <group>", "add to this group, made if new (repeatable)", collect);
+const memberRm = member.command("rm <name>").description("remove a member from access.yaml, its groups and rules");
+
+const set = stageOptions(
+  program
+    .command("set <id>")
+    .description(
+      "create a secret or add a version; the value comes from stdin (its final newline dropped), --file or --generate",
+    )
+    .option("--file <file>", "read the value from FILE, exactly")
+    .option("--generate <spec>", "generate it: password:LEN, hex:BYTES, base64:BYTES, uuid, age-identity")
+    .addOption(new Option("--type <type>", "value type").choices(["string", "json"] as const))
+    .option("--description <text>", "what the secret is for")
+    .option("--schema <name>", "value schema: schemas/<name>.schema.json in the secrets repository"),
+);
+
+const get = program
+  .command("get <id>")
+  .description("write a value to stdout, exactly as stored (default: the newest version)")
+  .option("--version <n>", "this version", positiveInt)
+  .option("--stage <stage>", "the version this stage points at");
+
+const rotate = stageOptions(
+  program
+    .command("rotate <id>")
+    .description("add a version made by the secret's generator (to the first stage)")
+    .option("--generate <spec>", "use this generator instead"),
+);
+
+const ls = program
+  .command("ls [env]")
+  .description("list secrets and their versions, never values")
+  .option("--json", "one JSON document");
+
+const show = program
+  .command("show <id>")
+  .description("a secret's metadata, readers, stages and versions, never its value")
+  .option("--json", "one JSON document");
+
+const importCommand = program
+  .command("import <env> [file]")
+  .description("create secrets from a .env or JSON file (stdin if no FILE): KEY becomes ENV/[prefix/]key")
+  .addOption(
+    new Option("--format <format>", "input format (default: by extension, else dotenv)").choices([
+      "dotenv",
+      "json",
+    ] as const),
+  )
+  .option("--prefix <path>", "path prefix under the environment");
+
+const rekey = program
+  .command("rekey [ids...]")
+  .description("re-encrypt versions whose recipients differ from the readers (all secrets, or those named)");
+
+const check = program
+  .command("check")
+  .description(
+    "validate the repository: schemas, access lists, drift, exposure, stages, ciphertexts, leaks (no key needed)",
+  )
+  .addOption(
+    new Option("--format <format>", "output format")
+      .choices(["text", "json", "github", "markdown"] as const)
+      .default("text" as const),
+  )
+  .option("--decrypt", "also decrypt every live version and check its binding and value schema");
+
+const diff = program
+  .command("diff [rev]")
+  .description(
+    "what the working tree changes against REV (default HEAD): secrets, stages, readers, access; never values",
+  )
+  .addOption(
+    new Option("--format <format>", "output format")
+      .choices(["text", "markdown", "json"] as const)
+      .default("text" as const),
+  );
+
+const exposure = program
+  .command("exposure <member>")
+  .description("every secret version MEMBER could ever decrypt (Git history and working tree), and which are live")
+  .option("--json", "one JSON document");
+
+const audit = program
+  .command("audit [target]")
+  .description(
+    "who created, rotated, promoted, rolled back, re-keyed or deleted which secret, and who changed access: from Git history",
+  )
+  .option("--since <date>", "events at or after DATE (anything git log takes: 2026-01-31, '2 weeks ago')")
+  .option("--until <date>", "events at or before DATE")
+  .option("--author <name>", "events by this author (name or email, part of it)")
+  .option(
+    "--kind <kind>",
+    `only these kinds (repeatable): created, rotated, promoted, rolled-back, rekeyed, deleted, access-changed`,
+    collect,
+  )
+  .option("--json", "one JSON array")
+  .option("--require-signed", "exit 1 if any event comes from a commit without a good signature");
+
+const codeowners = program
+  .command("codeowners")
+  .description("print .github/CODEOWNERS giving each secret to its approvers' GitHub handles")
+  .option("--write", "write it")
+  .option("--check", "exit 1 if it is missing or out of date");
+
+const promote = commitOption(
+  program
+    .command("promote [id]")
+    .description("move a stage (default: the first that lags) to its predecessor's version")
+    .option("--stage <stage>", "the stage to promote")
+    .option("--env <env>", "with --all: every secret of ENV")
+    .option("--all", "promote every secret of --env"),
+);
+
+const rollback = commitOption(
+  program
+    .command("rollback <id>")
+    .description("move the stages on the newest live version back to the version below it")
+    .option("--stage <stage>", "roll back only this stage")
+    .option("--to <n>", "roll back to version N", positiveInt),
+);
+
+const status = program
+  .command("status [env]")
+  .description("per secret: newest version, version per stage, pending, rotation due; per consumer: what lags")
+  .option("--json", "one JSON document");
+
+const exportCommand = selectOptions(
+  program
+    .command("export <env>")
+    .description("decrypt an environment's values at a stage and write them in a deploy format")
+    .addOption(
+      new Option("--format <format>", "output format")
+        .choices(["dotenv", "json", "yaml", "shell", "k8s", "github", "files"] as const)
+        .default("dotenv" as const),
+    )
+    .option("--out <path>", "write to PATH (a folder for --format files), outside the repository")
+    .option("--force", "allow --out inside the repository's working tree")
+    .option("--name <name>", "k8s: the Secret's name (default: ENV-STAGE)")
+    .option("--namespace <ns>", "k8s: the Secret's namespace")
+    .option("--label <key=value>", "k8s: a label (repeatable)", collect),
+);
+
+const exec = selectOptions(
+  program
+    .command("exec <env> <command...>")
+    .description("run COMMAND with the environment's values in its environment; its exit code is ours")
+    .usage("[options] <env> -- <command...>"),
+);
+
+/** Every command, by the name of its module in commands/. */
+export const commands = {
+  keygen,
+  init,
+  memberAdd,
+  memberRm,
+  set,
+  get,
+  rotate,
+  ls,
+  show,
+  import: importCommand,
+  rekey,
+  check,
+  diff,
+  exposure,
+  audit,
+  codeowners,
+  promote,
+  rollback,
+  status,
+  export: exportCommand,
+  exec,
+};

@@ -1,0 +1,78 @@
+/**
+ * `member add`: a member of access.yaml, or more keys for one, and the
+ * groups it belongs to. The file keeps its comments and order.
+ */
+import { AgeRecipient } from "../crypto/keys.js";
+import { LockstepError, UsageError } from "../errors.js";
+import { editAccess } from "../storage/access-file.js";
+import { ACCESS_FILE } from "../storage/layout.js";
+import type { Session } from "./session.js";
+
+/** Options of {@link addMember}. */
+export interface AddMemberOptions {
+  /** age recipients; at least one. */
+  keys: readonly string[];
+  /** GitHub user name, for CODEOWNERS. */
+  github?: string;
+  /** Groups to add the member to, made if new. */
+  groups?: readonly string[];
+}
+
+/** What `member add` changed. */
+export interface AddMemberResult {
+  name: string;
+  created: boolean;
+  addedKeys: string[];
+  /** Groups it joined (not those it was in already). */
+  groups: string[];
+}
+
+/** Member and group names. */
+export const MEMBER_NAME = /^[A-Za-z0-9._-]+$/;
+
+/**
+ * Adds a member, or more keys to an existing one, and puts it in groups.
+ * @throws UsageError for a bad name; LockstepError `INVALID_KEY` for a bad recipient, `ALREADY_EXISTS` for a name taken by a group (or a group name taken by a member).
+ */
+export async function addMember(
+  session: Session,
+  options: AddMemberOptions & { name: string },
+): Promise<AddMemberResult> {
+  const { name } = options;
+  if (!MEMBER_NAME.test(name)) {
+    throw new UsageError(`"${name}" is not a valid member name (letters, digits, '.', '_', '-')`);
+  }
+  if (options.keys.length === 0) throw new UsageError("member add needs at least one --key age1...");
+  for (const k of options.keys) AgeRecipient.parse(k);
+  const result = await editAccess(session.files, (data, edit): AddMemberResult => {
+    if (data.groups?.[name] !== undefined) {
+      throw new LockstepError("ALREADY_EXISTS", `access.yaml: "${name}" is already a group`, {
+        file: ACCESS_FILE,
+        fix: "members and groups share one namespace; choose another name",
+      });
+    }
+    const existing = data.members[name];
+    const addedKeys = options.keys.filter((k) => !existing?.recipients.includes(k));
+    if (existing) {
+      edit.addRecipients(name, addedKeys);
+      if (options.github !== undefined) edit.setGithub(name, options.github);
+    } else {
+      edit.addMember(name, options.keys, options.github);
+    }
+    const joined: string[] = [];
+    for (const g of options.groups ?? []) {
+      if (!MEMBER_NAME.test(g)) throw new UsageError(`"${g}" is not a valid group name`);
+      if (data.members[g] !== undefined) {
+        throw new LockstepError("ALREADY_EXISTS", `access.yaml: "${g}" is a member, not a group`, {
+          file: ACCESS_FILE,
+        });
+      }
+      if (data.groups?.[g]?.includes(name)) continue;
+      edit.addToGroup(g, name);
+      joined.push(g);
+    }
+    return { name, created: !existing, addedKeys, groups: joined };
+  });
+  await session.reloadAccess();
+  return result;
+}

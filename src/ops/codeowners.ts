@@ -1,0 +1,75 @@
+/**
+ * `codeowners`: `.github/CODEOWNERS` from the approvers in access.yaml, so
+ * that GitHub asks each secret's approvers to review its changes.
+ */
+import { relative, sep } from "node:path";
+import { CODEOWNERS_FILE, renderCodeowners } from "../core/codeowners.js";
+import type { AccessConfig } from "../core/model.js";
+import { readTextIfExists, writeFileAtomic } from "../storage/fs.js";
+import { codeownersPlace, workTreeRoot } from "../storage/git.js";
+import type { Session } from "./session.js";
+
+/** The CODEOWNERS lockstep would write, and the one there is. */
+export interface CodeownersState {
+  /** Absolute path (at the top of the git work tree). */
+  path: string;
+  /** The path from the secrets repository's root, `/`-separated. */
+  relative: string;
+  /** What access.yaml says it should hold. */
+  text: string;
+  /** What it holds, if it exists. */
+  actual: string | undefined;
+}
+
+/** CODEOWNERS as it should be and as it is (`top`: the git work tree's top, if any). */
+export async function codeownersState(
+  root: string,
+  top: string | undefined,
+  access: AccessConfig,
+  ids: readonly string[],
+): Promise<CodeownersState> {
+  const place = await codeownersPlace(root, top);
+  return {
+    path: place.file,
+    relative: relative(root, place.file).split(sep).join("/"),
+    text: renderCodeowners(access, ids, place.prefix),
+    actual: await readTextIfExists(place.file),
+  };
+}
+
+/** Options of {@link codeowners}: print (default), write, or check. */
+export interface CodeownersOptions {
+  mode?: "print" | "write" | "check";
+}
+
+/** What `codeowners` did. */
+export interface CodeownersResult {
+  /** `.github/CODEOWNERS`, for messages. */
+  file: string;
+  /** The CODEOWNERS text from access.yaml. */
+  text: string;
+  /** `written` (mode write); `up-to-date`, `missing` or `out-of-date` (mode check); absent when printing. */
+  status?: "written" | "up-to-date" | "missing" | "out-of-date";
+}
+
+/**
+ * CODEOWNERS from access.yaml: returned, written (mode `write`), or compared
+ * with the file (mode `check`).
+ */
+export async function codeowners(session: Session, options: CodeownersOptions = {}): Promise<CodeownersResult> {
+  const ids = await session.files.listSecretIds();
+  const state = await codeownersState(session.root, await workTreeRoot(session.root), session.access, ids);
+  const result = { file: CODEOWNERS_FILE, text: state.text };
+  switch (options.mode ?? "print") {
+    case "print":
+      return result;
+    case "write":
+      await writeFileAtomic(state.path, state.text);
+      return { ...result, status: "written" };
+    case "check":
+      return {
+        ...result,
+        status: state.actual === state.text ? "up-to-date" : state.actual === undefined ? "missing" : "out-of-date",
+      };
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * `get`: one version's value, decrypted and checked against its binding.
+ */
+import { versionAtStage } from "../core/stages.js";
+import { LockstepError } from "../errors.js";
+import type { Session } from "./session.js";
+import { decryptVersion } from "./versions.js";
+
+/** Which version `get` reads: a number, or the one a stage points at (default: the newest). */
+export interface GetOptions {
+  version?: number;
+  stage?: string;
+}
+
+/**
+ * Decrypts a version of a secret (default: the newest) and checks its binding.
+ * @throws LockstepError `UNKNOWN_SECRET`, `UNKNOWN_VERSION`, `UNKNOWN_STAGE`; NoIdentityError (exit 3), IntegrityError (exit 4).
+ */
+export async function getSecret(session: Session, options: GetOptions & { id: string }): Promise<string> {
+  const sid = session.secretId(options.id);
+  const manifest = await session.manifest(sid.id);
+  let n = options.version;
+  if (options.stage !== undefined) n = versionAtStage(sid.environment, manifest.data, options.stage, sid.id);
+  const v = n === undefined ? manifest.data.versions[0] : manifest.data.versions.find((x) => x.version === n);
+  if (!v) {
+    throw new LockstepError("UNKNOWN_VERSION", `${sid.id} has no version ${n}`, {
+      file: manifest.file,
+      fix: `versions are: ${manifest.data.versions.map((x) => x.version).join(", ")}`,
+    });
+  }
+  return decryptVersion(session, sid.id, v, manifest.file);
+}

@@ -1,0 +1,71 @@
+/**
+ * Moving stages of secrets (`promote`, `rollback`): each secret's moves
+ * planned by core/rollout.ts and written under its lock, and optionally
+ * committed.
+ */
+import type { SecretManifest } from "../core/model.js";
+import type { StageMove } from "../core/rollout.js";
+import { GitError } from "../errors.js";
+import { commitPaths } from "../storage/git.js";
+import { setManifestStages } from "../storage/manifests.js";
+import type { Session } from "./session.js";
+
+/** What a promotion or rollback did to one secret. */
+export interface RolloutResult {
+  id: string;
+  /** The manifest, repository-relative. */
+  file: string;
+  moves: StageMove[];
+  /** With `commit`: the commit that recorded the moves. */
+  commit?: string;
+}
+
+/** Applies a planned stage move to a secret's manifest, under its lock. */
+export function moveStages(
+  session: Session,
+  id: string,
+  plan: (m: SecretManifest) => StageMove[],
+): Promise<RolloutResult> {
+  const file = session.files.manifestFile(id);
+  return session.files.withLock(file, async () => {
+    const manifest = await session.manifest(id);
+    const moves = plan(manifest.data);
+    if (moves.length > 0) {
+      await setManifestStages(session.files, manifest, Object.fromEntries(moves.map((m) => [m.stage, m.to])));
+    }
+    return { id, file, moves };
+  });
+}
+
+/** One line per move: `production/db/password: stable 1 -> 2`. */
+export function describeMoves(results: readonly RolloutResult[]): string[] {
+  return results.flatMap((r) => r.moves.map((m) => `${r.id}: ${m.stage} ${m.from} -> ${m.to}`));
+}
+
+/**
+ * Commits the manifests that moved, with a message saying what moved
+ * (`lockstep promote: ...`), and records the commit in each result. Nothing
+ * moved, nothing is committed.
+ * @throws GitError.
+ */
+export async function commitMoves(
+  session: Session,
+  verb: "promote" | "roll back",
+  results: RolloutResult[],
+): Promise<RolloutResult[]> {
+  const lines = describeMoves(results);
+  if (lines.length === 0) return results;
+  const subject = lines.length === 1 ? lines[0] : `${lines.length} stage moves`;
+  const files = results.filter((r) => r.moves.length > 0).map((r) => r.file);
+  let commit: string;
+  try {
+    commit = await commitPaths(session.root, files, `lockstep ${verb}: ${subject}\n\n${lines.join("\n")}\n`);
+  } catch (e) {
+    if (!(e instanceof GitError)) throw e;
+    throw new GitError(e.args, e.exitCode, e.stderr, {
+      fix: `the stage moves are written but not committed (${lines.join("; ")}): commit ${files.join(", ")} yourself`,
+      cause: e,
+    });
+  }
+  return results.map((r) => (r.moves.length > 0 ? { ...r, commit } : r));
+}

@@ -1,0 +1,76 @@
+/**
+ * Versions of a secret as ciphertexts: who a new version is encrypted to,
+ * and encrypting and decrypting one, bound to its secret and number (see
+ * core/envelope.ts).
+ */
+import { recipientsFor } from "../core/access.js";
+import { openEnvelope, sealEnvelope } from "../core/envelope.js";
+import type { SecretVersion, VersionRecipient } from "../core/model.js";
+import { decryptArmored, encryptArmored } from "../crypto/age.js";
+import { AgeRecipient } from "../crypto/keys.js";
+import { LockstepError } from "../errors.js";
+import type { Session } from "./session.js";
+
+/** The readers of a secret as recipients: as the manifest lists them, and parsed. */
+export interface Recipients {
+  list: VersionRecipient[];
+  keys: AgeRecipient[];
+}
+
+/**
+ * The recipients of a new version of `id`: its readers' keys today.
+ * @throws LockstepError `NO_READERS`, `INVALID_KEY`.
+ */
+export function recipientsOf(session: Session, id: string): Recipients {
+  const list = recipientsFor(session.access, id);
+  const keys = list.map((r) => {
+    try {
+      return AgeRecipient.parse(r.key);
+    } catch (e) {
+      throw new LockstepError("INVALID_KEY", `access.yaml: member ${r.member} has an invalid recipient`, {
+        file: "access.yaml",
+        fix: `replace it with the member's age1... public key (\`lockstep member add ${r.member} --key age1...\`)`,
+        cause: e,
+      });
+    }
+  });
+  return { list, keys };
+}
+
+/** Encrypts a value as version `version` of `id`, bound to it (`created`: default now). */
+export async function encryptVersion(
+  session: Session,
+  id: string,
+  version: number,
+  value: string,
+  recipients: Recipients,
+  created?: string,
+): Promise<SecretVersion> {
+  const ciphertext = await encryptArmored(sealEnvelope({ id, version, value }), recipients.keys);
+  return {
+    version,
+    created:
+      created ??
+      session
+        .now()
+        .toISOString()
+        .replace(/\.\d{3}Z$/, "Z"),
+    recipients: recipients.list,
+    ciphertext,
+  };
+}
+
+/**
+ * Decrypts one version of `id` (in `file`) and checks its binding.
+ * @throws NoIdentityError (exit 3), IntegrityError (exit 4).
+ */
+export async function decryptVersion(session: Session, id: string, v: SecretVersion, file: string): Promise<string> {
+  const identities = await session.identities();
+  const bytes = await decryptArmored(
+    v.ciphertext,
+    identities,
+    v.recipients.map((r) => r.key),
+    { file, what: `${id} version ${v.version}` },
+  );
+  return openEnvelope(bytes, { id, version: v.version }, file);
+}

@@ -81,11 +81,14 @@ const set = stageOptions(
     .description(
       "create a secret or add a version; the value comes from stdin (its final newline dropped), --file or --generate",
     )
-    .option("--file <file>", "read the value from FILE, exactly")
+    .option("--file <file>", "read the value from FILE, exactly (any bytes)")
     .option("--generate <spec>", "generate it: password:LEN, hex:BYTES, base64:BYTES, uuid, age-identity")
     .addOption(new Option("--type <type>", "value type").choices(["string", "json"] as const))
     .option("--description <text>", "what the secret is for")
-    .option("--schema <name>", "value schema: schemas/<name>.schema.json in the secrets repository"),
+    .option("--schema <name>", "value schema: schemas/<name>.schema.json in the secrets repository")
+    .option("--env <name>", "variable name on export (default: the path upper-cased, other characters as _)")
+    .option("--allow-empty", "store an empty value (refused otherwise)")
+    .option("--keep-value", "change only --description, --schema or --env: no value is read, no version added"),
 );
 
 const get = program
@@ -120,7 +123,10 @@ const importCommand = program
       "json",
     ] as const),
   )
-  .option("--prefix <path>", "path prefix under the environment");
+  .option("--prefix <path>", "path prefix under the environment")
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dotenv's reference syntax, not a template
+  .option("--expand", "dotenv: expand $VAR and ${VAR} references as dotenv-expand does (default: keep them, and warn)")
+  .option("--allow-empty", "import empty values too (refused otherwise)");
 
 const rekey = program
   .command("rekey [ids...]")

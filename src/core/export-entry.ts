@@ -34,8 +34,15 @@ export interface ExportEntry {
 /** `MaxSecretSize` of Kubernetes (pkg/apis/core/types.go), bytes. */
 const K8S_MAX_BYTES = 1024 * 1024;
 
+/**
+ * What carries values: an export format, or `environment`, a process's
+ * environment (`exec`, and the library's `export`), which holds text
+ * without NUL.
+ */
+export type Carrier = ExportFormat | "environment";
+
 /** Whether `format` carries `value` exactly (on its own; k8s's limit is on the total). */
-export function carries(format: ExportFormat, value: Uint8Array): boolean {
+export function carries(format: Carrier, value: Uint8Array): boolean {
   const text = utf8Text(value);
   switch (format) {
     case "files":
@@ -48,6 +55,7 @@ export function carries(format: ExportFormat, value: Uint8Array): boolean {
     case "yaml":
       return text !== undefined;
     case "github":
+    case "environment":
       return text !== undefined && !hasNul(value);
     case "dotenv":
       return text !== undefined && dotenvForm(text) !== undefined;
@@ -60,7 +68,7 @@ export function formatsCarrying(value: Uint8Array): ExportFormat[] {
 }
 
 /** Why `format` does not carry `value`: which kind of content (never the content). */
-function reasonFor(format: ExportFormat, value: Uint8Array): string {
+function reasonFor(format: Carrier, value: Uint8Array): string {
   const text = utf8Text(value);
   const nul = "it holds a NUL byte, which no environment variable can";
   if (format === "k8s") return "it is over 1 MiB, the most a Kubernetes Secret holds";
@@ -77,11 +85,12 @@ function reasonFor(format: ExportFormat, value: Uint8Array): string {
  * The error for a value `format` cannot carry: it names the secret, the
  * variable, why, and the formats that do carry it.
  */
-export function cannotCarry(entry: ExportEntry, format: ExportFormat): LockstepError {
+export function cannotCarry(entry: ExportEntry, format: Carrier): LockstepError {
   const others = formatsCarrying(entry.value).filter((f) => f !== format);
+  const what = format === "environment" ? "an environment variable" : `--format ${format}`;
   return new LockstepError(
     "UNREPRESENTABLE_VALUE",
-    `${entry.id} (${entry.name}): --format ${format} cannot carry this value exactly: ${reasonFor(format, entry.value)}`,
+    `${entry.id} (${entry.name}): ${what} cannot carry this value exactly: ${reasonFor(format, entry.value)}`,
     {
       fix:
         others.length > 0
@@ -96,7 +105,7 @@ export function cannotCarry(entry: ExportEntry, format: ExportFormat): LockstepE
  * @throws LockstepError `UNREPRESENTABLE_VALUE` (see {@link cannotCarry})
  *   when `format` does not carry it.
  */
-export function entryText(entry: ExportEntry, format: ExportFormat): string {
+export function entryText(entry: ExportEntry, format: Carrier): string {
   if (!carries(format, entry.value)) throw cannotCarry(entry, format);
   return utf8Text(entry.value) as string;
 }

@@ -8,7 +8,6 @@
 import { textBytes } from "./bytes.js";
 import { dotenvQuote } from "./dotenv-quote.js";
 import { cannotCarry, carries, type ExportEntry, entryText } from "./export-entry.js";
-import { type GithubExport, renderGithubExport } from "./github-export.js";
 import { type K8sOptions, renderK8sSecret } from "./k8s.js";
 import { yamlStringMap } from "./yaml-scalars.js";
 
@@ -20,8 +19,8 @@ export {
   type ExportFormat,
   formatsCarrying,
 } from "./export-entry.js";
-export type { GithubExport } from "./github-export.js";
-export type { K8sOptions } from "./k8s.js";
+export { type GithubExport, type GithubExportOptions, renderGithubExport } from "./github-export.js";
+export { checkK8sOptions, defaultSecretName, type K8sOptions } from "./k8s.js";
 
 /** The formats rendered as one output (`files` writes a folder, `github` two outputs). */
 export type TextFormat = "dotenv" | "shell" | "json" | "yaml" | "k8s";
@@ -93,31 +92,4 @@ export function renderExport(format: TextFormat, entries: readonly ExportEntry[]
       if (k8s === undefined) throw new TypeError("the k8s format needs the Secret's name");
       return textBytes(renderK8sSecret(entries, k8s));
   }
-}
-
-export { renderGithubExport };
-
-/** Entries from a map of variable name to text, each named as its own secret (for callers that hold text). */
-function entriesOfText(values: Record<string, string>): ExportEntry[] {
-  return Object.entries(values).map(([name, v]) => ({ name, id: name, value: textBytes(v) }));
-}
-
-/**
- * @deprecated The text API of the first milestone, kept until `export`
- * passes bytes: renders `values` (name -> text) with {@link renderExport}.
- */
-export async function renderText(
-  format: TextFormat,
-  values: Record<string, string>,
-  k8s?: K8sOptions,
-): Promise<string> {
-  return new TextDecoder().decode(renderExport(format, entriesOfText(values), k8s ?? { name: "secrets" }));
-}
-
-/**
- * @deprecated The text API of the first milestone, kept until `export`
- * passes bytes: {@link renderGithubExport} of `values` (name -> text).
- */
-export function renderGithub(values: Record<string, string>): GithubExport {
-  return renderGithubExport(entriesOfText(values));
 }

@@ -113,14 +113,15 @@ export function defaultSecretName(env: string, stage: string): string {
 }
 
 /**
- * Checks `--name`, `--namespace` and `--label`s against Kubernetes' rules.
+ * Checks `--name`, `--namespace` and `--label`s against Kubernetes' rules
+ * (those given: a check before anything is decrypted may not know the name yet).
  * @throws UsageError naming the flag and the rule.
  */
-export function checkK8sOptions(o: K8sOptions): void {
+export function checkK8sOptions(o: Partial<K8sOptions>): void {
   const fail = (flag: string, problem: string): never => {
     throw new UsageError(`${flag}: ${problem}`, { fix: "Kubernetes would refuse the Secret; choose a valid one" });
   };
-  const name = dns1123SubdomainProblem(o.name);
+  const name = o.name === undefined ? undefined : dns1123SubdomainProblem(o.name);
   if (name !== undefined) fail(`--name ${o.name}`, name);
   if (o.namespace !== undefined) {
     const ns = dns1123LabelProblem(o.namespace);

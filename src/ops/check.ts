@@ -4,7 +4,7 @@
  * to decrypt). It never stops at the first problem: a broken file is a
  * finding, and the rest is still checked.
  */
-import { openEnvelope } from "../core/envelope.js";
+import { openEnvelopeBytes } from "../core/envelope.js";
 import { type Finding, finding, sortFindings } from "../core/findings.js";
 import { globMatches } from "../core/glob.js";
 import { isSecretId } from "../core/ids.js";
@@ -182,7 +182,7 @@ async function checkValues(
           v.recipients.map((r) => r.key),
           { file: m.file, what: `${id} version ${n}` },
         );
-        const value = openEnvelope(bytes, { id, version: n }, m.file);
+        const value = openEnvelopeBytes(bytes, { id, version: n }, m.file);
         await validateValue(files, id, value, m.data.type ?? "string", m.data.schema);
       } catch (e) {
         if (e instanceof LockstepError && e.code === "NO_IDENTITY") {

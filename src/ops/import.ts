@@ -2,8 +2,10 @@
  * `import`: many secrets at once from a .env or JSON file. Every entry is
  * checked before the first is written, so a bad line leaves nothing half-imported.
  */
-import { parseDotenv } from "../core/dotenv.js";
+import { readDotenv } from "../core/dotenv.js";
+import { isVariableName } from "../core/env-names.js";
 import { defaultEnvName, parseSecretId } from "../core/ids.js";
+import { parseJsonImport } from "../core/json-import.js";
 import type { SecretType } from "../core/model.js";
 import { withCryptoWorkers } from "../crypto/workers.js";
 import { LockstepError } from "../errors.js";
@@ -22,6 +24,12 @@ export interface ImportOptions {
   prefix?: string;
   /** Name of the input, for messages. */
   source: string;
+  /** dotenv: expand `$VAR` and `${VAR}` references as dotenv-expand does (default: keep them as written, and warn). */
+  expand?: boolean;
+  /** Import empty values too (refused otherwise, naming the line). */
+  allowEmpty?: boolean;
+  /** Receives notices that do not stop the import (references kept as written...); never a value. */
+  onWarning?: (message: string) => void;
 }
 
 /** One secret to write. */
@@ -34,24 +42,22 @@ interface Entry {
   stanzas: number;
 }
 
-function entriesFromJson(text: string, source: string): { key: string; value: string; type: SecretType }[] {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new LockstepError("INVALID_VALUE", `${source}: not valid JSON: ${(e as Error).message}`, {
-      file: source,
-      fix: 'pass a JSON object of variable name to value, e.g. {"DB_PASSWORD": "..."}',
-    });
+/** One variable of the input, with its line if the format has lines. */
+interface Variable {
+  key: string;
+  value: string;
+  type: SecretType;
+  line?: number;
+}
+
+function readInput(text: string, options: ImportOptions): Variable[] {
+  if (options.format === "json") {
+    // A byte order mark is no JSON, but editors write one.
+    return parseJsonImport(text.replace(/^\ufeff/, ""), options.source);
   }
-  if (typeof data !== "object" || data === null || Array.isArray(data)) {
-    throw new LockstepError("INVALID_VALUE", `${source}: expected a JSON object of variable name to value`, {
-      file: source,
-    });
-  }
-  return Object.entries(data).map(([key, v]) =>
-    typeof v === "string" ? { key, value: v, type: "string" } : { key, value: JSON.stringify(v), type: "json" },
-  );
+  const { entries, warnings } = readDotenv(text, options.source, { expand: options.expand === true });
+  for (const w of warnings) options.onWarning?.(w);
+  return entries.map((e) => ({ key: e.key, value: e.value, type: "string", line: e.line }));
 }
 
 /**
@@ -65,21 +71,26 @@ export async function importSecrets(
 ): Promise<SetResult[]> {
   const { env, text } = options;
   session.environment(env);
-  const raw =
-    options.format === "json"
-      ? entriesFromJson(text, options.source)
-      : parseDotenv(text, options.source).map((e) => ({ key: e.key, value: e.value, type: "string" as const }));
+  const raw = readInput(text, options);
   if (raw.length === 0) {
     throw new LockstepError("INVALID_VALUE", `${options.source} holds no variables to import`, {
       file: options.source,
     });
   }
   const seen = new Map<string, string>();
-  const entries: Entry[] = raw.map(({ key, value, type }) => {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-      throw new LockstepError("INVALID_VALUE", `${options.source}: "${key}" is not a valid variable name`, {
-        file: options.source,
-        fix: "variable names are letters, digits and _, not starting with a digit",
+  const entries: Entry[] = raw.map(({ key, value, type, line }) => {
+    const where = { file: options.source, ...(line !== undefined && { line }) };
+    const at = line !== undefined ? `${options.source}:${line}` : options.source;
+    if (!isVariableName(key)) {
+      throw new LockstepError("INVALID_NAME", `${at}: "${key}" is not a valid variable name`, {
+        ...where,
+        fix: "variable names are letters, digits and _, not starting with a digit; rename it in the file",
+      });
+    }
+    if (value === "" && !options.allowEmpty) {
+      throw new LockstepError("INVALID_VALUE", `${at}: ${key} is empty; nothing imported`, {
+        ...where,
+        fix: "give it a value, leave the line out, or pass --allow-empty to import empty values",
       });
     }
     const path = `${options.prefix ? `${options.prefix}/` : ""}${key.toLowerCase()}`;
@@ -104,6 +115,7 @@ export async function importSecrets(
           id: e.id,
           value: e.value,
           type: e.type,
+          allowEmpty: true,
           ...(derived !== e.envName && { envName: e.envName }),
         });
       }),

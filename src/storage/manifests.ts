@@ -66,6 +66,20 @@ export async function addManifestVersion(
   await files.writeText(current.file, stringifyDocument(doc));
 }
 
+/** Sets metadata of an existing manifest (an absent key is left as it is); versions and stages stay. */
+export async function setManifestMetadata(
+  files: RepositoryFiles,
+  current: StoredManifest,
+  metadata: { description?: string; schema?: string; env?: string },
+): Promise<void> {
+  const { setMetadata } = await editing();
+  const doc = await documentOf(current);
+  setMetadata(doc, "description", metadata.description);
+  setMetadata(doc, "schema", metadata.schema);
+  setMetadata(doc, "env", metadata.env);
+  await files.writeText(current.file, stringifyDocument(doc));
+}
+
 /** Points stages of an existing manifest at other versions. */
 export async function setManifestStages(
   files: RepositoryFiles,

@@ -13,7 +13,6 @@ import {
   type ExportEntry,
   formatsCarrying,
   renderExport,
-  renderText,
   shellQuote,
   shellQuoteBytes,
 } from "../../src/core/export-formats.js";
@@ -135,15 +134,5 @@ describe("which formats carry what", () => {
     expect(formatsCarrying(text("a\0b"))).toEqual(["json", "yaml", "k8s", "files"]);
     expect(formatsCarrying(text("plain"))).toEqual(["dotenv", "json", "yaml", "shell", "k8s", "github", "files"]);
     expect(carries("k8s", new Uint8Array(1024 * 1024 + 1))).toBe(false);
-  });
-});
-
-describe("the first milestone's text API", () => {
-  it("renderText renders text values through the same rules", async () => {
-    expect(await renderText("dotenv", { A: "it's" })).toBe(`A="it's"\n`);
-    expect(parseYaml(await renderText("k8s", { A: "x" }, { name: "api" }))).toMatchObject({
-      metadata: { name: "api" },
-      data: { A: "eA==" },
-    });
   });
 });

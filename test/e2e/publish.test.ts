@@ -123,7 +123,7 @@ beforeAll(async () => {
   const setFile = async (id: string, value: string) => {
     const file = join(s.home, "values", String(++n));
     await writeFile(file, value);
-    expectOk(await s.run(["set", id, "--file", file]));
+    expectOk(await s.run(["set", id, "--file", file, ...(value === "" ? ["--allow-empty"] : [])]));
   };
   await Promise.all([
     ...Object.entries(SECRETS).map(([id, x]) => setFile(id, x.value)),

@@ -2,13 +2,31 @@
  * What the commands that write say they did: set and rotate, import,
  * rekey, member add and rm, promote and rollback.
  */
-import type { AddMemberResult, RekeyResult, RemoveMemberResult, RolloutResult, SetResult } from "../../index.js";
+import type {
+  AddMemberResult,
+  MetadataResult,
+  RekeyResult,
+  RemoveMemberResult,
+  RolloutResult,
+  SetResult,
+} from "../../index.js";
 import { table } from "../output.js";
 
 /** What a write did: `Created production/db/password: version 1 (stages: canary, stable)`. */
 export function describeWrite(r: SetResult): string {
   const where = r.stages.length > 0 ? `stages: ${r.stages.join(", ")}` : "pending: no stage points at it yet";
   return `${r.created ? "Created" : "Updated"} ${r.id}: version ${r.version} (${where})`;
+}
+
+/** A metadata change: what changed, and that the value and versions did not. */
+export function describeMetadata(r: MetadataResult): string {
+  const names: Record<MetadataResult["changed"][number], string> = {
+    description: "description",
+    schema: "schema",
+    envName: "variable name",
+  };
+  if (r.changed.length === 0) return `${r.id}: nothing changed (version ${r.version} stays the newest)`;
+  return `Updated ${r.id}: ${r.changed.map((c) => names[c]).join(", ")}; no new version (version ${r.version} stays the newest)`;
 }
 
 /** An import: a line per secret, and the counts. */

@@ -41,8 +41,7 @@ export {
   generateKey,
   type KeyKind,
   parseIdentityFile,
-} from "./crypto/keys.js";
-export { NativeX25519Identity, NativeX25519Recipient } from "./crypto/x25519.js";
+} from "./crypto/index.js";
 export {
   type ErrorCode,
   FileFormatError,
@@ -57,6 +56,7 @@ export type { AddMemberOptions, AddMemberResult } from "./ops/add-member.js";
 export { type AuditOptions, type AuditReport, parseEventKinds } from "./ops/audit.js";
 export type { CheckOptions, CheckReport } from "./ops/check.js";
 export type { CodeownersOptions, CodeownersResult } from "./ops/codeowners.js";
+export { completionWords, type DynamicKind } from "./ops/completion-words.js";
 export type { DiffReport } from "./ops/diff.js";
 export type { ExecEnvironmentOptions } from "./ops/exec.js";
 export type { ExportedSecret, ExportResult, ExportSelector } from "./ops/export.js";
@@ -81,3 +81,4 @@ export type { EnvironmentStatus } from "./ops/status.js";
 export { generateValue, openRepository, Repository } from "./repository.js";
 export { defaultIdentityFile, type IdentitySources, loadIdentities } from "./storage/identities.js";
 export { releaseHeldResources } from "./storage/locks.js";
+export { ACTION_MAJOR_TAG, ACTION_REPOSITORY, DEFAULT_ACTION } from "./templates/action-ref.js";

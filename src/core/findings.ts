@@ -17,7 +17,8 @@ export type FindingCode =
   | "rotation-overdue"
   | "codeowners-drift"
   | "value-invalid"
-  | "invalid-variable-name";
+  | "invalid-variable-name"
+  | "leftover-file";
 
 /** How bad a finding is: errors fail `check`, warnings do not. */
 export type Severity = "error" | "warning";
@@ -35,7 +36,7 @@ export interface Finding {
   fix?: string;
 }
 
-const WARNINGS: ReadonlySet<FindingCode> = new Set(["rotation-overdue", "codeowners-drift"]);
+const WARNINGS: ReadonlySet<FindingCode> = new Set(["rotation-overdue", "codeowners-drift", "leftover-file"]);
 
 /** The severity of a finding code. */
 export function severityOf(code: FindingCode): Severity {

@@ -13,15 +13,17 @@ import {
   encryptNative,
   type NativeDecryption,
 } from "./native-age.js";
-import { cryptoWorkers } from "./workers.js";
-import { checkX25519Shape } from "./x25519.js";
+import { cryptoWorkers, type JobRequest, weight } from "./workers.js";
 
 /** Encrypts `plaintext` to `recipients`, stanzas in the given order; returns an armored age file. */
 export async function encryptArmored(plaintext: Uint8Array, recipients: readonly AgeRecipient[]): Promise<string> {
-  const pool = cryptoWorkers();
-  if (pool && !pool.saturated && recipients.every((r) => r.kind === "x25519")) {
-    const done = await pool.run({ op: "encrypt", plaintext, recipients: recipients.map((r) => r.text) });
-    if (done.armored !== undefined) return done.armored;
+  if (recipients.every((r) => r.fast)) {
+    const job: JobRequest = { op: "encrypt", plaintext, recipients: recipients.map((r) => r.text) };
+    const pool = cryptoWorkers(weight(job));
+    if (pool && !pool.saturated) {
+      const done = await pool.run(job);
+      if (done.armored !== undefined) return done.armored;
+    }
   }
   const native = encryptNative(plaintext, recipients);
   if (native) return armorEncode(native);
@@ -42,9 +44,10 @@ export async function addRecipientsArmored(
   order: readonly string[],
   recipients: readonly AgeRecipient[],
 ): Promise<{ armored: string; plaintext: Uint8Array } | undefined> {
-  const pool = cryptoWorkers(identities);
+  const job: JobRequest = { op: "add", armored, order, recipients: recipients.map((r) => r.text) };
+  const pool = cryptoWorkers(weight(job), identities);
   if (pool && !pool.saturated) {
-    const done = await pool.run({ op: "add", armored, order, recipients: recipients.map((r) => r.text) });
+    const done = await pool.run(job);
     if (done.armored !== undefined && done.plaintext !== undefined) {
       return { armored: done.armored, plaintext: done.plaintext };
     }
@@ -75,9 +78,10 @@ export async function decryptArmored(
   order: readonly string[],
   place: CiphertextPlace,
 ): Promise<Uint8Array> {
-  const pool = cryptoWorkers(identities);
+  const job: JobRequest = { op: "decrypt", armored, order };
+  const pool = cryptoWorkers(weight(job), identities);
   if (pool && !pool.saturated) {
-    const done = await pool.run({ op: "decrypt", armored, order });
+    const done = await pool.run(job);
     if (done.plaintext !== undefined) return done.plaintext;
   }
   let bytes: Uint8Array;
@@ -143,19 +147,21 @@ export async function decryptArmored(
 
 /**
  * An identity that tries only the stanzas that `order` says are ours. The
- * result never depends on the order: every X25519 stanza's shape is checked
- * first, as the full scan would, and a malformed one refuses the file.
+ * result never depends on the order: every stanza's shape is checked first,
+ * for the kinds of the identities given, as their full scan would, and a
+ * malformed one refuses the file.
  */
 function hinted(identities: readonly AgeIdentity[], order: readonly string[]): Identity & { ownStanzaFailed: boolean } {
   return {
     ownStanzaFailed: false,
     async unwrapFileKey(stanzas: Stanza[]): Promise<Uint8Array | null> {
-      for (const s of stanzas) checkX25519Shape(s);
+      const checks = [...new Set(identities.flatMap((i) => (i.checkStanza ? [i.checkStanza] : [])))];
+      for (const s of stanzas) for (const check of checks) check(s);
       for (const id of identities) {
         for (const [i, key] of order.entries()) {
           const stanza = stanzas[i];
           if (key !== id.recipient || stanza === undefined) continue;
-          const fileKey = id.native ? id.native.unwrapStanza(stanza) : await id.unwrapper.unwrapFileKey([stanza]);
+          const fileKey = id.fast ? id.fast.unwrapStanza(stanza) : await id.unwrapper.unwrapFileKey([stanza]);
           if (fileKey !== null) return fileKey;
           this.ownStanzaFailed = true;
         }

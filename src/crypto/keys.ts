@@ -1,36 +1,48 @@
 /**
- * age key strings parsed into objects that cannot be invalid: recipients
- * (`age1...`, `age1pq1...`) and identities (`AGE-SECRET-KEY-1...`,
- * `AGE-SECRET-KEY-PQ-1...`), and identity files in age-keygen's format.
+ * Key strings parsed into objects that cannot be invalid: recipients and
+ * identities of every kind in the table of key kinds (kinds.ts), and
+ * identity files in age-keygen's format.
  */
-import { bech32 } from "@scure/base";
-import type { Identity } from "age-encryption";
+import type { Identity, Recipient, Stanza } from "age-encryption";
 import { LockstepError } from "../errors.js";
-import { generateNativeX25519Identity, NativeX25519Identity, NativeX25519Recipient } from "./x25519.js";
+import {
+  type FastIdentity,
+  type FastRecipient,
+  type IdentityParts,
+  identityKindOf,
+  KEY_KINDS,
+  type KeyKind,
+  type KindEntry,
+  type RecipientParts,
+  recipientKindOf,
+} from "./kinds.js";
+import { generateNativeX25519Identity, NativeX25519Identity } from "./x25519.js";
 
-/** The two kinds of age key lockstep supports. */
-export type KeyKind = "x25519" | "pq";
+export type { KeyKind } from "./kinds.js";
 
 const parsedRecipients = new Map<string, AgeRecipient>();
 
-/** A validated age recipient. */
+/** A validated age recipient, of any kind in the table (see kinds.ts). */
 export class AgeRecipient {
-  /** The recipient string, as written in access.yaml and manifests. */
+  /** The recipient string, as manifests record it. */
   readonly text: string;
-  /** X25519 or hybrid post-quantum. */
+  /** Its kind. */
   readonly kind: KeyKind;
-  /** The object age-encryption encrypts to (native for X25519). */
-  readonly target: NativeX25519Recipient | string;
+  /** The object (or string) age-encryption's Encrypter encrypts to. */
+  readonly target: Recipient | string;
+  /** The fast path's recipient, for kinds that have one (X25519). */
+  readonly fast: FastRecipient | undefined;
 
-  private constructor(text: string, kind: KeyKind, target: NativeX25519Recipient | string) {
-    this.text = text;
+  private constructor(kind: KeyKind, parts: RecipientParts) {
+    this.text = parts.text;
     this.kind = kind;
-    this.target = target;
+    this.target = parts.target;
+    this.fast = parts.fast;
   }
 
   /**
    * Parses a recipient string.
-   * @throws LockstepError `INVALID_KEY` if it is not a valid age recipient.
+   * @throws LockstepError `INVALID_KEY` if it is not a valid recipient of a known kind.
    */
   static parse(text: string): AgeRecipient {
     // Manifests repeat the same few recipients thousands of times: parse each once.
@@ -42,17 +54,15 @@ export class AgeRecipient {
   }
 
   private static parseUncached(text: string): AgeRecipient {
+    const entry = recipientKindOf(text);
     try {
-      if (text.startsWith("age1pq1")) {
-        // As age-encryption's HybridRecipient checks it, without loading it: a 1216-byte key.
-        const { prefix, words } = bech32.decode(text as `${string}1${string}`, false);
-        if (prefix.toLowerCase() !== "age1pq" || bech32.fromWords(words).length !== 1216) throw new Error("bad key");
-        return new AgeRecipient(text, "pq", text);
-      }
-      return new AgeRecipient(text, "x25519", new NativeX25519Recipient(text));
+      if (!entry) throw new Error("no key kind has this form");
+      return new AgeRecipient(entry.kind, entry.recipient.parse(text));
     } catch (e) {
       throw new LockstepError("INVALID_KEY", `"${abbreviate(text)}" is not a valid age recipient`, {
-        fix: "use the public key printed by `lockstep keygen` or `age-keygen` (age1...)",
+        fix: entry
+          ? `use the public key printed by ${entry.help}`
+          : `use a public key of a kind lockstep knows: ${KEY_KINDS.map((k) => k.help).join("; ")}`,
         cause: e,
       });
     }
@@ -69,48 +79,42 @@ export class AgeRecipient {
   }
 }
 
-/** A validated age identity (private key). */
+/** A validated age identity (private key), of any kind in the table (see kinds.ts). */
 export class AgeIdentity {
-  /** X25519 or hybrid post-quantum. */
+  /** Its kind. */
   readonly kind: KeyKind;
-  /** The matching recipient string. */
-  readonly recipient: string;
+  /**
+   * The matching recipient string: an identity whose recipient a manifest
+   * lists tries only that stanza. `undefined` when it cannot be known.
+   */
+  readonly recipient: string | undefined;
   /** Where it came from, for messages: a file path or the variable's name. */
   readonly source: string;
   /** The age-encryption identity that unwraps this key's stanzas. */
   readonly unwrapper: Identity;
-  /** The native identity, for X25519 keys: it can try a single stanza. */
-  readonly native: NativeX25519Identity | undefined;
+  /** The fast path's identity, for kinds that have one (X25519): it tries one stanza, and goes to worker threads. */
+  readonly fast: FastIdentity | undefined;
+  /** Its kind's stanza check (see `KindEntry.checkStanza`), if the kind has one. */
+  readonly checkStanza: ((stanza: Stanza) => void) | undefined;
 
-  private constructor(kind: KeyKind, recipient: string, source: string, unwrapper: Identity) {
-    this.kind = kind;
-    this.recipient = recipient;
+  private constructor(entry: KindEntry, source: string, parts: IdentityParts) {
+    this.kind = entry.kind;
+    this.recipient = parts.recipient;
     this.source = source;
-    this.unwrapper = unwrapper;
-    this.native = unwrapper instanceof NativeX25519Identity ? unwrapper : undefined;
+    this.unwrapper = parts.unwrapper;
+    this.fast = parts.fast;
+    this.checkStanza = entry.checkStanza;
   }
 
   /**
    * Parses one identity string.
-   * @throws LockstepError `INVALID_KEY` if it is not a valid age identity.
+   * @throws LockstepError `INVALID_KEY` if it is not a valid identity of a known kind.
    */
   static async parse(text: string, source: string): Promise<AgeIdentity> {
+    const entry = identityKindOf(text);
     try {
-      if (text.startsWith("AGE-SECRET-KEY-PQ-1")) {
-        // age-encryption does not export its hybrid identity class; its
-        // Decrypter holds one and unwraps with it.
-        const { Decrypter, identityToRecipient } = await import("age-encryption");
-        const d = new Decrypter();
-        d.addIdentity(text);
-        const recipient = await identityToRecipient(text);
-        const unwrapper: Identity = {
-          unwrapFileKey: (stanzas) =>
-            (d as unknown as { unwrapFileKey: Identity["unwrapFileKey"] }).unwrapFileKey(stanzas),
-        };
-        return new AgeIdentity("pq", recipient, source, unwrapper);
-      }
-      const native = new NativeX25519Identity(text);
-      return new AgeIdentity("x25519", native.recipient, source, native);
+      if (!entry) throw new Error("no key kind has this form");
+      return new AgeIdentity(entry, source, await entry.identity.parse(text));
     } catch (e) {
       throw new LockstepError("INVALID_KEY", `${source} holds a key that is not a valid age identity`, {
         file: source,
@@ -132,13 +136,11 @@ export async function parseIdentityFile(text: string, source: string): Promise<A
   for (const [i, raw] of lines.entries()) {
     const line = raw.trim();
     if (line === "" || line.startsWith("#")) continue;
-    if (!line.startsWith("AGE-SECRET-KEY-")) {
+    if (!identityKindOf(line)) {
       throw new LockstepError("INVALID_KEY", `${source}:${i + 1}: not an age identity line`, {
         file: source,
         line: i + 1,
-        fix: line.startsWith("AGE-PLUGIN-")
-          ? "age plugin identities are not supported; use an X25519 or post-quantum key"
-          : "an identity file holds AGE-SECRET-KEY-... lines, as written by `lockstep keygen`",
+        fix: "an identity file holds AGE-SECRET-KEY-... lines, as written by `lockstep keygen`",
       });
     }
     try {

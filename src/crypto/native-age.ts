@@ -15,7 +15,6 @@ import type { Stanza } from "age-encryption";
 import { hkdf32 } from "./hkdf.js";
 import type { AgeIdentity, AgeRecipient } from "./keys.js";
 import { randomKeyBytes } from "./random.js";
-import type { NativeX25519Recipient } from "./x25519.js";
 
 const INTRO = "age-encryption.org/v1\n";
 const CHUNK = 64 * 1024;
@@ -105,12 +104,12 @@ function openFileKey(
   order: readonly string[],
 ): Uint8Array | null {
   for (const id of identities) {
-    if (!id.native) continue;
+    if (!id.fast) continue;
     for (const [i, key] of order.entries()) {
       if (key !== id.recipient) continue;
       const stanza = stanzaAt(f, i);
       if (stanza === undefined) continue;
-      const fileKey = id.native.unwrapStanza(stanza);
+      const fileKey = id.fast.unwrapStanza(stanza);
       if (fileKey) return fileKey;
     }
   }
@@ -159,7 +158,7 @@ export function decryptNative(
  * `order` is the file's recipients in stanza order; `recipients` the new
  * list, in the new stanza order. Answers `undefined`, and changes nothing,
  * unless the file is canonical, every current recipient stays, the new ones
- * are X25519, and the file opens and verifies under one of `identities`:
+ * have a fast path (X25519), and the file opens and verifies under one of `identities`:
  * the caller then decrypts and encrypts anew (under a fresh file key).
  */
 export function addRecipientsNative(
@@ -172,7 +171,7 @@ export function addRecipientsNative(
   if (!f || f.stanzaTexts.length !== order.length) return undefined;
   const next = new Set(recipients.map((r) => r.text));
   if (!order.every((key) => next.has(key))) return undefined; // someone leaves: a fresh file key
-  if (recipients.some((r) => r.kind !== "x25519" && !order.includes(r.text))) return undefined;
+  if (recipients.some((r) => !r.fast && !order.includes(r.text))) return undefined;
   const fileKey = openFileKey(f, identities, order);
   if (!fileKey) return undefined;
   const opened = openPayload(f, fileKey);
@@ -189,18 +188,19 @@ export function addRecipientsNative(
 }
 
 function stanzaText(r: AgeRecipient, fileKey: Uint8Array): string {
-  return (r.target as NativeX25519Recipient)
+  if (!r.fast) throw new TypeError(`a ${r.kind} recipient has no fast path`);
+  return r.fast
     .wrapFileKey(fileKey)
     .map((s) => `-> ${s.args.join(" ")}\n${b64(s.body)}\n`)
     .join("");
 }
 
 /**
- * Encrypts to X25519 recipients only, a plaintext of at most one chunk;
- * `undefined` when another recipient kind or size needs age-encryption.
+ * Encrypts to recipients with a fast path (X25519) only, a plaintext of at
+ * most one chunk; `undefined` when another kind or size needs age-encryption.
  */
 export function encryptNative(plaintext: Uint8Array, recipients: readonly AgeRecipient[]): Uint8Array | undefined {
-  if (plaintext.length > CHUNK || recipients.some((r) => r.kind !== "x25519")) return undefined;
+  if (plaintext.length > CHUNK || recipients.some((r) => !r.fast)) return undefined;
   const fileKey = randomKeyBytes(16);
   let header = INTRO;
   for (const r of recipients) header += stanzaText(r, fileKey);

@@ -33,8 +33,6 @@ export interface JobResult {
   plaintext?: Uint8Array;
 }
 
-/** Below this many X25519 operations, starting threads costs more than it saves. */
-const MIN_OPERATIONS = 400;
 /**
  * X25519 operations queued per worker before the main thread takes the next
  * job itself: enough that a worker never waits for work (about 10 ms of it),
@@ -44,7 +42,7 @@ const MIN_OPERATIONS = 400;
 const QUEUE_PER_WORKER = 64;
 
 /** A job's X25519 operations, roughly its cost. Adding recipients wraps the file key for the new ones only. */
-function weight(job: JobRequest): number {
+export function weight(job: JobRequest): number {
   if (job.op === "decrypt") return 1;
   if (job.op === "encrypt") return job.recipients.length;
   return 1 + Math.max(1, job.recipients.length - job.order.length); // a count, not a comparison of every key
@@ -116,17 +114,88 @@ function queued(w: { sent: number; done: Int32Array }): number {
   return w.sent - Atomics.load(w.done, 0);
 }
 
-let active: WorkerPool | undefined;
+/** The pool's recipients hold exactly the fast identities among `identities`, and no other identity is given. */
+function holds(pool: WorkerPool, identities: readonly { recipient: string | undefined }[]): boolean {
+  return (
+    identities.length === pool.recipients.size &&
+    identities.every((i) => i.recipient !== undefined && pool.recipients.has(i.recipient))
+  );
+}
 
 /**
- * The pool of the bulk command running now, if it started one. For a
- * decryption, only if its workers hold exactly the caller's identities.
+ * Work seen in a scope, in X25519 operations, before threads start. A
+ * thread costs a few milliseconds of this thread to start and tens before it
+ * answers; a command whose work so far is less than that is likely to end
+ * before a thread would have helped. The work seen so far is the estimate of
+ * the work to come: no caller has to count it.
  */
-export function cryptoWorkers(identities?: readonly { recipient: string }[]): WorkerPool | undefined {
-  if (!active || identities === undefined) return active;
-  const same =
-    identities.length === active.recipients.size && identities.every((i) => active?.recipients.has(i.recipient));
-  return same ? active : undefined;
+const START_AFTER = 128;
+
+/** A {@link withCryptoWorkers} scope: the work it has seen, and its pool once started. */
+interface Scope {
+  seen: number;
+  pool: WorkerPool | undefined;
+  /** Threads were considered and are not wanted or not possible (no script, one core, `LOCKSTEP_WORKERS=0`). */
+  declined: boolean;
+}
+
+let scope: Scope | undefined;
+
+/**
+ * The pool for a job of about `weight` X25519 operations, in the current
+ * {@link withCryptoWorkers} scope; it starts the pool once the scope's work
+ * passes {@link START_AFTER}. For a job that decrypts, `identities` are the
+ * caller's: the pool answers only if its workers hold exactly those (so a
+ * post-quantum, SSH or plugin identity keeps decryptions in this thread,
+ * which reports every outcome). The first job to start the pool gives it its
+ * identities (only the fast-path ones go to threads).
+ */
+export function cryptoWorkers(
+  weight: number,
+  identities?: readonly { recipient: string | undefined; fast?: { encode(): string } | undefined }[],
+): WorkerPool | undefined {
+  const s = scope;
+  if (!s) return undefined;
+  s.seen += weight;
+  if (!s.pool) {
+    if (s.declined || s.seen < threshold()) return undefined;
+    s.pool = startPool(identities ?? []);
+    if (!s.pool) {
+      s.declined = true;
+      return undefined;
+    }
+  }
+  return identities === undefined || holds(s.pool, identities) ? s.pool : undefined;
+}
+
+/** `LOCKSTEP_WORKERS`, read once: the thread count, overriding the core count (0: none). */
+let forcedCount: string | undefined | null = null;
+function forced(): string | undefined {
+  if (forcedCount === null) forcedCount = process.env.LOCKSTEP_WORKERS || undefined;
+  return forcedCount;
+}
+
+/** With `LOCKSTEP_WORKERS` set, threads start at the first job. */
+function threshold(): number {
+  return forced() !== undefined ? 0 : START_AFTER;
+}
+
+/**
+ * One thread per core but one: the main thread reads, writes and parses
+ * meanwhile, and on two cores a second worker only takes turns with it
+ * (rekey of 1000 secrets: 2.6-3.3 s with one worker or none, 3.4-3.5 s with
+ * two; import about the same with one or two).
+ */
+function startPool(identities: readonly { recipient: string | undefined; fast?: { encode(): string } | undefined }[]) {
+  const f = forced();
+  const size = f !== undefined ? Number(f) : builtin<typeof import("node:os")>("node:os").availableParallelism() - 1;
+  if (!Number.isInteger(size) || size < 1) return undefined;
+  const script = workerScript();
+  if (!script) return undefined;
+  const fast = identities.flatMap((i) =>
+    i.fast && i.recipient !== undefined ? [{ secret: i.fast.encode(), recipient: i.recipient }] : [],
+  );
+  return new WorkerPool(script, size, fast);
 }
 
 /** The worker script, next to this module: tsc's output, or the CLI bundle's. */
@@ -139,35 +208,37 @@ function workerScript(): string | undefined {
 }
 
 /**
- * Runs `f` with worker threads for about `operations` X25519 operations:
- * one per core but one, when there are enough operations to pay for
- * starting them. Jobs go to a thread while its queue has room, and are done
- * in the main thread otherwise (see {@link WorkerPool.saturated}).
- * `LOCKSTEP_WORKERS` overrides the count (0: none). `identities` are the
- * identities the workers decrypt with (only X25519 ones go to threads).
+ * Runs `f`, a bulk command's work, with worker threads for its crypto: the
+ * pool starts itself once the work seen passes a threshold (see
+ * {@link cryptoWorkers}), and ends with `f`. Jobs go to a thread while its
+ * queue has room, and are done in this thread otherwise (see
+ * {@link WorkerPool.saturated}). `LOCKSTEP_WORKERS` sets the thread count
+ * (0: none). A scope inside another (or beside it, in the same process)
+ * shares the first one's pool.
  */
-export async function withCryptoWorkers<T>(
+export function withCryptoWorkers<T>(f: () => Promise<T>): Promise<T>;
+/**
+ * The earlier form, kept so callers compile unchanged: the pool now sizes
+ * itself from the work it sees, and `operations` and `identities` are not
+ * used.
+ * @deprecated call `withCryptoWorkers(f)`.
+ */
+export function withCryptoWorkers<T>(
   operations: number,
   identities: readonly AgeIdentity[],
   f: () => Promise<T>,
+): Promise<T>;
+export async function withCryptoWorkers<T>(
+  ...args: [() => Promise<T>] | [number, readonly AgeIdentity[], () => Promise<T>]
 ): Promise<T> {
-  const forced = process.env.LOCKSTEP_WORKERS || undefined;
-  // One thread per core but one: the main thread reads, writes and parses meanwhile, and on two
-  // cores a second worker only takes turns with it (rekey of 1000 secrets: 2.6-3.3 s with one
-  // worker or none, 3.4-3.5 s with two; import about the same with one or two).
-  const size =
-    forced !== undefined ? Number(forced) : builtin<typeof import("node:os")>("node:os").availableParallelism() - 1;
-  const wanted = size > 0 && (forced !== undefined || operations >= MIN_OPERATIONS);
-  const script = wanted && active === undefined ? workerScript() : undefined;
-  if (!script || !Number.isInteger(size) || size < 1) return f();
-  const native = identities.flatMap((i) => (i.native ? [{ secret: i.native.encode(), recipient: i.recipient }] : []));
-  // A post-quantum identity stays in the main thread; decryptions then do too (see cryptoWorkers).
-  active = new WorkerPool(script, size, native);
+  const f = args.length === 1 ? args[0] : args[2];
+  if (scope) return f();
+  const mine: Scope = { seen: 0, pool: undefined, declined: false };
+  scope = mine;
   try {
     return await f();
   } finally {
-    const pool = active;
-    active = undefined;
-    await pool.close();
+    scope = undefined;
+    await mine.pool?.close();
   }
 }

@@ -85,11 +85,60 @@ export async function isInsideWorkTree(dir: string): Promise<boolean> {
   }
 }
 
-/** Makes `dir` a git repository if it is not inside one; returns whether it did. */
+/**
+ * Why git cannot commit in `dir` now, or `undefined` if it can: not inside
+ * a work tree, or no author or committer identity (`git var` fails as
+ * `git commit` would). A hook that refuses the commit cannot be foreseen.
+ */
+export async function commitProblem(dir: string): Promise<{ reason: string; fix: string } | undefined> {
+  if (!(await isInsideWorkTree(dir))) {
+    return { reason: "it is not inside a git repository", fix: "run `git init` there, or drop --commit" };
+  }
+  for (const ident of ["GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"]) {
+    try {
+      await runGit(dir, ["var", ident]);
+    } catch (e) {
+      if (!(e instanceof GitError)) throw e;
+      return {
+        reason: "git knows no name and email to commit as",
+        fix: 'run `git config --global user.name "Your Name"` and `git config --global user.email you@example.com`, or drop --commit',
+      };
+    }
+  }
+  return undefined;
+}
+
+/** The branch `init` creates, which the generated workflows deploy from. */
+export const INITIAL_BRANCH = "main";
+
+/**
+ * Makes `dir` a git repository if it is not inside one, on branch `main`
+ * whatever git's own default; returns whether it did.
+ */
 export async function ensureGitRepository(dir: string): Promise<boolean> {
   if (await isInsideWorkTree(dir)) return false;
   await runGit(dir, ["init"]);
+  // `git init -b` needs git 2.28; pointing the unborn HEAD at main works with any git.
+  await runGit(dir, ["symbolic-ref", "HEAD", `refs/heads/${INITIAL_BRANCH}`]);
   return true;
+}
+
+/**
+ * The repository's default branch: the remote's (`origin/HEAD`), else the
+ * branch checked out, else `main`.
+ */
+export async function defaultBranch(dir: string): Promise<string> {
+  const ref = async (args: string[]) => {
+    try {
+      return (await gitText(dir, args)).trim();
+    } catch (e) {
+      if (e instanceof GitError) return "";
+      throw e;
+    }
+  };
+  const remote = await ref(["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"]);
+  if (remote.startsWith("origin/")) return remote.slice("origin/".length);
+  return (await ref(["symbolic-ref", "--quiet", "--short", "HEAD"])) || INITIAL_BRANCH;
 }
 
 /**

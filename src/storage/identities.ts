@@ -6,7 +6,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { type AgeIdentity, parseIdentityFile } from "../crypto/keys.js";
+import { type AgeIdentity, parseIdentityFile } from "../crypto/index.js";
 import { LockstepError, NoIdentityError } from "../errors.js";
 
 /**

@@ -11,7 +11,7 @@ import { decryptArmored, encryptArmored } from "../../src/crypto/age.js";
 import { AgeRecipient, generateKey, parseIdentityFile } from "../../src/crypto/keys.js";
 import { ROOT } from "../e2e/helpers.js";
 
-const { WorkerPool } = (await import(
+const { WorkerPool, withCryptoWorkers, cryptoWorkers } = (await import(
   join(ROOT, "dist", "crypto", "workers.js")
 )) as typeof import("../../src/crypto/workers.js");
 const SCRIPT = join(ROOT, "dist", "crypto", "crypto-worker.js");
@@ -29,8 +29,8 @@ describe("WorkerPool", () => {
   async function keyAndPool(size: number) {
     const key = await generateKey(false);
     const [identity] = await parseIdentityFile(key.fileText, "test.key");
-    if (!identity?.native) throw new Error("an X25519 identity expected");
-    const pool = new WorkerPool(SCRIPT, size, [{ secret: identity.native.encode(), recipient: identity.recipient }]);
+    if (!identity?.fast || identity.recipient === undefined) throw new Error("an X25519 identity expected");
+    const pool = new WorkerPool(SCRIPT, size, [{ secret: identity.fast.encode(), recipient: identity.recipient }]);
     return { key, identity, pool };
   }
 
@@ -113,5 +113,41 @@ describe("WorkerPool", () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe("withCryptoWorkers", () => {
+  it("starts its pool once the work it has seen passes the threshold, with the identities of the job that starts it, and ends it with the scope", async () => {
+    const key = await generateKey(false);
+    const [identity] = await parseIdentityFile(key.fileText, "test.key");
+    const pq = await parseIdentityFile((await generateKey(true)).fileText, "pq.key");
+    if (!identity) throw new Error("an identity expected");
+    expect(cryptoWorkers(10_000)).toBeUndefined(); // no scope: no threads
+    let seen: unknown;
+    await withCryptoWorkers(async () => {
+      // A small command: no threads.
+      expect(cryptoWorkers(100, [identity])).toBeUndefined();
+      // Its work passes 128 operations: the pool starts, holding the decrypting job's identity.
+      const pool = cryptoWorkers(100, [identity]);
+      expect(pool).toBeInstanceOf(WorkerPool);
+      expect(pool?.recipients).toEqual(new Set([identity.recipient]));
+      expect(cryptoWorkers(1)).toBe(pool); // encryptions need no identity
+      // A caller with other identities decrypts in this thread, which reports every outcome.
+      expect(cryptoWorkers(1, [identity, ...pq])).toBeUndefined();
+      const armored = await encryptArmored(plaintext, [AgeRecipient.parse(key.recipient)]);
+      const done = await pool?.run({ op: "decrypt", armored, order: [key.recipient] });
+      expect(done?.plaintext && new Uint8Array(done.plaintext)).toEqual(plaintext);
+      seen = pool;
+    });
+    expect(cryptoWorkers(10_000)).toBeUndefined();
+    // The scope closed its pool: a job sent now comes back empty, for the main thread.
+    expect(await (seen as InstanceType<typeof WorkerPool>).run({ op: "encrypt", plaintext, recipients: [] })).toEqual(
+      {},
+    );
+  });
+
+  it("keeps the earlier signature, whose counts it no longer needs", async () => {
+    const result = await withCryptoWorkers(10_000, [], async () => cryptoWorkers(1));
+    expect(result).toBeUndefined();
   });
 });

@@ -14,7 +14,14 @@ export type { AccessChange, SecretChange, StageChange } from "./core/changes.js"
 export { CODEOWNERS_FILE } from "./core/codeowners.js";
 export { type DotenvEntry, type DotenvImport, parseDotenv, readDotenv } from "./core/dotenv.js";
 export { isVariableName } from "./core/env-names.js";
-export { EXPORT_FORMATS, type ExportEntry, type ExportFormat, formatsCarrying } from "./core/export-formats.js";
+export {
+  EXPORT_FORMATS,
+  type ExportEntry,
+  type ExportFormat,
+  formatsCarrying,
+  githubEnvTexts,
+  maskedParts,
+} from "./core/export-formats.js";
 export type { Finding, FindingCode, Severity } from "./core/findings.js";
 export { type Generator, parseGenerator } from "./core/generators.js";
 export { defaultEnvName, parseSecretId, type SecretId } from "./core/ids.js";

@@ -19,7 +19,13 @@ export {
   type ExportFormat,
   formatsCarrying,
 } from "./export-entry.js";
-export { type GithubExport, type GithubExportOptions, renderGithubExport } from "./github-export.js";
+export {
+  type GithubExport,
+  type GithubExportOptions,
+  githubEnvTexts,
+  maskedParts,
+  renderGithubExport,
+} from "./github-export.js";
 export { checkK8sOptions, defaultSecretName, type K8sOptions } from "./k8s.js";
 
 /** The formats rendered as one output (`files` writes a folder, `github` two outputs). */

@@ -129,6 +129,25 @@ export interface GithubExportOptions {
 }
 
 /**
+ * Checks entries for `$GITHUB_ENV`: names the runner takes, values it
+ * carries exactly (UTF-8 text without NUL). Returns each value as text.
+ * @throws LockstepError `INVALID_NAME` for a name the runner refuses or
+ *   overrides; `UNREPRESENTABLE_VALUE` for a value that is not UTF-8 text or
+ *   holds NUL.
+ */
+export function githubEnvTexts(entries: readonly ExportEntry[]): string[] {
+  return entries.map((e) => {
+    const problem = githubNameProblem(e.name);
+    if (problem !== undefined) {
+      throw new LockstepError("INVALID_NAME", `${e.id} exports as ${e.name}: ${problem}`, {
+        fix: `give it another variable name ("env:" in its manifest), or publish it with another --format`,
+      });
+    }
+    return entryText(e, "github");
+  });
+}
+
+/**
  * The `github` format: one `::add-mask::` for every part of every value
  * (see {@link maskedParts}), and one heredoc entry per value, with a random
  * delimiter that occurs in no value.
@@ -139,14 +158,9 @@ export interface GithubExportOptions {
 export function renderGithubExport(entries: readonly ExportEntry[], options: GithubExportOptions = {}): GithubExport {
   const masks: string[] = [];
   const env: string[] = [];
-  for (const e of entries) {
-    const problem = githubNameProblem(e.name);
-    if (problem !== undefined) {
-      throw new LockstepError("INVALID_NAME", `${e.id} exports as ${e.name}: ${problem}`, {
-        fix: `give it another variable name ("env:" in its manifest), or publish it with another --format`,
-      });
-    }
-    const text = entryText(e, "github");
+  const texts = githubEnvTexts(entries);
+  for (const [i, e] of entries.entries()) {
+    const text = texts[i] as string;
     for (const part of maskedParts(text)) masks.push(`::add-mask::${escapeCommandData(part)}\n`);
     let delimiter = `ghadelimiter_${randomUUID()}`;
     while (text.includes(delimiter)) delimiter = `ghadelimiter_${randomUUID()}`;

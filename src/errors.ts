@@ -22,6 +22,7 @@ export type ErrorCode =
   | "UNREPRESENTABLE_VALUE"
   | "NO_READERS"
   | "ROLLOUT_REFUSED"
+  | "ROTATION_FAILED"
   | "LOCKED"
   | "IO"
   | "GIT"

@@ -25,6 +25,7 @@ const TABLE: Record<ErrorCode, number> = {
   UNREPRESENTABLE_VALUE: EXIT.failed,
   NO_READERS: EXIT.failed,
   ROLLOUT_REFUSED: EXIT.failed,
+  ROTATION_FAILED: EXIT.failed,
   LOCKED: EXIT.failed,
   IO: EXIT.failed,
   GIT: EXIT.failed,

@@ -4,6 +4,7 @@
  * core/envelope.ts).
  */
 import { recipientsFor } from "../core/access.js";
+import { utf8Text } from "../core/bytes.js";
 import { openEnvelopeBytes, sealEnvelope } from "../core/envelope.js";
 import type { SecretVersion, VersionRecipient } from "../core/model.js";
 import { decryptArmored, encryptArmored } from "../crypto/age.js";
@@ -82,4 +83,25 @@ export async function decryptVersion(
     { file, what: `${id} version ${v.version}` },
   );
   return openEnvelopeBytes(bytes, { id, version: v.version }, file);
+}
+
+/**
+ * {@link decryptVersion} for callers that need text (a credential handed to
+ * a rotation hook or a database).
+ * @throws LockstepError `UNREPRESENTABLE_VALUE` when the value is not UTF-8 text; what {@link decryptVersion} throws.
+ */
+export async function decryptVersionText(
+  session: Session,
+  id: string,
+  v: SecretVersion,
+  file: string,
+): Promise<string> {
+  const text = utf8Text(await decryptVersion(session, id, v, file));
+  if (text === undefined) {
+    throw new LockstepError("UNREPRESENTABLE_VALUE", `${id} version ${v.version}: the value is not UTF-8 text`, {
+      file,
+      fix: "a credential that rotation hands on must be text; set it as text",
+    });
+  }
+  return text;
 }

@@ -103,7 +103,12 @@ const set = stageOptions(
     .option("--schema <name>", "value schema: schemas/<name>.schema.json in the secrets repository")
     .option("--env <name>", "variable name on export (default: the path upper-cased, other characters as _)")
     .option("--allow-empty", "store an empty value (refused otherwise)")
-    .option("--keep-value", "change only --description, --schema or --env: no value is read, no version added"),
+    .option("--consumers <names>", "with --keep-value: the consumers it goes to, comma-separated")
+    .option("--max-age <duration>", "with --keep-value: how old its newest version may get (rotation.maxAge), e.g. 30d")
+    .option(
+      "--keep-value",
+      "change only --description, --schema, --env, --consumers or --max-age: no value is read, no version added",
+    ),
 );
 
 const get = program

@@ -76,13 +76,15 @@ export async function addManifestVersion(
 export async function setManifestMetadata(
   files: RepositoryFiles,
   current: StoredManifest,
-  metadata: { description?: string; schema?: string; env?: string },
+  metadata: { description?: string; schema?: string; env?: string; consumers?: string[]; maxAge?: string },
 ): Promise<void> {
-  const { setMetadata } = await editing();
+  const { setMetadata, setRotation } = await editing();
   const doc = await documentOf(current);
   setMetadata(doc, "description", metadata.description);
   setMetadata(doc, "schema", metadata.schema);
   setMetadata(doc, "env", metadata.env);
+  setMetadata(doc, "consumers", metadata.consumers);
+  setRotation(doc, "maxAge", metadata.maxAge);
   await files.writeText(current.file, stringifyDocument(doc));
 }
 

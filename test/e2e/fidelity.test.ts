@@ -140,7 +140,21 @@ describe("input mistakes are caught, not stored", () => {
     expect(after).toMatchObject({ description: "the API token", env: "API_TOKEN" });
     expect(after.versions).toEqual(before.versions);
     expect(after.stages).toEqual(before.stages);
-    expectError(await s.run(["set", id, "--keep-value"]), 2, "--description, --schema or --env");
+    expectError(
+      await s.run(["set", id, "--keep-value"]),
+      2,
+      "--description, --schema, --env, --consumers or --max-age",
+    );
+    // Consumers (each one a stage lists) and rotation's maximum age, also without a version.
+    const config = await s.read("lockstep.yaml");
+    await s.write("lockstep.yaml", config.replace(/consumers: \[\]$/m, "consumers: [api, worker]"));
+    expectOk(await s.run(["set", id, "--keep-value", "--consumers", "api, worker", "--max-age", "30d"]));
+    expect(await s.manifest(id)).toMatchObject({ consumers: ["api", "worker"], rotation: { maxAge: "30d" } });
+    expect((await s.manifest(id)).versions).toEqual(before.versions);
+    expectError(await s.run(["set", id, "--keep-value", "--consumers", "nobody"]), 1, "nobody");
+    expectError(await s.run(["set", id, "--keep-value", "--max-age", "soon"]), 1, "not a duration");
+    expectError(await s.run(["set", id, "--max-age", "30d"], { input: "v2" }), 2, "--max-age go with --keep-value");
+    expect((await s.manifest(id)).versions).toEqual(before.versions);
     expectError(await s.run(["set", id, "--keep-value", "--description", "x", "--file", "f"]), 2, "--file");
     expectError(await s.run(["set", "staging/meta/none", "--keep-value", "--description", "x"]), 1, "no secret");
   });

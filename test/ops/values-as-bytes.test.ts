@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
 import { checkRepository } from "../../src/ops/check.js";
 import { execEnvironment } from "../../src/ops/exec.js";
 import { exportTo } from "../../src/ops/export-to.js";
@@ -109,6 +110,42 @@ describe("values as bytes", () => {
     await expect(setSecretMetadata(session, { id: "production/app/none", description: "x" })).rejects.toMatchObject({
       code: "UNKNOWN_SECRET",
     });
+  });
+
+  it("setSecretMetadata changes consumers and rotation's maximum age, checked, and adds no version", async () => {
+    const config = await s.read("lockstep.yaml");
+    await s.write(
+      "lockstep.yaml",
+      config
+        .replace("consumers: []  ", "consumers: [api-canary]")
+        .replace(/consumers: \[\]$/m, "consumers: [api, worker]"),
+    );
+    const session = await s.open();
+    const id = "production/app/text";
+    const before = await s.read(`secrets/${id}.yaml`);
+    const r = await setSecretMetadata(session, { id, consumers: ["api", "worker"], maxAge: "30d" });
+    expect(r).toEqual({ id, changed: ["consumers", "maxAge"], version: 1 });
+    const after = parseYaml(await s.read(`secrets/${id}.yaml`));
+    expect(after).toMatchObject({ consumers: ["api", "worker"], rotation: { maxAge: "30d" } });
+    expect(after.versions).toEqual(parseYaml(before).versions);
+    expect(after.stages).toEqual(parseYaml(before).stages);
+    // The same again changes nothing; the rest of rotation: stays.
+    await s.write(
+      `secrets/${id}.yaml`,
+      (await s.read(`secrets/${id}.yaml`)).replace("maxAge: 30d", "maxAge: 30d\n  generate: uuid"),
+    );
+    expect(await setSecretMetadata(session, { id, consumers: ["api", "worker"], maxAge: "30d" })).toMatchObject({
+      changed: [],
+    });
+    await setSecretMetadata(session, { id, maxAge: "2w" });
+    expect(parseYaml(await s.read(`secrets/${id}.yaml`)).rotation).toEqual({ maxAge: "2w", generate: "uuid" });
+    await expect(setSecretMetadata(session, { id, consumers: ["nobody"] })).rejects.toMatchObject({
+      code: "UNKNOWN_STAGE",
+    });
+    await expect(setSecretMetadata(session, { id, maxAge: "a month" })).rejects.toMatchObject({
+      code: "INVALID_VALUE",
+    });
+    expect(parseYaml(await s.read(`secrets/${id}.yaml`))).toMatchObject({ consumers: ["api", "worker"] });
   });
 
   it("import reports references through onWarning, and reads JSON numbers as written", async () => {

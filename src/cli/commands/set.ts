@@ -16,6 +16,14 @@ export function stagePolicy(o: { allStages?: boolean; stage?: boolean }): StageP
   return o.allStages ? "all" : o.stage === false ? "none" : undefined;
 }
 
+/** `--consumers a,b`: the names, white space around each dropped; `""` is none. */
+function consumerList(s: string): string[] {
+  return s
+    .split(",")
+    .map((c) => c.trim())
+    .filter((c) => c !== "");
+}
+
 /**
  * Encrypts the value (from stdin, `--file` or `--generate`) to the secret's
  * readers as a new version; with `--keep-value`, changes only metadata.
@@ -39,9 +47,19 @@ export async function set([id]: ArgsOf<Set>, o: OptionsOf<Set>): Promise<void> {
       ...(o.description !== undefined && { description: o.description }),
       ...(o.schema !== undefined && { schema: o.schema }),
       ...(o.env !== undefined && { envName: o.env }),
+      ...(o.consumers !== undefined && { consumers: consumerList(o.consumers) }),
+      ...(o.maxAge !== undefined && { maxAge: o.maxAge }),
     });
     out(describeMetadata(r));
     return;
+  }
+  const metadataOnly = [o.consumers !== undefined && "--consumers", o.maxAge !== undefined && "--max-age"].filter(
+    Boolean,
+  );
+  if (metadataOnly.length > 0) {
+    throw new UsageError(`${metadataOnly.join(" and ")} go with --keep-value`, {
+      fix: `change them without a new version: lockstep set ${id} --keep-value ${metadataOnly.join(" ... ")} ...`,
+    });
   }
   const policy = stagePolicy(o);
   const repo = await openRepo(o);

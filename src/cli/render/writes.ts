@@ -29,6 +29,8 @@ export function describeMetadata(r: MetadataResult): string {
     description: "description",
     schema: "schema",
     envName: "variable name",
+    consumers: "consumers",
+    maxAge: "maximum age",
   };
   if (r.changed.length === 0) return `${r.id}: nothing changed (version ${r.version} stays the newest)`;
   return `Updated ${r.id}: ${r.changed.map((c) => names[c]).join(", ")}; no new version (version ${r.version} stays the newest)`;

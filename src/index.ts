@@ -9,10 +9,19 @@
  */
 
 export { approversOf, readersOf } from "./core/access.js";
+export { isUtf8, utf8Text } from "./core/bytes.js";
 export type { AccessChange, SecretChange, StageChange } from "./core/changes.js";
 export { CODEOWNERS_FILE } from "./core/codeowners.js";
-export { type DotenvEntry, parseDotenv } from "./core/dotenv.js";
-export { EXPORT_FORMATS, type ExportFormat } from "./core/export-formats.js";
+export { type DotenvEntry, type DotenvImport, parseDotenv, readDotenv } from "./core/dotenv.js";
+export { isVariableName } from "./core/env-names.js";
+export {
+  EXPORT_FORMATS,
+  type ExportEntry,
+  type ExportFormat,
+  formatsCarrying,
+  githubEnvTexts,
+  maskedParts,
+} from "./core/export-formats.js";
 export type { Finding, FindingCode, Severity } from "./core/findings.js";
 export { type Generator, parseGenerator } from "./core/generators.js";
 export { defaultEnvName, parseSecretId, type SecretId } from "./core/ids.js";
@@ -79,6 +88,7 @@ export type { RollbackOptions } from "./ops/rollback.js";
 export type { RotateOptions, RotateResult } from "./ops/rotate.js";
 export type { OpenOptions } from "./ops/session.js";
 export type { NewValue, SetOptions, SetResult } from "./ops/set.js";
+export type { MetadataChange, MetadataResult } from "./ops/set-metadata.js";
 export type { SecretInfo } from "./ops/show.js";
 export type { RolloutResult } from "./ops/stage-moves.js";
 export type { EnvironmentStatus } from "./ops/status.js";

@@ -14,12 +14,12 @@ import { type AuditOptions, type AuditReport, auditEvents } from "./ops/audit.js
 import { type CheckOptions, type CheckReport, checkRepository } from "./ops/check.js";
 import { type CodeownersOptions, type CodeownersResult, codeowners } from "./ops/codeowners.js";
 import { type DiffReport, diffRepository } from "./ops/diff.js";
-import { type ExecEnvironmentOptions, execEnvironment } from "./ops/exec.js";
+import { type ExecEnvironmentOptions, environmentValues, execEnvironment } from "./ops/exec.js";
 import { type ExportSelector, exportValues } from "./ops/export.js";
 import { type ExportToOptions, type ExportToResult, exportTo } from "./ops/export-to.js";
 import { type ExposureReport, exposure } from "./ops/exposure.js";
 import type { FinishResult } from "./ops/finish.js";
-import { type GetOptions, getSecret } from "./ops/get.js";
+import { type GetOptions, getSecret, getSecretBytes } from "./ops/get.js";
 import { type ImportOptions, type ImportResult, importSecrets } from "./ops/import.js";
 import { listSecrets } from "./ops/list.js";
 import { type PromoteOptions, promoteEnvironment, promoteSecret } from "./ops/promote.js";
@@ -29,6 +29,7 @@ import { type RollbackOptions, rollbackSecret } from "./ops/rollback.js";
 import { type RotateOptions, type RotateResult, rotateSecret } from "./ops/rotate.js";
 import { type OpenOptions, Session } from "./ops/session.js";
 import { type NewValue, type SetOptions, type SetResult, setSecret } from "./ops/set.js";
+import { type MetadataChange, type MetadataResult, setSecretMetadata } from "./ops/set-metadata.js";
 import { type SecretInfo, showSecret } from "./ops/show.js";
 import type { RolloutResult } from "./ops/stage-moves.js";
 import { type EnvironmentStatus, rolloutStatus } from "./ops/status.js";
@@ -106,11 +107,29 @@ export class Repository {
   }
 
   /**
-   * Decrypts a version (default: the newest) and checks its binding.
-   * @throws NoIdentityError (exit 3), IntegrityError (exit 4).
+   * Changes a secret's description, value schema or variable name, and adds
+   * no version (`lockstep set ID --keep-value`).
+   */
+  setMetadata(id: string, change: MetadataChange): Promise<MetadataResult> {
+    return setSecretMetadata(this.#session, { ...change, id });
+  }
+
+  /**
+   * Decrypts a version (default: the newest), checks its binding, and
+   * returns the value as text.
+   * @throws LockstepError `UNREPRESENTABLE_VALUE` for a value that is not UTF-8 text (use {@link getBytes}); NoIdentityError (exit 3), IntegrityError (exit 4).
    */
   get(id: string, options: GetOptions = {}): Promise<string> {
     return getSecret(this.#session, { ...options, id });
+  }
+
+  /**
+   * Decrypts a version (default: the newest), checks its binding, and
+   * returns the value's bytes, exactly as stored.
+   * @throws NoIdentityError (exit 3), IntegrityError (exit 4).
+   */
+  getBytes(id: string, options: GetOptions = {}): Promise<Uint8Array> {
+    return getSecretBytes(this.#session, { ...options, id });
   }
 
   /**
@@ -170,10 +189,12 @@ export class Repository {
 
   /**
    * The values a stage (or a consumer's stage; default: the last stage) of
-   * `env` gets, by variable name: what an app loads at start.
+   * `env` gets, by variable name, as an environment holds them: what an app
+   * loads at start.
+   * @throws LockstepError `UNREPRESENTABLE_VALUE` for a value that is not text without NUL (use {@link exportTo} with `files` or `k8s`).
    */
   async export(env: string, selector: ExportSelector = {}): Promise<Record<string, string>> {
-    return (await exportValues(this.#session, { ...selector, env })).values;
+    return environmentValues((await exportValues(this.#session, { ...selector, env })).entries);
   }
 
   /**

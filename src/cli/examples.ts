@@ -24,6 +24,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "echo -n 's3cret' | lockstep set production/db/password --description 'Primary Postgres password'",
     "lockstep set production/api/token --generate hex:32",
     "lockstep set production/tls/cert --file cert.pem --all-stages",
+    "lockstep set production/api/token --keep-value --consumers api,worker --max-age 30d",
   ],
   get: [
     "lockstep get production/db/password",

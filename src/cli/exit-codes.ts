@@ -21,6 +21,8 @@ const TABLE: Record<ErrorCode, number> = {
   UNKNOWN_MEMBER: EXIT.failed,
   INVALID_KEY: EXIT.failed,
   INVALID_VALUE: EXIT.failed,
+  INVALID_NAME: EXIT.failed,
+  UNREPRESENTABLE_VALUE: EXIT.failed,
   NO_READERS: EXIT.failed,
   ROLLOUT_REFUSED: EXIT.failed,
   ROTATION_FAILED: EXIT.failed,

@@ -96,11 +96,19 @@ const set = stageOptions(
     .description(
       "create a secret or add a version; the value comes from stdin (its final newline dropped), --file or --generate",
     )
-    .option("--file <file>", "read the value from FILE, exactly")
+    .option("--file <file>", "read the value from FILE, exactly (any bytes)")
     .option("--generate <spec>", "generate it: password:LEN, hex:BYTES, base64:BYTES, uuid, age-identity")
     .addOption(new Option("--type <type>", "value type").choices(["string", "json"] as const))
     .option("--description <text>", "what the secret is for")
-    .option("--schema <name>", "value schema: schemas/<name>.schema.json in the secrets repository"),
+    .option("--schema <name>", "value schema: schemas/<name>.schema.json in the secrets repository")
+    .option("--env <name>", "variable name on export (default: the path upper-cased, other characters as _)")
+    .option("--allow-empty", "store an empty value (refused otherwise)")
+    .option("--consumers <names>", "with --keep-value: the consumers it goes to, comma-separated")
+    .option("--max-age <duration>", "with --keep-value: how old its newest version may get (rotation.maxAge), e.g. 30d")
+    .option(
+      "--keep-value",
+      "change only --description, --schema, --env, --consumers or --max-age: no value is read, no version added",
+    ),
 );
 
 const get = program
@@ -146,6 +154,8 @@ const importCommand = program
     ] as const),
   )
   .option("--prefix <path>", "path prefix under the environment")
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dotenv's reference syntax, not a template
+  .option("--expand", "dotenv: expand $VAR and ${VAR} references as dotenv-expand does (default: keep them, and warn)")
   .option("--keep-objects", "keep each top-level object whole, as one json secret")
   .option("--env-keys-file <file>", "dotenvx's .env.keys (default: the one beside FILE)");
 

@@ -18,6 +18,7 @@ export type FindingCode =
   | "finish-overdue"
   | "codeowners-drift"
   | "value-invalid"
+  | "invalid-variable-name"
   | "leftover-file";
 
 /** How bad a finding is: errors fail `check`, warnings do not. */

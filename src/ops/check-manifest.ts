@@ -4,6 +4,7 @@
  * the rest of the gate).
  */
 import { recipientKey as key, recipientKeys, recipientsResolver, sameRecipients } from "../core/access.js";
+import { exportName, suggestVariableName, variableNameProblem } from "../core/env-names.js";
 import { type Finding, finding } from "../core/findings.js";
 import type {
   AccessConfig,
@@ -78,6 +79,19 @@ export async function checkManifest(
     return;
   }
   const data = m.data;
+  // An explicit env: is held to the pattern by the schema; a default name can still be no variable name.
+  const name = exportName(id, data.env);
+  const nameProblem = variableNameProblem(name);
+  if (nameProblem !== undefined) {
+    out.push(
+      finding("invalid-variable-name", {
+        file,
+        id,
+        message: `${id} exports as ${name} by default, which is not a valid variable name (${nameProblem}): a shell stops at it, and export refuses it`,
+        fix: `lockstep set ${id} --keep-value --env ${suggestVariableName(name)}`,
+      }),
+    );
+  }
   const versionIndex = new Map(data.versions.map((v, i) => [v.version, i]));
   for (const p of env ? stageProblems(env, data) : []) {
     out.push(

@@ -5,7 +5,7 @@
  * finding, and the rest is still checked.
  */
 import { posix } from "node:path";
-import { openEnvelope } from "../core/envelope.js";
+import { openEnvelopeBytes } from "../core/envelope.js";
 import { type Finding, finding, sortFindings } from "../core/findings.js";
 import { globMatches } from "../core/glob.js";
 import { isSecretId } from "../core/ids.js";
@@ -198,7 +198,7 @@ async function checkValues(
           v.recipients.map((r) => r.key),
           { file: m.file, what: `${id} version ${n}` },
         );
-        const value = openEnvelope(bytes, { id, version: n }, m.file);
+        const value = openEnvelopeBytes(bytes, { id, version: n }, m.file);
         await validateValue(files, id, value, m.data.type ?? "string", m.data.schema);
       } catch (e) {
         if (e instanceof LockstepError && e.code === "NO_IDENTITY") {

@@ -1,6 +1,7 @@
 /**
  * `get`: one version's value, decrypted and checked against its binding.
  */
+import { utf8Text } from "../core/bytes.js";
 import { versionAtStage } from "../core/stages.js";
 import { LockstepError } from "../errors.js";
 import type { Session } from "./session.js";
@@ -13,10 +14,11 @@ export interface GetOptions {
 }
 
 /**
- * Decrypts a version of a secret (default: the newest) and checks its binding.
+ * Decrypts a version of a secret (default: the newest), checks its binding,
+ * and returns the value's bytes, exactly as stored.
  * @throws LockstepError `UNKNOWN_SECRET`, `UNKNOWN_VERSION`, `UNKNOWN_STAGE`; NoIdentityError (exit 3), IntegrityError (exit 4).
  */
-export async function getSecret(session: Session, options: GetOptions & { id: string }): Promise<string> {
+export async function getSecretBytes(session: Session, options: GetOptions & { id: string }): Promise<Uint8Array> {
   const sid = session.secretId(options.id);
   const manifest = await session.manifest(sid.id);
   let n = options.version;
@@ -29,4 +31,19 @@ export async function getSecret(session: Session, options: GetOptions & { id: st
     });
   }
   return decryptVersion(session, sid.id, v, manifest.file);
+}
+
+/**
+ * {@link getSecretBytes} as text.
+ * @throws LockstepError `UNREPRESENTABLE_VALUE` when the value is not UTF-8 text; what {@link getSecretBytes} throws.
+ */
+export async function getSecret(session: Session, options: GetOptions & { id: string }): Promise<string> {
+  const bytes = await getSecretBytes(session, options);
+  const text = utf8Text(bytes);
+  if (text === undefined) {
+    throw new LockstepError("UNREPRESENTABLE_VALUE", `${options.id}: the value is not UTF-8 text`, {
+      fix: "read it as bytes: Repository.getBytes, or `lockstep get`, which writes the exact bytes",
+    });
+  }
+  return text;
 }

@@ -5,6 +5,7 @@
  * its readers checked, all before the first is written, so a bad entry
  * anywhere leaves nothing half-imported.
  */
+import { bytesEqual, textBytes } from "../core/bytes.js";
 import { type PlannedSecret, planImport } from "../core/import-plan.js";
 import type { SkippedKey } from "../core/import-tree.js";
 import type { SecretManifest, SecretVersion } from "../core/model.js";
@@ -41,6 +42,10 @@ export interface ImportOptions {
   envKeysFile?: string;
   /** Where `SOPS_AGE_KEY*` and `DOTENV_PRIVATE_KEY*` are read from (default `process.env`). */
   keyEnv?: NodeJS.ProcessEnv;
+  /** A plain .env: expand `$VAR` and `${VAR}` references as dotenv-expand does (default: keep them as written, and warn). */
+  expand?: boolean;
+  /** Receives notices that do not stop the import (references kept as written); never a value. */
+  onWarning?: (message: string) => void;
 }
 
 /** One secret written, and what it was in the input. */
@@ -84,6 +89,8 @@ export async function importSecrets(
     ...(options.path !== undefined && { path: options.path }),
     ...(options.keyEnv !== undefined && { env: options.keyEnv }),
     ...(options.envKeysFile !== undefined && { dotenvxKeysFile: options.envKeysFile }),
+    ...(options.expand !== undefined && { expand: options.expand }),
+    ...(options.onWarning !== undefined && { onWarning: options.onWarning }),
   });
   const plan = planImport(input.tree, {
     env,
@@ -104,6 +111,8 @@ export async function importSecrets(
           // An existing secret keeps its declared type (a json secret stays json).
           ...(!existing && { type: s.type }),
           ...(s.recordEnvName !== undefined && { envName: s.recordEnvName }),
+          // A null in the file is the empty value (see core/import-tree.ts): import keeps it.
+          allowEmpty: true,
         })),
         from: s,
       })),
@@ -150,7 +159,7 @@ async function checkAgainstExisting(
     const newest = newestVersion(m);
     const current = identities && newest ? await readableValue(session, s.id, newest, existing.file) : undefined;
     if (current === undefined) unread++;
-    if (current === s.value) unchanged.push(s);
+    if (current !== undefined && bytesEqual(current, textBytes(s.value))) unchanged.push(s);
     else write.push({ planned: s, existing: true });
   }
   return { write, unchanged, unread };
@@ -162,7 +171,7 @@ async function readableValue(
   id: string,
   v: SecretVersion,
   file: string,
-): Promise<string | undefined> {
+): Promise<Uint8Array | undefined> {
   try {
     return await decryptVersion(session, id, v, file);
   } catch (e) {

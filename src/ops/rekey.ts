@@ -4,7 +4,7 @@
  * they keep what they could read until a new version replaces it.
  */
 import { recipientKey, sameRecipients } from "../core/access.js";
-import { openEnvelope } from "../core/envelope.js";
+import { openEnvelopeBytes } from "../core/envelope.js";
 import type { SecretVersion } from "../core/model.js";
 import { addRecipientsArmored, withCryptoWorkers } from "../crypto/index.js";
 import { replaceManifestVersions } from "../storage/manifests.js";
@@ -80,7 +80,7 @@ async function reencrypt(
   const order = v.recipients.map((r) => r.key);
   const added = await addRecipientsArmored(v.ciphertext, identities, order, recipients.keys);
   if (added) {
-    openEnvelope(added.plaintext, { id, version: v.version }, file);
+    openEnvelopeBytes(added.plaintext, { id, version: v.version }, file);
     return { version: v.version, created: v.created, recipients: recipients.list, ciphertext: added.armored };
   }
   const value = await decryptVersion(session, id, v, file);

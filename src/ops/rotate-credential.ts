@@ -18,7 +18,7 @@ import { addManifestVersion, type StoredManifest } from "../storage/manifests.js
 import type { Session } from "./session.js";
 import type { SetResult } from "./set.js";
 import { validateValue } from "./values.js";
-import { decryptVersion, encryptVersion, recipientsOf } from "./versions.js";
+import { decryptVersionText, encryptVersion, recipientsOf } from "./versions.js";
 
 /** What a rotation did. */
 export interface RotateResult extends SetResult {
@@ -145,7 +145,7 @@ export async function stepContext(
 async function credential(session: Session, id: string, manifest: StoredManifest, n: number): Promise<Credential> {
   const v = manifest.data.versions.find((x) => x.version === n);
   if (!v) throw new LockstepError("UNKNOWN_VERSION", `${id} has no version ${n}`, { file: manifest.file });
-  return { version: n, value: await decryptVersion(session, id, v, manifest.file) };
+  return { version: n, value: await decryptVersionText(session, id, v, manifest.file) };
 }
 
 /** The error that stopped the write, saying the new version was not written and what undo left. */

@@ -1,9 +1,12 @@
 /**
  * `set`: a new secret, or a new version of one, encrypted to its readers.
  */
+import { isWellFormedText, textBytes } from "../core/bytes.js";
+import { checkedExportName } from "../core/env-names.js";
 import { parseGenerator } from "../core/generators.js";
 import type { SecretManifest, SecretType } from "../core/model.js";
 import { initialStages, type StagePolicy, stagesForNewVersion } from "../core/stages.js";
+import { LockstepError } from "../errors.js";
 import { addManifestVersion, createManifest, readManifest } from "../storage/manifests.js";
 import type { Session } from "./session.js";
 import { validateValue } from "./values.js";
@@ -22,6 +25,8 @@ export interface SetOptions {
   stages?: StagePolicy;
   /** Kept as the secret's `rotation.generate` (if it has none) when the value was generated. */
   generator?: string;
+  /** Store an empty value (refused otherwise: an empty input is most often a mistake). */
+  allowEmpty?: boolean;
 }
 
 /** What a write did. */
@@ -33,13 +38,31 @@ export interface SetResult {
   stages: string[];
 }
 
-/** A value, or a generator spec (`password:32`) to make one with; a generator is kept as the secret's own. */
-export type NewValue = string | { generate: string };
+/**
+ * A value: bytes, stored exactly, or text, stored as its UTF-8 bytes; or a
+ * generator spec (`password:32`) to make one with, kept as the secret's own.
+ */
+export type NewValue = Uint8Array | string | { generate: string };
+
+/** The bytes of a new value (a generated one made now), or the error for text UTF-8 cannot hold. */
+function valueBytes(id: string, given: NewValue): Uint8Array {
+  if (given instanceof Uint8Array) return given;
+  const text = typeof given === "string" ? given : parseGenerator(given.generate).generate();
+  if (!isWellFormedText(text)) {
+    throw new LockstepError("INVALID_VALUE", `${id}: the value holds a lone surrogate, which UTF-8 cannot store`, {
+      fix: "pass the value as bytes (a Uint8Array), or as well-formed text",
+    });
+  }
+  return textBytes(text);
+}
 
 /**
  * Creates a secret, or adds a version to it. A new secret points every
  * stage at version 1; a new version goes where `options.stages` says.
- * @throws LockstepError `INVALID_ID`, `NO_READERS`, `INVALID_VALUE`, `LOCKED`...
+ * @throws LockstepError `INVALID_ID`, `NO_READERS`, `INVALID_VALUE` (an
+ *   empty value without `allowEmpty`, a value its type or schema refuses),
+ *   `INVALID_NAME` (the variable name it would export as is not a valid
+ *   one: pass `envName`), `LOCKED`...
  */
 export async function setSecret(
   session: Session,
@@ -47,13 +70,19 @@ export async function setSecret(
 ): Promise<SetResult> {
   const sid = session.secretId(options.id);
   const given = options.value;
-  const generated = typeof given === "string" ? undefined : given.generate;
-  const value = typeof given === "string" ? given : parseGenerator(given.generate).generate();
+  const generated = typeof given === "object" && !(given instanceof Uint8Array) ? given.generate : undefined;
+  const value = valueBytes(sid.id, given);
+  if (value.length === 0 && !options.allowEmpty) {
+    throw new LockstepError("INVALID_VALUE", `${sid.id}: the value is empty; nothing written`, {
+      fix: "pass --allow-empty to store an empty value; to change only a secret's metadata, use --keep-value",
+    });
+  }
   const recipients = recipientsOf(session, sid.id);
   const generator = options.generator ?? generated;
   const file = session.files.manifestFile(sid.id);
   return session.files.withLock(file, async () => {
     const existing = await readManifest(session.files, sid.id);
+    checkedExportName(sid.id, options.envName ?? existing?.data.env, file);
     const type = options.type ?? existing?.data.type ?? "string";
     await validateValue(session.files, sid.id, value, type, options.schema ?? existing?.data.schema);
     const version = existing ? Math.max(...existing.data.versions.map((v) => v.version)) + 1 : 1;

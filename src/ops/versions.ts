@@ -4,7 +4,8 @@
  * core/envelope.ts).
  */
 import { recipientsFor } from "../core/access.js";
-import { openEnvelope, sealEnvelope } from "../core/envelope.js";
+import { utf8Text } from "../core/bytes.js";
+import { openEnvelopeBytes, sealEnvelope } from "../core/envelope.js";
 import type { SecretVersion, VersionRecipient } from "../core/model.js";
 import { AgeRecipient, decryptArmored, encryptArmored } from "../crypto/index.js";
 import { LockstepError } from "../errors.js";
@@ -36,12 +37,15 @@ export function recipientsOf(session: Session, id: string): Recipients {
   return { list, keys };
 }
 
-/** Encrypts a value as version `version` of `id`, bound to it (`created`: default now). */
+/**
+ * Encrypts a value (bytes, or text as its UTF-8 bytes) as version `version`
+ * of `id`, bound to it (`created`: default now).
+ */
 export async function encryptVersion(
   session: Session,
   id: string,
   version: number,
-  value: string,
+  value: Uint8Array | string,
   recipients: Recipients,
   created?: string,
 ): Promise<SecretVersion> {
@@ -60,10 +64,16 @@ export async function encryptVersion(
 }
 
 /**
- * Decrypts one version of `id` (in `file`) and checks its binding.
+ * Decrypts one version of `id` (in `file`), checks its binding, and returns
+ * the value's bytes, exactly.
  * @throws NoIdentityError (exit 3), IntegrityError (exit 4).
  */
-export async function decryptVersion(session: Session, id: string, v: SecretVersion, file: string): Promise<string> {
+export async function decryptVersion(
+  session: Session,
+  id: string,
+  v: SecretVersion,
+  file: string,
+): Promise<Uint8Array> {
   const identities = await session.identities();
   const bytes = await decryptArmored(
     v.ciphertext,
@@ -71,5 +81,26 @@ export async function decryptVersion(session: Session, id: string, v: SecretVers
     v.recipients.map((r) => r.key),
     { file, what: `${id} version ${v.version}` },
   );
-  return openEnvelope(bytes, { id, version: v.version }, file);
+  return openEnvelopeBytes(bytes, { id, version: v.version }, file);
+}
+
+/**
+ * {@link decryptVersion} for callers that need text (a credential handed to
+ * a rotation hook or a database).
+ * @throws LockstepError `UNREPRESENTABLE_VALUE` when the value is not UTF-8 text; what {@link decryptVersion} throws.
+ */
+export async function decryptVersionText(
+  session: Session,
+  id: string,
+  v: SecretVersion,
+  file: string,
+): Promise<string> {
+  const text = utf8Text(await decryptVersion(session, id, v, file));
+  if (text === undefined) {
+    throw new LockstepError("UNREPRESENTABLE_VALUE", `${id} version ${v.version}: the value is not UTF-8 text`, {
+      file,
+      fix: "a credential that rotation hands on must be text; set it as text",
+    });
+  }
+  return text;
 }

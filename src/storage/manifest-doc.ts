@@ -58,8 +58,14 @@ export function setStages(doc: Document, stages: Record<string, number>): void {
 
 /** Keeps `generator` as the manifest's `rotation.generate` (`rotation` is made if missing). */
 export function setGenerator(doc: Document, generator: string): void {
-  if (doc.has("rotation")) doc.setIn(["rotation", "generate"], generator);
-  else setMetadata(doc, "rotation", { generate: generator });
+  setRotation(doc, "generate", generator);
+}
+
+/** Sets one key of the manifest's `rotation` (made if missing); `undefined` leaves it. */
+export function setRotation(doc: Document, key: "generate" | "maxAge", value: string | undefined): void {
+  if (value === undefined) return;
+  if (doc.has("rotation")) doc.setIn(["rotation", key], value);
+  else setMetadata(doc, "rotation", { [key]: value });
 }
 
 /** Sets a top-level metadata key, keeping the document's order for existing keys. */

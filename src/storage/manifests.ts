@@ -72,6 +72,22 @@ export async function addManifestVersion(
   await files.writeText(current.file, stringifyDocument(doc));
 }
 
+/** Sets metadata of an existing manifest (an absent key is left as it is); versions and stages stay. */
+export async function setManifestMetadata(
+  files: RepositoryFiles,
+  current: StoredManifest,
+  metadata: { description?: string; schema?: string; env?: string; consumers?: string[]; maxAge?: string },
+): Promise<void> {
+  const { setMetadata, setRotation } = await editing();
+  const doc = await documentOf(current);
+  setMetadata(doc, "description", metadata.description);
+  setMetadata(doc, "schema", metadata.schema);
+  setMetadata(doc, "env", metadata.env);
+  setMetadata(doc, "consumers", metadata.consumers);
+  setRotation(doc, "maxAge", metadata.maxAge);
+  await files.writeText(current.file, stringifyDocument(doc));
+}
+
 /** Points stages of an existing manifest at other versions (and sets times on versions). */
 export async function setManifestStages(
   files: RepositoryFiles,

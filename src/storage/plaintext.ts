@@ -2,7 +2,7 @@
  * Where plaintext may be written: stdout, a child process, or an explicit
  * path outside the repository's working tree (unless forced).
  */
-import { appendFile, realpath } from "node:fs/promises";
+import { appendFile, open, realpath } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { LockstepError } from "../errors.js";
 import { ensureDir, writeFileAtomic } from "./fs.js";
@@ -40,15 +40,40 @@ export async function assertOutsideWorkTree(root: string, path: string, force: b
   return target;
 }
 
-/** Writes a plaintext file (mode 0600, atomically). */
-export async function writePlaintextFile(path: string, text: string): Promise<void> {
-  await writeFileAtomic(path, text, 0o600);
+/** Writes a plaintext file (mode 0600, atomically), byte for byte. */
+export async function writePlaintextFile(path: string, data: string | Uint8Array): Promise<void> {
+  await writeFileAtomic(path, data, 0o600);
 }
 
-/** Writes one plaintext file per name under `dir` (folder 0700, files 0600). */
-export async function writePlaintextFiles(dir: string, values: Record<string, string>): Promise<void> {
+/** Writes one plaintext file per name under `dir` (folder 0700, files 0600), each holding its value's exact bytes. */
+export async function writePlaintextFiles(
+  dir: string,
+  values: readonly { name: string; value: Uint8Array }[],
+): Promise<void> {
   await ensureDir(dir, 0o700);
-  for (const [name, value] of Object.entries(values)) await writeFileAtomic(join(dir, name), value, 0o600);
+  for (const { name, value } of values) await writeFileAtomic(join(dir, name), value, 0o600);
+}
+
+/**
+ * Whether the file at `path` ends in the middle of a line: it exists, is
+ * not empty, and its last byte is no line feed. (A file command such as
+ * `$GITHUB_ENV` must then get a line feed before the next entry.)
+ */
+export async function endsMidLine(path: string): Promise<boolean> {
+  let fh: Awaited<ReturnType<typeof open>> | undefined;
+  try {
+    fh = await open(path, "r");
+    const { size } = await fh.stat();
+    if (size === 0) return false;
+    const last = Buffer.alloc(1);
+    await fh.read(last, 0, 1, size - 1);
+    return last[0] !== 0x0a;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw e;
+  } finally {
+    await fh?.close();
+  }
 }
 
 /** Appends plaintext to a file such as `$GITHUB_ENV` (created 0600 if new). */

@@ -127,6 +127,7 @@ export interface Manifest {
   type?: string;
   schema?: string;
   env?: string;
+  consumers?: string[];
   rotation?: { generate?: string; maxAge?: string };
   stages: Record<string, number>;
   versions: { version: number; created: string; recipients: { member: string; key: string }[]; ciphertext: string }[];

@@ -8,6 +8,7 @@ import {
   type FinishResult,
   type ImportResult,
   type ImportValueKind,
+  type MetadataResult,
   type RekeyResult,
   type RemoveMemberResult,
   type RolloutResult,
@@ -20,6 +21,19 @@ import { paint, table } from "../output.js";
 export function describeWrite(r: SetResult): string {
   const where = r.stages.length > 0 ? `stages: ${r.stages.join(", ")}` : "pending: no stage points at it yet";
   return `${r.created ? "Created" : "Updated"} ${r.id}: version ${r.version} (${where})`;
+}
+
+/** A metadata change: what changed, and that the value and versions did not. */
+export function describeMetadata(r: MetadataResult): string {
+  const names: Record<MetadataResult["changed"][number], string> = {
+    description: "description",
+    schema: "schema",
+    envName: "variable name",
+    consumers: "consumers",
+    maxAge: "maximum age",
+  };
+  if (r.changed.length === 0) return `${r.id}: nothing changed (version ${r.version} stays the newest)`;
+  return `Updated ${r.id}: ${r.changed.map((c) => names[c]).join(", ")}; no new version (version ${r.version} stays the newest)`;
 }
 
 /** An import: a line per secret (where it came from, what it was, its variable name), the counts, how it was opened. */

@@ -18,10 +18,12 @@ export type ErrorCode =
   | "INVALID_ID"
   | "INVALID_KEY"
   | "INVALID_VALUE"
+  | "INVALID_NAME"
   | "NO_READERS"
   | "ROLLOUT_REFUSED"
   | "LOCKED"
   | "IO"
+  | "UNSAFE_PATH"
   | "GIT"
   | "NO_IDENTITY"
   | "INTEGRITY";
@@ -68,8 +70,17 @@ export class UsageError extends LockstepError {
 
 /** A file of the secrets repository is not YAML, or breaks its schema (exit 1). */
 export class FileFormatError extends LockstepError {
-  constructor(code: "YAML_INVALID" | "SCHEMA_INVALID", message: string, details: ErrorDetails) {
-    super(code, message, details);
+  /** Whether the file holds git's conflict markers: a merge left it unresolved. */
+  readonly mergeConflict: boolean;
+
+  constructor(
+    code: "YAML_INVALID" | "SCHEMA_INVALID",
+    message: string,
+    details: ErrorDetails & { mergeConflict?: boolean },
+  ) {
+    const { mergeConflict, ...rest } = details;
+    super(code, message, rest);
+    this.mergeConflict = mergeConflict === true;
   }
 }
 

@@ -4,6 +4,7 @@
  * place, and is refused as tampered.
  */
 import { IntegrityError } from "../errors.js";
+import { isSecretId } from "./ids.js";
 
 /** Envelope format version. */
 const FORMAT = 1;
@@ -47,8 +48,13 @@ export function openEnvelope(bytes: Uint8Array, expected: { id: string; version:
     });
   }
   if (e.id !== expected.id || e.version !== expected.version) {
+    // What the envelope claims is decrypted text: name it only when it has the form of a place, never echo other text.
+    const claims =
+      isSecretId(e.id) && Number.isSafeInteger(e.version)
+        ? `${e.id} version ${e.version}`
+        : "another secret or version";
     throw new IntegrityError(
-      `${expected.id} version ${expected.version}: the ciphertext belongs to ${e.id} version ${e.version}; refusing it as tampered`,
+      `${expected.id} version ${expected.version}: the ciphertext belongs to ${claims}; refusing it as tampered`,
       { file, fix: "restore the file from Git history; a ciphertext cannot be copied between secrets or versions" },
     );
   }

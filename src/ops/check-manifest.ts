@@ -5,9 +5,12 @@
  */
 import { recipientKey as key, recipientKeys, recipientsResolver, sameRecipients } from "../core/access.js";
 import { type Finding, finding } from "../core/findings.js";
+import { defaultEnvName } from "../core/ids.js";
+import { misplacedFix, versionListProblems } from "../core/manifest-integrity.js";
 import type { AccessConfig, ProjectConfig, SecretManifest, VersionRecipient } from "../core/model.js";
 import { liveVersions, stageProblems } from "../core/stages.js";
 import { secretStatus } from "../core/status.js";
+import { steeringFix, variableAllowed } from "../core/steering.js";
 import { countStanzas } from "../crypto/age.js";
 import { AgeRecipient } from "../crypto/keys.js";
 import { ACCESS_FILE, CONFIG_FILE } from "../storage/layout.js";
@@ -71,6 +74,43 @@ export async function checkManifest(
     return;
   }
   const data = m.data;
+  if (data.id !== undefined && data.id !== id) {
+    out.push(
+      finding("manifest-moved", {
+        file,
+        id,
+        ...(await lineOf(m, ["id"])),
+        message: `the manifest records the secret ${data.id}, but its path names ${id}: it was moved or copied by hand, and its versions are bound to ${data.id} (get and export would refuse them, exit 4)`,
+        fix: misplacedFix(data.id, id),
+      }),
+    );
+  }
+  for (const p of versionListProblems(data)) {
+    out.push(
+      finding("versions-invalid", {
+        file,
+        id,
+        ...(await lineOf(m, ["versions", p.index])),
+        message: `${p.message}${p.kind === "duplicate" ? ": get and export refuse to choose between them (exit 4)" : ""}`,
+        fix:
+          p.kind === "duplicate"
+            ? "a merge probably kept both sides: keep one version per number (take one side with `git checkout --ours` or `--theirs`, then add the other side's value again with `lockstep set`)"
+            : "list the versions newest first (highest number at the top)",
+      }),
+    );
+  }
+  const name = data.env ?? defaultEnvName(id.slice(id.indexOf("/") + 1));
+  if (!variableAllowed(name, config?.allowVariables)) {
+    out.push(
+      finding("steering-variable", {
+        file,
+        id,
+        ...(await lineOf(m, data.env === undefined ? [] : ["env"])),
+        message: `${id} exports as ${name}, a variable that steers what a process runs or loads: exec and deploys would run what the secret's author chose`,
+        fix: steeringFix(name, CONFIG_FILE),
+      }),
+    );
+  }
   const versionIndex = new Map(data.versions.map((v, i) => [v.version, i]));
   for (const p of env ? stageProblems(env, data) : []) {
     out.push(

@@ -57,7 +57,7 @@ export interface CodeownersResult {
  * with the file (mode `check`).
  */
 export async function codeowners(session: Session, options: CodeownersOptions = {}): Promise<CodeownersResult> {
-  const ids = await session.files.listSecretIds();
+  const ids = await session.secretIds();
   const state = await codeownersState(session.root, await workTreeRoot(session.root), session.access, ids);
   const result = { file: CODEOWNERS_FILE, text: state.text };
   switch (options.mode ?? "print") {

@@ -70,7 +70,10 @@ export async function exportTo(session: Session, options: ExportToOptions): Prom
   const format = options.format ?? "dotenv";
   checkExportOptions({ ...options, format });
   const force = options.force === true;
-  const out = options.out === undefined ? undefined : await assertOutsideWorkTree(session.root, options.out, force);
+  const out =
+    options.out === undefined
+      ? undefined
+      : await assertOutsideWorkTree(session.root, options.out, force, format === "files" ? "folder" : "file");
   const result = await exportValues(session, {
     env: options.env,
     ...(options.stage !== undefined && { stage: options.stage }),
@@ -89,7 +92,7 @@ export async function exportTo(session: Session, options: ExportToOptions): Prom
   if (format === "github") {
     const gh = renderGithub(values);
     stdout(gh.masks); // masks first: nothing may reach a log unmasked
-    const envFile = await assertOutsideWorkTree(session.root, options.githubEnv as string, force);
+    const envFile = await assertOutsideWorkTree(session.root, options.githubEnv as string, force, "append");
     await appendPlaintext(envFile, gh.envFile);
     return done("github");
   }

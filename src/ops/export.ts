@@ -3,12 +3,14 @@
  * `exec` publish, and what apps load at start through the library.
  */
 import { defaultEnvName } from "../core/ids.js";
+import { pickVersion } from "../core/manifest-integrity.js";
 import type { EnvironmentConfig } from "../core/model.js";
 import { stageNames, versionAtStage } from "../core/stages.js";
 import { servesConsumer, stageOfConsumer } from "../core/status.js";
 import { withCryptoWorkers } from "../crypto/workers.js";
 import { LockstepError } from "../errors.js";
 import type { Session } from "./session.js";
+import { assertVariableAllowed } from "./variables.js";
 import { decryptVersion } from "./versions.js";
 
 /** Which values: a stage's, or a consumer's (through the stage that lists it). Default: the last stage. */
@@ -31,7 +33,9 @@ export interface ExportResult {
 
 /**
  * Decrypts the version each secret of `env` has at the selected stage.
- * @throws LockstepError `UNKNOWN_STAGE`; `INVALID_VALUE` when two secrets export under one name.
+ * @throws LockstepError `UNKNOWN_STAGE`; `INVALID_VALUE` when two secrets export under one name; `INVALID_NAME` for
+ * a name that steers execution (PATH, LD_PRELOAD...) that lockstep.yaml does not allow; IntegrityError for a
+ * manifest moved by hand or with two versions of one number.
  */
 export async function exportValues(session: Session, options: ExportSelector & { env: string }): Promise<ExportResult> {
   const { env, ...selector } = options;
@@ -49,7 +53,7 @@ export async function exportValues(session: Session, options: ExportSelector & {
       fix: `stages of ${env}: ${stageNames(config).join(", ")}`,
     });
   }
-  const ids = await session.files.listSecretIds(env);
+  const ids = await session.secretIds(env);
   // Threads start now, and boot while this thread reads the manifests.
   // Without an identity, nothing goes to threads; the first decryption says so.
   const identities = await session.identities().catch(() => []);
@@ -74,6 +78,7 @@ async function decryptAll(
     const m = await session.manifest(id);
     if (selector.consumer !== undefined && !servesConsumer(m.data, selector.consumer)) continue;
     const name = m.data.env ?? defaultEnvName(id.slice(env.length + 1));
+    assertVariableAllowed(session, id, name);
     const other = owners.get(name);
     if (other !== undefined) {
       throw new LockstepError("INVALID_VALUE", `${other} and ${id} both export as ${name}`, {
@@ -83,7 +88,7 @@ async function decryptAll(
     }
     owners.set(name, id);
     const version = versionAtStage(config, m.data, stage, id);
-    const v = m.data.versions.find((x) => x.version === version);
+    const v = pickVersion(id, m.data, m.file, version);
     if (!v) {
       throw new LockstepError(
         "UNKNOWN_VERSION",

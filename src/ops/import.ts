@@ -3,13 +3,14 @@
  * checked before the first is written, so a bad line leaves nothing half-imported.
  */
 import { parseDotenv } from "../core/dotenv.js";
-import { defaultEnvName, parseSecretId } from "../core/ids.js";
+import { defaultEnvName, idCollisions, parseSecretId } from "../core/ids.js";
 import type { SecretType } from "../core/model.js";
 import { withCryptoWorkers } from "../crypto/workers.js";
 import { LockstepError } from "../errors.js";
 import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
 import type { Session } from "./session.js";
-import { type SetResult, setSecret } from "./set.js";
+import { assertNoCaseAlias, type SetResult, setSecret } from "./set.js";
+import { assertVariableAllowed } from "./variables.js";
 import { recipientsOf } from "./versions.js";
 
 /** Input formats of `import`. */
@@ -34,12 +35,22 @@ interface Entry {
   stanzas: number;
 }
 
+/** `line L, column C` (1-based) of an offset in `text`. */
+function lineAndColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split("\n").length;
+  return `line ${line}, column ${offset - before.lastIndexOf("\n")}`;
+}
+
 function entriesFromJson(text: string, source: string): { key: string; value: string; type: SecretType }[] {
   let data: unknown;
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new LockstepError("INVALID_VALUE", `${source}: not valid JSON: ${(e as Error).message}`, {
+    // The parser's message quotes the text around the fault, values included: say only where it is.
+    const at = /at position (\d+)/.exec((e as Error).message)?.[1];
+    const where = at === undefined ? "" : ` (${lineAndColumn(text, Number(at))})`;
+    throw new LockstepError("INVALID_VALUE", `${source}: not valid JSON${where}`, {
       file: source,
       fix: 'pass a JSON object of variable name to value, e.g. {"DB_PASSWORD": "..."}',
     });
@@ -91,21 +102,27 @@ export async function importSecrets(
       });
     }
     seen.set(id, key);
-    // Every secret needs readers: fail before writing any.
+    // Every secret needs readers, and a name that steers nothing: fail before writing any.
+    assertVariableAllowed(session, id, key);
     const stanzas = recipientsOf(session, id).keys.length;
     return { id, value, type, envName: key, stanzas };
   });
+  // Ids that differ from others (of the batch or the repository) only by case: fail before writing any.
+  const existing = new Set(await session.files.listSecretIds(env));
+  const clash = idCollisions([...existing, ...entries.map((e) => e.id).filter((id) => !existing.has(id))]).find(
+    (c) => !existing.has(c.id) || !existing.has(c.other),
+  );
+  if (clash) await assertNoCaseAlias(session, existing.has(clash.id) ? clash.other : clash.id, env);
   const stanzas = entries.reduce((n, e) => n + e.stanzas, 0);
   return session.files.withBulkLock(() =>
     withCryptoWorkers(stanzas, [], () =>
       mapLimit(entries, BULK_CONCURRENCY, (e) => {
         const derived = defaultEnvName(e.id.slice(env.length + 1));
-        return setSecret(session, {
-          id: e.id,
-          value: e.value,
-          type: e.type,
-          ...(derived !== e.envName && { envName: e.envName }),
-        });
+        return setSecret(
+          session,
+          { id: e.id, value: e.value, type: e.type, ...(derived !== e.envName && { envName: e.envName }) },
+          { aliasesChecked: true },
+        );
       }),
     ),
   );

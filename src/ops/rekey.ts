@@ -5,6 +5,7 @@
  */
 import { recipientKey, sameRecipients } from "../core/access.js";
 import { openEnvelope } from "../core/envelope.js";
+import { assertRecordedId, assertVersionList } from "../core/manifest-integrity.js";
 import type { SecretVersion } from "../core/model.js";
 import { addRecipientsArmored } from "../crypto/age.js";
 import { withCryptoWorkers } from "../crypto/workers.js";
@@ -31,7 +32,7 @@ export async function rekeySecrets(
   options: { ids?: readonly string[] } = {},
 ): Promise<RekeyResult[]> {
   const { ids } = options;
-  const targets = ids && ids.length > 0 ? ids.map((i) => session.secretId(i).id) : await session.files.listSecretIds();
+  const targets = ids && ids.length > 0 ? ids.map((i) => session.secretId(i).id) : await session.secretIds();
   // Without an identity, nothing goes to threads; a version that needs one says so.
   const identities = await session.identities().catch(() => []);
   const plans = targets.map((id) => ({ id, recipients: recipientsOf(session, id) }));
@@ -48,6 +49,9 @@ function rekeyAll(session: Session, plans: readonly { id: string; recipients: Re
     const file = session.files.manifestFile(id);
     const done = await session.files.withLock(file, async () => {
       const manifest = await session.manifest(id);
+      // Versions are replaced by number: two of one number, or bound elsewhere, would be merged into one silently.
+      assertRecordedId(id, manifest.data, manifest.file);
+      assertVersionList(id, manifest.data, manifest.file);
       const stale = manifest.data.versions.filter((v) => !sameRecipients(v.recipients, recipients.list));
       const updates = new Map<number, SecretVersion>();
       const removed = new Set<string>();

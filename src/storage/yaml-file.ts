@@ -8,6 +8,7 @@
 
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 import type { Document, LineCounter, Node } from "yaml";
+import { conflictFix, conflictMarkerLine } from "../core/conflicts.js";
 import { FileFormatError } from "../errors.js";
 import { scanManifest } from "./manifest-scan.js";
 import { describeErrors, type FileSchema, fileValidator } from "./schemas.js";
@@ -103,6 +104,19 @@ export async function parseYamlFile<T>(text: string, file: string, schema: FileS
 }
 
 async function parseSlowly<T>(text: string, file: string, schema: FileSchema): Promise<YamlFile<T>> {
+  const conflict = conflictMarkerLine(text);
+  if (conflict !== undefined) {
+    throw new FileFormatError(
+      "YAML_INVALID",
+      `${file}:${conflict}: an unresolved git merge conflict (conflict markers)`,
+      {
+        file,
+        line: conflict,
+        fix: conflictFix(file),
+        mergeConflict: true,
+      },
+    );
+  }
   const positioned = await parsePositioned(text);
   const { doc, lc } = positioned;
   const first = doc.errors[0];

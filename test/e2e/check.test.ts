@@ -786,10 +786,18 @@ describe("value-invalid (--decrypt)", () => {
       doc.setIn(["versions", 0, "ciphertext"], a.versions[0]?.ciphertext);
       doc.setIn(["versions", 0, "recipients"], doc.createNode(a.versions[0]?.recipients));
     });
-    // Without decrypting, the copy is indistinguishable from a real version.
-    expect((await checkJson(s)).findings).toEqual([]);
+    // Without decrypting, the copy shows as a ciphertext that stands in two manifests.
+    const moved = expect.objectContaining({
+      code: "manifest-moved",
+      severity: "error",
+      file: manifestFile(B),
+      id: B,
+      message: expect.stringContaining(`also in ${manifestFile(A)}`),
+    });
+    expect((await checkJson(s)).findings).toEqual([moved]);
     const json = await checkJson(s, { decrypt: "alice" });
     expect(json.findings).toEqual([
+      moved,
       expect.objectContaining({
         code: "value-invalid",
         severity: "error",

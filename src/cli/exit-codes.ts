@@ -28,6 +28,7 @@ const TABLE: Record<ErrorCode, number> = {
   IO: EXIT.failed,
   UNSAFE_PATH: EXIT.failed,
   GIT: EXIT.failed,
+  NOT_COMMITTED: EXIT.failed,
   NO_IDENTITY: EXIT.noIdentity,
   INTEGRITY: EXIT.integrity,
 };

@@ -23,6 +23,7 @@ export type FindingCode =
   | "rotation-overdue"
   | "codeowners-drift"
   | "value-invalid"
+  | "leftover-file"
   | "versions-invalid"
   | "merge-conflict"
   | "manifest-moved"
@@ -50,7 +51,12 @@ export interface Finding {
   fix?: string;
 }
 
-const WARNINGS: ReadonlySet<FindingCode> = new Set(["rotation-overdue", "codeowners-drift", "version-removed"]);
+const WARNINGS: ReadonlySet<FindingCode> = new Set([
+  "rotation-overdue",
+  "codeowners-drift",
+  "leftover-file",
+  "version-removed",
+]);
 
 /** The severity of a finding code. */
 export function severityOf(code: FindingCode): Severity {

@@ -312,6 +312,15 @@ export async function checkRepository(session: Session, options: CheckOptions = 
   }
   await checkCopies(manifests, out);
   await others;
+  for (const file of files.leftoverFiles()) {
+    out.push(
+      finding("leftover-file", {
+        file,
+        message: `${file} is the temporary file of a write that was killed before it finished`,
+        fix: `remove it (rm '${file}'); the file it was to replace is whole`,
+      }),
+    );
+  }
   const identities = options.decrypt ? await session.identities() : undefined;
   let undecrypted = identities ? await checkValues(files, manifests, identities, out) : 0;
   if (options.base !== undefined) {

@@ -3,6 +3,7 @@
  * every secret of an environment.
  */
 import { promote as planPromote } from "../core/rollout.js";
+import { ensureCanCommit } from "./commit.js";
 import type { Session } from "./session.js";
 import { commitMoves, moveStages, type RolloutResult } from "./stage-moves.js";
 
@@ -16,13 +17,14 @@ export interface PromoteOptions {
 
 /**
  * Promotes one secret: `stage`, or the first stage that lags its predecessor.
- * @throws LockstepError `ROLLOUT_REFUSED`, `UNKNOWN_STAGE`; GitError with `commit`.
+ * @throws LockstepError `ROLLOUT_REFUSED`, `UNKNOWN_STAGE`; `NOT_COMMITTED` with `commit`.
  */
 export async function promoteSecret(
   session: Session,
   options: PromoteOptions & { id: string },
 ): Promise<RolloutResult> {
   const sid = session.secretId(options.id);
+  if (options.commit) await ensureCanCommit(session);
   const result = await moveStages(session, sid.id, (m) => planPromote(sid.id, sid.environment, m, options.stage));
   const [done] = options.commit ? await commitMoves(session, "promote", [result]) : [result];
   return done ?? result;
@@ -38,6 +40,7 @@ export async function promoteEnvironment(
   options: PromoteOptions & { env: string },
 ): Promise<RolloutResult[]> {
   const { config } = session.environment(options.env);
+  if (options.commit) await ensureCanCommit(session);
   const ids = await session.secretIds(options.env);
   for (const id of ids) planPromote(id, config, (await session.manifest(id)).data, options.stage);
   const results: RolloutResult[] = [];

@@ -9,7 +9,7 @@ import { dirname, join, resolve, sep } from "node:path";
 import { isSecretId } from "../core/ids.js";
 import type { AccessConfig, ProjectConfig } from "../core/model.js";
 import { LockstepError } from "../errors.js";
-import { writeFileAtomic } from "./fs.js";
+import { isTemporaryFile, writeFileAtomic } from "./fs.js";
 import { type LockFile, locksIn, withBulkLock, withFileLock } from "./locks.js";
 import type { FileSchema } from "./schemas.js";
 import { parseYamlFile, type YamlFile } from "./yaml-file.js";
@@ -218,6 +218,29 @@ export class RepositoryFiles {
     const [outside] = found.outside;
     if (outside) throw outsideLinkError(outside);
     return found.ids;
+  }
+
+  /**
+   * Temporary files of writes that a kill -9 cut short, repository-relative:
+   * at the top and under secrets/. The next write in their folder removes
+   * them; `check` reports the ones still there.
+   */
+  leftoverFiles(): string[] {
+    const top = readdirSync(this.root).filter((name) => isTemporaryFile(name));
+    return [...top, ...this.filesEndingIn(SECRETS_DIR, ".tmp").filter((rel) => isTemporaryFile(rel))];
+  }
+
+  /** The repository-relative paths of the files under `folder` whose names end in `suffix` (links not followed). */
+  private filesEndingIn(folder: string, suffix: string): string[] {
+    const found: string[] = [];
+    const walk = (rel: string): void => {
+      for (const entry of readdirSync(this.abs(rel), { withFileTypes: true })) {
+        if (entry.isDirectory()) walk(`${rel}/${entry.name}`);
+        else if (entry.name.endsWith(suffix)) found.push(`${rel}/${entry.name}`);
+      }
+    };
+    if (existsSync(this.abs(folder))) walk(folder);
+    return found;
   }
 
   /**

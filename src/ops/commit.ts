@@ -1,0 +1,57 @@
+/**
+ * `--commit`: a use case commits exactly the files it changed, with a
+ * message that says what happened. Whether git can commit is asked before
+ * anything is written, so that a missing identity or a folder outside git
+ * changes nothing; what git refuses only at the commit (a pre-commit hook)
+ * leaves the change written, and the error says so and how to finish.
+ */
+import { GitError, LockstepError } from "../errors.js";
+import { commitPaths, commitProblem } from "../storage/git.js";
+import type { Session } from "./session.js";
+
+/**
+ * Fails, before anything is written, when git cannot commit in the repository.
+ * @throws LockstepError `NOT_COMMITTED` (nothing written) naming why and the fix.
+ */
+export async function ensureCanCommit(session: Session): Promise<void> {
+  const problem = await commitProblem(session.root);
+  if (problem) {
+    throw new LockstepError("NOT_COMMITTED", `cannot --commit: ${problem.reason}; nothing was changed`, {
+      fix: problem.fix,
+    });
+  }
+}
+
+/**
+ * Commits exactly `paths` (repository-relative) with `message`; returns the
+ * commit's hash.
+ * @throws LockstepError `NOT_COMMITTED`: the change is written but not
+ *   committed; the fix is the git command that finishes it.
+ */
+export async function commitChange(session: Session, paths: readonly string[], message: string): Promise<string> {
+  try {
+    return await commitPaths(session.root, paths, message);
+  } catch (e) {
+    if (!(e instanceof GitError)) throw e;
+    const subject = message.split("\n")[0] ?? "";
+    const said = e.stderr
+      .trim()
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .slice(0, 5)
+      .join("; ");
+    throw new LockstepError(
+      "NOT_COMMITTED",
+      `the change is written but not committed: git said: ${said || e.message}`,
+      {
+        fix: `once git can commit, finish it: git -C ${shellQuote(session.root)} commit -m ${shellQuote(subject)} -- ${paths.map(shellQuote).join(" ")}`,
+        cause: e,
+      },
+    );
+  }
+}
+
+/** A word for sh, quoted only when it needs to be. */
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}

@@ -153,5 +153,5 @@ export function variableAllowed(name: string, allowed: readonly string[] | undef
 
 /** The fix for a secret that exports as a steering variable. */
 export function steeringFix(name: string, configFile: string): string {
-  return `give the secret another variable name (\`env:\` in its manifest, or \`--env\`/\`import --prefix\`), or, if it must set ${name}, allow it by name in ${configFile}: allowVariables: [${name}]`;
+  return `export it under a name that steers nothing (rename the secret, or set "env: OTHER_NAME" in its manifest), or, if it must set ${name}, allow that by name in ${configFile}: allowVariables: [${name}]`;
 }

@@ -198,7 +198,7 @@ async function checkCodeowners(
   ids: string[],
   out: Finding[],
 ): Promise<void> {
-  const state = await codeownersState(files.root, top, access, ids);
+  const state = await codeownersState(files, top, access, ids);
   if (state.actual === undefined) return; // not used by this repository
   if (state.actual !== state.text) {
     out.push(

@@ -7,6 +7,7 @@ import { CODEOWNERS_FILE, renderCodeowners } from "../core/codeowners.js";
 import type { AccessConfig } from "../core/model.js";
 import { readTextIfExists, writeFileAtomic } from "../storage/fs.js";
 import { codeownersPlace, workTreeRoot } from "../storage/git.js";
+import type { RepositoryFiles } from "../storage/layout.js";
 import type { Session } from "./session.js";
 
 /** The CODEOWNERS lockstep would write, and the one there is. */
@@ -23,16 +24,23 @@ export interface CodeownersState {
 
 /** CODEOWNERS as it should be and as it is (`top`: the git work tree's top, if any). */
 export async function codeownersState(
-  root: string,
+  files: RepositoryFiles,
   top: string | undefined,
   access: AccessConfig,
   ids: readonly string[],
 ): Promise<CodeownersState> {
+  const root = files.root;
   const place = await codeownersPlace(root, top);
+  // Manifests reached through a link inside the repository: their real paths need the same owners.
+  const real = new Map<string, string>();
+  for (const id of ids) {
+    const at = files.linkedManifest(id);
+    if (at !== undefined) real.set(id, at);
+  }
   return {
     path: place.file,
     relative: relative(root, place.file).split(sep).join("/"),
-    text: renderCodeowners(access, ids, place.prefix),
+    text: renderCodeowners(access, ids, place.prefix, real),
     actual: await readTextIfExists(place.file),
   };
 }
@@ -58,7 +66,7 @@ export interface CodeownersResult {
  */
 export async function codeowners(session: Session, options: CodeownersOptions = {}): Promise<CodeownersResult> {
   const ids = await session.secretIds();
-  const state = await codeownersState(session.root, await workTreeRoot(session.root), session.access, ids);
+  const state = await codeownersState(session.files, await workTreeRoot(session.root), session.access, ids);
   const result = { file: CODEOWNERS_FILE, text: state.text };
   switch (options.mode ?? "print") {
     case "print":

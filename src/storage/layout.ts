@@ -89,6 +89,8 @@ export class RepositoryFiles {
   readonly #insideFolders = new Set<string>();
   /** Files the last walk found inside the repository, links resolved. */
   readonly #insideFiles = new Set<string>();
+  /** Ids whose manifests the walks reached through a link (a linked folder on the way, or a linked file). */
+  readonly #viaLink = new Set<string>();
 
   constructor(root: string) {
     this.root = root;
@@ -266,7 +268,7 @@ export class RepositoryFiles {
       throw e;
     }
     const start = SECRETS_DIR.length + 1;
-    const walk = (rel: string, ancestors: ReadonlySet<string>): void => {
+    const walk = (rel: string, ancestors: ReadonlySet<string>, linked: boolean): void => {
       for (const entry of readdirSync(this.abs(rel), { withFileTypes: true })) {
         const child = `${rel}/${entry.name}`;
         const kind = this.kindOf(entry, child, out);
@@ -274,22 +276,54 @@ export class RepositoryFiles {
           const real = realpathSync.native(this.abs(child));
           if (ancestors.has(real)) continue; // a link back up: its contents are listed once, where they are
           this.#insideFolders.add(child);
-          walk(child, new Set([...ancestors, real]));
+          walk(child, new Set([...ancestors, real]), linked || entry.isSymbolicLink());
         } else if (kind === "file" && entry.name.endsWith(".yaml")) {
           const id = child.slice(start, -".yaml".length);
           if (isSecretId(id)) {
             out.ids.push(id);
             this.#insideFiles.add(child);
+            if (linked || entry.isSymbolicLink()) this.#viaLink.add(id);
           } else {
             out.invalid.push(child);
           }
         }
       }
     };
-    walk(folder, new Set([realpathSync.native(this.abs(folder))]));
+    const top = realpathSync.native(this.abs(folder));
+    walk(folder, new Set([top]), top !== join(this.realRoot(), ...folder.split("/")));
     out.ids.sort();
     out.invalid.sort();
     return out;
+  }
+
+  /**
+   * Where a secret's manifest really is (repository-relative, `/`-separated)
+   * when a listing reached it through a link inside the repository;
+   * `undefined` when it is where its id says.
+   */
+  linkedManifest(id: string): string | undefined {
+    return this.#viaLink.has(id) ? this.realRelative(this.manifestFile(id)) : undefined;
+  }
+
+  /**
+   * Where a repository-relative path really is, links resolved, when that
+   * differs from the path (`/`-separated, relative to the repository);
+   * `undefined` when it is where it says, or does not exist.
+   */
+  realRelative(rel: string): string | undefined {
+    let real: string;
+    try {
+      real = realpathSync.native(this.abs(rel));
+    } catch {
+      return undefined;
+    }
+    const root = this.realRoot();
+    if (!this.inside(real) || real === root) return undefined;
+    const out = real
+      .slice(root.length + (root.endsWith(sep) ? 0 : 1))
+      .split(sep)
+      .join("/");
+    return out === rel ? undefined : out;
   }
 
   /** A folder, a file, or neither, links followed when they stay inside (else recorded in `out`). */

@@ -430,6 +430,14 @@ describe("4. symlinks: every command sees the same secrets; links out of the wor
     expect(expectOk(await s.as("bob", ["get", "staging/app/key"])).stdout).toBe("staging-key-value");
   });
 
+  it("CODEOWNERS gives the linked manifest's real path the same owners (git records its changes there)", async () => {
+    expectOk(await s.run(["member", "add", "alice", "--key", s.keys.alice.recipient, "--github", "alice-gh"]));
+    const lines = expectOk(await s.run(["codeowners"])).stdout.split("\n");
+    expect(lines).toContain("/secrets/staging/app/key.yaml @alice-gh");
+    expect(lines).toContain("/shared/staging/app/key.yaml @alice-gh");
+    expect(lines.filter((l) => l.startsWith("/shared/"))).toHaveLength(1);
+  });
+
   it("a manifest that is a link out of the repository: get and ls refuse it (exit 1), check reports it", async () => {
     await writeFile(join(outside, "evil.yaml"), await s.read("secrets/production/app/key.yaml"));
     await symlink(join(outside, "evil.yaml"), s.path("secrets/production/app/evil.yaml"));

@@ -4,6 +4,7 @@
  * to decrypt). It never stops at the first problem: a broken file is a
  * finding, and the rest is still checked.
  */
+import { posix } from "node:path";
 import { openEnvelope } from "../core/envelope.js";
 import { type Finding, finding, sortFindings } from "../core/findings.js";
 import { globMatches } from "../core/glob.js";
@@ -16,7 +17,7 @@ import { type AgeIdentity, AgeRecipient } from "../crypto/keys.js";
 import { withCryptoWorkers } from "../crypto/workers.js";
 import { FileFormatError, LockstepError } from "../errors.js";
 import { readBytesIfExists } from "../storage/fs.js";
-import { trackedFiles, workTreeRoot } from "../storage/git.js";
+import { codeownersPlace, trackedFiles, workTreeRoot } from "../storage/git.js";
 import {
   ACCESS_FILE,
   CONFIG_FILE,
@@ -45,6 +46,12 @@ export interface CheckOptions {
    * its value there.
    */
   base?: string;
+  /**
+   * Name files by their path from the git work tree's root instead of the
+   * secrets repository's (they differ when it is a folder of a larger
+   * repository): GitHub places annotations by such paths.
+   */
+  pathsFromGitRoot?: boolean;
 }
 
 /** What `check` found. */
@@ -334,6 +341,10 @@ export async function checkRepository(session: Session, options: CheckOptions = 
       },
       out,
     );
+  }
+  if (options.pathsFromGitRoot) {
+    const { prefix } = await codeownersPlace(files.root, await workTreeRoot(files.root));
+    for (const f of out) f.file = posix.normalize(`${prefix}${f.file}`);
   }
   return { findings: sortFindings(out), secrets: ids.length, undecrypted };
 }

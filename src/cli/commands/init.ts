@@ -13,8 +13,10 @@ export async function init(_args: ArgsOf<Init>, o: OptionsOf<Init>): Promise<voi
     github: o.github === true,
     ...(o.action !== undefined && { action: o.action }),
   });
-  if (r.gitInitialized) out(`Initialized a git repository in ${r.root}`);
+  if (r.gitInitialized) out(`Initialized a git repository in ${r.root} (branch main)`);
   out(`Wrote ${r.files.join(", ")} in ${r.root}`);
+  if (r.kept.length > 0) out(`Kept ${r.kept.join(", ")} as they were (never overwritten)`);
+  for (const note of r.notes) out(`- ${note}`);
   if (r.files.includes("lockstep.yaml")) {
     out("Next: add members (lockstep member add NAME --key age1...), then rules in access.yaml.");
   }

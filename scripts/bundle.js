@@ -11,13 +11,14 @@
  *   cli.cjs with V8's code cache, dist/cli/cli-ID.cache: written here,
  *   after a warm-up run of `get` in a throwaway repository. ID, the
  *   bundle's hash, is the bundle's last line.
- * - dist/cli/vendor/*.cjs: the large dependencies (yaml, ajv,
- *   age-encryption), one file each, read only by the commands that use them:
+ * - dist/cli/vendor/*.cjs: the large dependencies (yaml, ajv, pg,
+ *   age-encryption, eciesjs), one file each, read only by the commands that use them:
  *   `get` and `--help` never parse them.
  * - dist/cli/crypto-worker.cjs: the worker thread's script.
  *
  * The library (dist/index.js) stays as tsc wrote it.
  */
+import * as childProcess from "node:child_process";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -40,6 +41,10 @@ const VENDOR = {
   "age-encryption": { file: "age-encryption", entry: 'export * from "age-encryption";', strict: true },
   ajv: { file: "ajv", entry: 'module.exports = { ajv: require("ajv"), formats: require("ajv-formats") };', key: "ajv" },
   "ajv-formats": { file: "ajv", key: "formats" },
+  // node-postgres, for the postgres rotation strategy only; its native and Cloudflare sockets are not used.
+  pg: { file: "pg", entry: 'module.exports = require("pg");', external: ["pg-native", "pg-cloudflare"] },
+  // dotenvx's ECIES (with @noble/curves): only `import --from dotenvx` reads it.
+  eciesjs: { file: "eciesjs", entry: 'module.exports = require("eciesjs");' },
 };
 
 /** Imports of a vendored package become a require of its vendor file, evaluated when first imported. */
@@ -58,18 +63,29 @@ const vendored = {
 };
 
 /**
- * commander loads node:child_process at start-up, for executable
- * subcommands, which lockstep does not use; loading it costs about 6 ms of
- * every run. Its copy is loaded on first use instead.
+ * node:child_process brings node:net and more with it, about 6 ms of every
+ * run that loads it: commander loads it at start-up (for executable
+ * subcommands, which lockstep does not use), and the library's git runner
+ * (src/storage/git.ts) is reached by every command, though `get`, `ls` and
+ * `export` never run git. Every import of it in the bundle is a stand-in that
+ * loads it on first use.
  */
 const lazyChildProcess = {
   name: "lazy-child-process",
   setup(b) {
     b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
-      args.importer.includes("node_modules/commander/") ? { path: "child_process", namespace: "lazy" } : undefined,
+      args.namespace === "lazy" ? undefined : { path: "child_process", namespace: "lazy" },
     );
+    // Each of the module's functions, loading it when first called (a Proxy would not do: the ES
+    // module interop copies a module's own keys when it is imported).
+    const names = Object.keys(childProcess).filter((k) => typeof childProcess[k] === "function");
     b.onLoad({ filter: /.*/, namespace: "lazy" }, () => ({
-      contents: 'module.exports = new Proxy({}, { get: (_, key) => require("node:child_process")[key] });',
+      contents: `const load = () => require("node:child_process");
+for (const name of ${JSON.stringify(names)}) {
+  exports[name] = function (...args) {
+    return new.target ? Reflect.construct(load()[name], args, new.target) : load()[name].apply(this, args);
+  };
+}`,
       loader: "js",
     }));
   },
@@ -107,6 +123,7 @@ await Promise.all([
       ...common,
       ...(v.strict && { banner: { js: '"use strict";' } }),
       stdin: { contents: v.entry, resolveDir: ".", loader: "js" },
+      ...(v.external && { external: v.external }),
       outfile: `dist/cli/vendor/${v.file}.cjs`,
     }),
   ),

@@ -21,6 +21,7 @@ export type ErrorCode =
   | "INVALID_NAME"
   | "NO_READERS"
   | "ROLLOUT_REFUSED"
+  | "ROTATION_FAILED"
   | "LOCKED"
   | "IO"
   | "UNSAFE_PATH"

@@ -30,7 +30,11 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "lockstep get production/db/password --stage stable",
     "lockstep get production/db/password --version 3",
   ],
-  rotate: ["lockstep rotate production/api/token", "lockstep rotate production/db/password --generate password:32"],
+  rotate: [
+    "lockstep rotate production/api/token",
+    "lockstep rotate production/db/password --generate password:32",
+    "lockstep rotate production/db/password --finish",
+  ],
   ls: ["lockstep ls", "lockstep ls production --json"],
   show: ["lockstep show production/db/password", "lockstep show production/db/password --json"],
   import: ["lockstep import production .env", "lockstep import staging config.json --format json --prefix app"],

@@ -24,6 +24,7 @@ const TABLE: Record<ErrorCode, number> = {
   INVALID_NAME: EXIT.failed,
   NO_READERS: EXIT.failed,
   ROLLOUT_REFUSED: EXIT.failed,
+  ROTATION_FAILED: EXIT.failed,
   LOCKED: EXIT.failed,
   IO: EXIT.failed,
   UNSAFE_PATH: EXIT.failed,

@@ -21,6 +21,7 @@ export type FindingCode =
   | "ciphertext-mismatch"
   | "plaintext-secret"
   | "rotation-overdue"
+  | "finish-overdue"
   | "codeowners-drift"
   | "value-invalid"
   | "leftover-file"
@@ -53,6 +54,7 @@ export interface Finding {
 
 const WARNINGS: ReadonlySet<FindingCode> = new Set([
   "rotation-overdue",
+  "finish-overdue",
   "codeowners-drift",
   "leftover-file",
   "version-removed",

@@ -36,8 +36,13 @@ function readersOf(access: AccessConfig | undefined, id: string): { readers?: Ve
 export async function diffRepository(session: Session, options: { rev?: string } = {}): Promise<DiffReport> {
   const { files } = session;
   const rev = options.rev ?? "HEAD";
-  const before: Snapshot =
-    rev === "HEAD" && !(await hasCommits(files.root)) ? { manifests: new Map() } : await snapshotAt(files, rev);
+  let before: Snapshot;
+  if (rev === "HEAD") {
+    // Before the first commit, everything is new; HEAD, once there is a commit, exists (no rev-parse to ask).
+    before = (await hasCommits(files.root)) ? await snapshotAt(files, rev, { exists: true }) : { manifests: new Map() };
+  } else {
+    before = await snapshotAt(files, rev);
+  }
   const after = await workingSnapshot(session);
   const ids = [...new Set([...before.manifests.keys(), ...after.manifests.keys()])].sort();
   const allowVariables = (after.config as ProjectConfig | undefined)?.allowVariables;

@@ -22,11 +22,17 @@ export interface Snapshot {
 }
 
 /**
- * The files at `rev`, read from git.
- * @throws UsageError for an unknown revision; GitError.
+ * The files at `rev`, read from git (`exists`: the caller knows `rev` exists,
+ * so git is not asked first).
+ * @throws LockstepError `USAGE` for a revision that does not exist (only that is the user's mistake); GitError
+ * for any other failure of git.
  */
-export async function snapshotAt(files: RepositoryFiles, rev: string): Promise<Snapshot> {
-  if (!(await revisionExists(files.root, rev))) {
+export async function snapshotAt(
+  files: RepositoryFiles,
+  rev: string,
+  known: { exists?: boolean } = {},
+): Promise<Snapshot> {
+  if (!known.exists && !(await revisionExists(files.root, rev))) {
     throw new LockstepError("USAGE", `unknown revision "${rev}"`, {
       fix: "pass a commit, branch or tag that exists here (fetch it first in a shallow CI clone)",
     });

@@ -756,7 +756,23 @@ describe("10. no part of a value in any error", () => {
       expect(r.stderr).not.toContain("oops");
     }
     const r = await s.run(["import", "production", "--format", "json"], { input: '{\n  "A": "x",\n  "B": "y" "C"\n}' });
-    expectError(r, 1, "not valid JSON (line 3, column");
+    expectError(r, 1, ":3: not valid JSON (column 12)");
+  });
+
+  it("import of malformed YAML names the line, column and kind of fault, never the text at it", async () => {
+    // Each value is read by YAML as syntax (a tag, an alias, an escape, a directive), whose name the parser quotes.
+    for (const [input, kind] of [
+      ["A: ok\nAPI_KEY: !s3cr3t-tag\n", "an unknown tag"],
+      ["A: ok\nAPI_KEY: *s3cr3t-alias\n", "an alias (*name) with no anchor"],
+      ['A: ok\nAPI_KEY: "s3cr3t\\qescape"\n', "an invalid escape sequence"],
+      ["A: ok\nAPI_KEY: `s3cr3t-backtick\n", "a plain value starting with a reserved character"],
+      ["A: ok\nAPI_KEY: |s3cr3t-header\n  x\n", "not valid YAML"],
+    ] as const) {
+      const r = await s.run(["import", "production", "--format", "yaml"], { input });
+      expectError(r, 1, kind);
+      expect(r.stderr).toContain(":2:");
+      expect(r.stderr).not.toContain("s3cr3t");
+    }
   });
 
   it("a json value that does not parse, or breaks its schema, is described without its content", async () => {

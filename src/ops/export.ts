@@ -7,7 +7,7 @@ import { pickVersion } from "../core/manifest-integrity.js";
 import type { EnvironmentConfig } from "../core/model.js";
 import { stageNames, versionAtStage } from "../core/stages.js";
 import { servesConsumer, stageOfConsumer } from "../core/status.js";
-import { withCryptoWorkers } from "../crypto/workers.js";
+import { withCryptoWorkers } from "../crypto/index.js";
 import { LockstepError } from "../errors.js";
 import type { Session } from "./session.js";
 import { assertVariableAllowed } from "./variables.js";
@@ -56,8 +56,7 @@ export async function exportValues(session: Session, options: ExportSelector & {
   const ids = await session.secretIds(env);
   // Threads start now, and boot while this thread reads the manifests.
   // Without an identity, nothing goes to threads; the first decryption says so.
-  const identities = await session.identities().catch(() => []);
-  return withCryptoWorkers(ids.length, identities, () => decryptAll(session, env, stage, selector, config, ids));
+  return withCryptoWorkers(() => decryptAll(session, env, stage, selector, config, ids));
 }
 
 async function decryptAll(

@@ -96,12 +96,14 @@ export async function importSecrets(
     ...(options.keepObjects !== undefined && { keepObjects: options.keepObjects }),
   });
   // Every secret needs readers, and a name that steers nothing: fail before writing any.
-  for (const s of plan.secrets) assertVariableAllowed(session, s.id, s.envName);
-  const stanzas = plan.secrets.reduce((n, s) => n + recipientsOf(session, s.id).keys.length, 0);
+  for (const s of plan.secrets) {
+    assertVariableAllowed(session, s.id, s.envName);
+    recipientsOf(session, s.id);
+  }
   await assertNoCaseAliases(session, env, plan.secrets);
   const { secrets, unchanged, unread } = await session.files.withBulkLock(async () => {
     const checked = await checkAgainstExisting(session, plan.secrets);
-    const written = await withCryptoWorkers(stanzas, [], () =>
+    const written = await withCryptoWorkers(() =>
       mapLimit(checked.write, BULK_CONCURRENCY, async ({ planned: s, existing }) => ({
         ...(await setSecret(
           session,

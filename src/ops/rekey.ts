@@ -7,8 +7,7 @@ import { recipientKey, sameRecipients } from "../core/access.js";
 import { openEnvelope } from "../core/envelope.js";
 import { assertRecordedId, assertVersionList } from "../core/manifest-integrity.js";
 import type { SecretVersion } from "../core/model.js";
-import { addRecipientsArmored } from "../crypto/age.js";
-import { withCryptoWorkers } from "../crypto/workers.js";
+import { addRecipientsArmored, withCryptoWorkers } from "../crypto/index.js";
 import { replaceManifestVersions } from "../storage/manifests.js";
 import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
 import type { Session } from "./session.js";
@@ -33,14 +32,9 @@ export async function rekeySecrets(
 ): Promise<RekeyResult[]> {
   const { ids } = options;
   const targets = ids && ids.length > 0 ? ids.map((i) => session.secretId(i).id) : await session.secretIds();
-  // Without an identity, nothing goes to threads; a version that needs one says so.
-  const identities = await session.identities().catch(() => []);
   const plans = targets.map((id) => ({ id, recipients: recipientsOf(session, id) }));
-  // At most, every version is encrypted anew to all its readers.
-  const stanzas = plans.reduce((n, p) => n + p.recipients.keys.length, 0);
-  const rekeyed = await session.files.withBulkLock(() =>
-    withCryptoWorkers(stanzas, identities, () => rekeyAll(session, plans)),
-  );
+  // The worker pool sizes itself from the work it sees (src/crypto/workers.ts).
+  const rekeyed = await session.files.withBulkLock(() => withCryptoWorkers(() => rekeyAll(session, plans)));
   return rekeyed.filter((r) => r.versions.length > 0);
 }
 

@@ -72,7 +72,7 @@ let probe: KeyObject | undefined;
  * exactly for these points (RFC 7748 section 6.1: check the all-zero output).
  * @throws Error for a low-order key.
  */
-function checkNotLowOrder(key: KeyObject): void {
+export function checkNotLowOrder(key: KeyObject): void {
   probe ??= privateKeyObject(new Uint8Array(32).fill(0x42));
   let shared: Buffer;
   try {

@@ -12,7 +12,7 @@ import { idCollisions } from "../core/ids.js";
 import { scanText } from "../core/leaks.js";
 import type { AccessConfig, ProjectConfig, SecretManifest } from "../core/model.js";
 import { liveVersions } from "../core/stages.js";
-import { type AgeIdentity, AgeRecipient, decryptArmored, withCryptoWorkers } from "../crypto/index.js";
+import { type AgeIdentity, AgeRecipient, decryptArmored, recipientText, withCryptoWorkers } from "../crypto/index.js";
 import { FileFormatError, GitError, LockstepError } from "../errors.js";
 import { readBytesIfExists } from "../storage/fs.js";
 import { codeownersPlace, trackedFiles, workTreeRoot } from "../storage/git.js";
@@ -138,8 +138,9 @@ async function checkAccess(access: YamlFile<AccessConfig>, out: Finding[]): Prom
   const claimed = new Map<string, string>();
   for (const [member, m] of Object.entries(a.members)) {
     for (const [i, key] of m.recipients.entries()) {
-      const first = claimed.get(key);
-      if (first === undefined) claimed.set(key, member);
+      const text = recipientText(key); // an SSH key line's comment aside
+      const first = claimed.get(text);
+      if (first === undefined) claimed.set(text, member);
       else if (first !== member) {
         out.push(
           finding("duplicate-recipient", {
@@ -156,7 +157,7 @@ async function checkAccess(access: YamlFile<AccessConfig>, out: Finding[]): Prom
             file: ACCESS_FILE,
             ...(await lineOf(access, ["members", member, "recipients", i])),
             message: `member ${member} has a recipient that is not a valid age recipient`,
-            fix: "replace it with the public key printed by `lockstep keygen` or `age-keygen` (age1...)",
+            fix: "replace it with a public key: printed by `lockstep keygen` or `age-keygen` (age1...), or an SSH key line (ssh-ed25519 AAAA...)",
           }),
         );
       }
@@ -164,7 +165,10 @@ async function checkAccess(access: YamlFile<AccessConfig>, out: Finding[]): Prom
   }
 }
 
+/** A key, short: an age key's start; an SSH key's type and end (every ssh-ed25519 key starts alike). */
 function abbreviate(key: string): string {
+  const [type, b64] = key.split(/\s+/);
+  if (b64 !== undefined && b64.length > 16) return `${type} ...${b64.slice(-12)}`;
   return key.length > 24 ? `${key.slice(0, 20)}...` : key;
 }
 

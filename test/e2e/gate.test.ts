@@ -9,6 +9,7 @@ import { lstatSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, readlink, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { ed25519 } from "@noble/curves/ed25519.js";
 import { bech32 } from "@scure/base";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
@@ -34,6 +35,12 @@ interface Finding {
   id?: string;
   message: string;
   fix?: string;
+}
+
+/** An ssh-ed25519 public key line (no comment) for 32 raw bytes: string "ssh-ed25519", string key (RFC 4253 6.6). */
+function sshEd25519Line(hex: string): string {
+  const str = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+  return `ssh-ed25519 ${Buffer.concat([str(Buffer.from("ssh-ed25519")), str(Buffer.from(hex, "hex"))]).toString("base64")}`;
 }
 
 async function git(s: Sandbox, ...args: string[]): Promise<string> {
@@ -731,6 +738,33 @@ describe("9. access.yaml: a key claimed twice, and low-order X25519 keys", () =>
         file: "access.yaml",
         line: lineNo(await s.read("access.yaml"), "  bob:") + 1,
         message: expect.stringContaining("members alice and bob both claim the key"),
+      }),
+    ]);
+    await s.write("access.yaml", text);
+  });
+
+  it("an SSH key of a small-order point is refused like a low-order age key (exit 1)", async () => {
+    // y = -1, the Ed25519 point of order 2: as X25519 it is u = 0.
+    const r = await s.run(["member", "add", "eve", "--key", sshEd25519Line(`ec${"ff".repeat(30)}7f`)]);
+    expectError(r, 1, "is not a valid age recipient");
+    expect(await s.read("access.yaml")).not.toMatch(/^ {2}eve:/m);
+  });
+
+  it("one SSH key under two comments is one key: member add refuses it for a second member; check reports it", async () => {
+    const key = sshEd25519Line(Buffer.from(ed25519.getPublicKey(new Uint8Array(32).fill(9))).toString("hex"));
+    expectOk(await s.run(["member", "add", "dora", "--key", `${key} dora@laptop`]));
+    const r = await s.run(["member", "add", "eve", "--key", `${key} eve@desktop`]);
+    expectError(r, 1, "member dora already holds this key");
+    expect(await s.read("access.yaml")).not.toMatch(/^ {2}eve:/m);
+    const text = await s.read("access.yaml");
+    await s.write(
+      "access.yaml",
+      text.replace(`recipients: [ ${s.keys.bob.recipient} ]`, `recipients: [ "${key} bob@elsewhere" ]`),
+    );
+    expect(await check(s)).toEqual([
+      expect.objectContaining({
+        code: "duplicate-recipient",
+        message: expect.stringContaining(`members bob and dora both claim the key ssh-ed25519 ...${key.slice(-12)}`),
       }),
     ]);
     await s.write("access.yaml", text);

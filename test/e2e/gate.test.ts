@@ -24,38 +24,14 @@ import {
   runTool,
   type Sandbox,
 } from "./helpers.js";
+import { commitAll, editManifest, type Finding, git, lineNo, setValue } from "./repo-helpers.js";
 
 requireBuiltCli();
-
-interface Finding {
-  code: string;
-  severity: "error" | "warning";
-  file: string;
-  line?: number;
-  id?: string;
-  message: string;
-  fix?: string;
-}
 
 /** An ssh-ed25519 public key line (no comment) for 32 raw bytes: string "ssh-ed25519", string key (RFC 4253 6.6). */
 function sshEd25519Line(hex: string): string {
   const str = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
   return `ssh-ed25519 ${Buffer.concat([str(Buffer.from("ssh-ed25519")), str(Buffer.from(hex, "hex"))]).toString("base64")}`;
-}
-
-async function git(s: Sandbox, ...args: string[]): Promise<string> {
-  const r = await runTool("git", args, { cwd: s.repo, env: childEnv(s.home) });
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout;
-}
-
-async function commitAll(s: Sandbox, message = "work"): Promise<void> {
-  await git(s, "add", "-A");
-  await git(s, "commit", "-q", "--allow-empty", "-m", message);
-}
-
-async function setValue(s: Sandbox, id: string, value: string, ...flags: string[]): Promise<void> {
-  expectOk(await s.run(["set", id, ...flags], { input: value }));
 }
 
 /** `check --format json ARGS`, parsed; asserts exit 1 iff an error finding. */
@@ -71,23 +47,9 @@ async function check(s: Sandbox, args: string[] = [], who?: "alice" | "bob" | "c
 
 const codes = (findings: Finding[]) => findings.map((f) => f.code);
 
-/** The 1-based line of the first line of `text` containing `needle`. */
-function lineNo(text: string, needle: string): number {
-  const i = text.split("\n").findIndex((l) => l.includes(needle));
-  if (i < 0) throw new Error(`no line with ${needle} in:\n${text}`);
-  return i + 1;
-}
-
 /** The 1-based lines of `text` containing `needle`. */
 function linesWith(text: string, needle: string): number[] {
   return text.split("\n").flatMap((l, i) => (l.includes(needle) ? [i + 1] : []));
-}
-
-async function editManifest(s: Sandbox, id: string, edit: (doc: ReturnType<typeof parseDocument>) => void) {
-  const rel = `secrets/${id}.yaml`;
-  const doc = parseDocument(await s.read(rel));
-  edit(doc);
-  await s.write(rel, doc.toString());
 }
 
 /** An age file made by the `age` CLI for the given recipients, holding lockstep's envelope for `id` and `version`. */

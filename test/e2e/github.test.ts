@@ -181,7 +181,11 @@ describe("deploy jobs only where a CI member reads", () => {
 `,
     });
     try {
-      expectOk(await s.run(["member", "add", "ci-production", "--key", s.keys.bob.recipient]));
+      // A key of its own: a key another member holds is refused.
+      const key = expectOk(await s.run(["keygen", "-o", join(s.home, "ci-production.txt")])).stderr.match(
+        /age1\S+/,
+      )?.[0] as string;
+      expectOk(await s.run(["member", "add", "ci-production", "--key", key]));
       const access = await s.read("access.yaml");
       // (member add rewrites flow lists as "[ platform, ci ]")
       await s.write(

@@ -25,6 +25,7 @@ export type ErrorCode =
   | "ROTATION_FAILED"
   | "LOCKED"
   | "IO"
+  | "UNSAFE_PATH"
   | "GIT"
   | "NOT_COMMITTED"
   | "NO_IDENTITY"
@@ -74,8 +75,17 @@ export class UsageError extends LockstepError {
 
 /** A file of the secrets repository is not YAML, or breaks its schema (exit 1). */
 export class FileFormatError extends LockstepError {
-  constructor(code: "YAML_INVALID" | "SCHEMA_INVALID", message: string, details: ErrorDetails) {
-    super(code, message, details);
+  /** Whether the file holds git's conflict markers: a merge left it unresolved. */
+  readonly mergeConflict: boolean;
+
+  constructor(
+    code: "YAML_INVALID" | "SCHEMA_INVALID",
+    message: string,
+    details: ErrorDetails & { mergeConflict?: boolean },
+  ) {
+    const { mergeConflict, ...rest } = details;
+    super(code, message, rest);
+    this.mergeConflict = mergeConflict === true;
   }
 }
 

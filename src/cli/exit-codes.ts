@@ -28,6 +28,7 @@ const TABLE: Record<ErrorCode, number> = {
   ROTATION_FAILED: EXIT.failed,
   LOCKED: EXIT.failed,
   IO: EXIT.failed,
+  UNSAFE_PATH: EXIT.failed,
   GIT: EXIT.failed,
   NOT_COMMITTED: EXIT.failed,
   NO_IDENTITY: EXIT.noIdentity,

@@ -173,7 +173,11 @@ const check = program
       .choices(["text", "json", "github", "markdown"] as const)
       .default("text" as const),
   )
-  .option("--decrypt", "also decrypt every live version and check its binding and value schema");
+  .option("--decrypt", "also decrypt every live version and check its binding and value schema")
+  .option(
+    "--base <rev>",
+    "also compare with REV (a pull request's base): versions rewritten, renumbered, moved or removed; with --decrypt, re-encrypted versions must hold their value at REV",
+  );
 
 const diff = program
   .command("diff [rev]")
@@ -189,7 +193,11 @@ const diff = program
 const exposure = program
   .command("exposure <member>")
   .description("every secret version MEMBER could ever decrypt (Git history and working tree), and which are live")
-  .option("--json", "one JSON document");
+  .option("--json", "one JSON document")
+  .option(
+    "--allow-shallow",
+    "in a shallow clone, report from the history there is (exit 0) instead of warning and exiting 1: the history is complete enough",
+  );
 
 const audit = program
   .command("audit [target]")

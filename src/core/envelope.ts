@@ -21,6 +21,7 @@
 import { base64 } from "@scure/base";
 import { IntegrityError, LockstepError } from "../errors.js";
 import { utf8Text } from "./bytes.js";
+import { isSecretId } from "./ids.js";
 
 /** Where a value stands, and the value: text (form 1) or bytes (form 1 when they are UTF-8, else form 2). */
 export interface Envelope {
@@ -68,8 +69,13 @@ function open(bytes: Uint8Array, expected: { id: string; version: number }, file
     });
   }
   if (e.id !== expected.id || e.version !== expected.version) {
+    // What the envelope claims is decrypted text: name it only when it has the form of a place, never echo other text.
+    const claims =
+      isSecretId(e.id) && Number.isSafeInteger(e.version)
+        ? `${e.id} version ${e.version}`
+        : "another secret or version";
     throw new IntegrityError(
-      `${expected.id} version ${expected.version}: the ciphertext belongs to ${e.id} version ${e.version}; refusing it as tampered`,
+      `${expected.id} version ${expected.version}: the ciphertext belongs to ${claims}; refusing it as tampered`,
       { file, fix: "restore the file from Git history; a ciphertext cannot be copied between secrets or versions" },
     );
   }

@@ -47,6 +47,8 @@ export interface ProjectConfig {
   rotation?: RotationPolicy;
   /** Leak-scan allow-list: globs of tracked paths `check` does not scan. */
   allow?: string[];
+  /** Variable names that steer execution which secrets may export as nonetheless (see core/steering.ts). */
+  allowVariables?: string[];
 }
 
 /** A member of access.yaml: a person or a CI job, with one or more age recipients. */
@@ -94,6 +96,12 @@ export interface SecretVersion {
 
 /** A secret's manifest, `secrets/<env>/<path>.yaml`. Versions are newest first. */
 export interface SecretManifest {
+  /**
+   * The secret's id, as lockstep writes it: a manifest whose path is not
+   * `secrets/<id>.yaml` was moved or copied by hand. Absent in manifests
+   * written before it was recorded.
+   */
+  id?: string;
   description?: string;
   type?: SecretType;
   schema?: string;

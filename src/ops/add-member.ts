@@ -2,7 +2,7 @@
  * `member add`: a member of access.yaml, or more keys for one, and the
  * groups it belongs to. The file keeps its comments and order.
  */
-import { AgeRecipient } from "../crypto/index.js";
+import { AgeRecipient, recipientText } from "../crypto/index.js";
 import { LockstepError, UsageError } from "../errors.js";
 import { editAccess } from "../storage/access-file.js";
 import { ACCESS_FILE } from "../storage/layout.js";
@@ -32,7 +32,8 @@ export const MEMBER_NAME = /^[A-Za-z0-9._-]+$/;
 
 /**
  * Adds a member, or more keys to an existing one, and puts it in groups.
- * @throws UsageError for a bad name; LockstepError `INVALID_KEY` for a bad recipient, `ALREADY_EXISTS` for a name taken by a group (or a group name taken by a member).
+ * @throws UsageError for a bad name; LockstepError `INVALID_KEY` for a bad recipient, `ALREADY_EXISTS` for a name
+ * taken by a group (or a group name taken by a member), or a key another member holds (an SSH key's comment aside).
  */
 export async function addMember(
   session: Session,
@@ -51,8 +52,21 @@ export async function addMember(
         fix: "members and groups share one namespace; choose another name",
       });
     }
+    for (const k of options.keys) {
+      const text = recipientText(k);
+      const holder = Object.entries(data.members).find(
+        ([other, m]) => other !== name && m.recipients.some((r) => recipientText(r) === text),
+      )?.[0];
+      if (holder !== undefined) {
+        throw new LockstepError("ALREADY_EXISTS", `access.yaml: member ${holder} already holds this key`, {
+          file: ACCESS_FILE,
+          fix: `a key belongs to one member: whoever holds it reads as both, and removing one leaves it a reader; give ${name} a key of its own (\`lockstep keygen\`)`,
+        });
+      }
+    }
     const existing = data.members[name];
-    const addedKeys = options.keys.filter((k) => !existing?.recipients.includes(k));
+    const held = new Set(existing?.recipients.map(recipientText));
+    const addedKeys = options.keys.filter((k) => !held.has(recipientText(k)));
     if (existing) {
       edit.addRecipients(name, addedKeys);
       if (options.github !== undefined) edit.setGithub(name, options.github);

@@ -6,6 +6,7 @@
 import { recipientKey as key, recipientKeys, recipientsResolver, sameRecipients } from "../core/access.js";
 import { exportName, suggestVariableName, variableNameProblem } from "../core/env-names.js";
 import { type Finding, finding } from "../core/findings.js";
+import { misplacedFix, versionListProblems } from "../core/manifest-integrity.js";
 import type {
   AccessConfig,
   EnvironmentConfig,
@@ -16,6 +17,7 @@ import type {
 import { appliesCredential, checkRotationSettings } from "../core/rotation.js";
 import { liveVersions, stageNames, stageProblems } from "../core/stages.js";
 import { type SecretStatus, secretStatus } from "../core/status.js";
+import { steeringFix, variableAllowed } from "../core/steering.js";
 import { AgeRecipient, countStanzas } from "../crypto/index.js";
 import type { LockstepError } from "../errors.js";
 import { ACCESS_FILE, CONFIG_FILE } from "../storage/layout.js";
@@ -89,6 +91,42 @@ export async function checkManifest(
         id,
         message: `${id} exports as ${name} by default, which is not a valid variable name (${nameProblem}): a shell stops at it, and export refuses it`,
         fix: `lockstep set ${id} --keep-value --env ${suggestVariableName(name)}`,
+      }),
+    );
+  }
+  if (data.id !== undefined && data.id !== id) {
+    out.push(
+      finding("manifest-moved", {
+        file,
+        id,
+        ...(await lineOf(m, ["id"])),
+        message: `the manifest records the secret ${data.id}, but its path names ${id}: it was moved or copied by hand, and its versions are bound to ${data.id} (get and export would refuse them, exit 4)`,
+        fix: misplacedFix(data.id, id),
+      }),
+    );
+  }
+  for (const p of versionListProblems(data)) {
+    out.push(
+      finding("versions-invalid", {
+        file,
+        id,
+        ...(await lineOf(m, ["versions", p.index])),
+        message: `${p.message}${p.kind === "duplicate" ? ": get and export refuse to choose between them (exit 4)" : ""}`,
+        fix:
+          p.kind === "duplicate"
+            ? "a merge probably kept both sides: keep one version per number (take one side with `git checkout --ours` or `--theirs`, then add the other side's value again with `lockstep set`)"
+            : "list the versions newest first (highest number at the top)",
+      }),
+    );
+  }
+  if (!variableAllowed(name, config?.allowVariables)) {
+    out.push(
+      finding("steering-variable", {
+        file,
+        id,
+        ...(await lineOf(m, data.env === undefined ? [] : ["env"])),
+        message: `${id} exports as ${name}, a variable that steers what a process runs or loads: exec and deploys would run what the secret's author chose`,
+        fix: steeringFix(name, CONFIG_FILE),
       }),
     );
   }

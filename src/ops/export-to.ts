@@ -83,9 +83,14 @@ export async function exportTo(session: Session, options: ExportToOptions): Prom
   const format = options.format ?? "dotenv";
   checkExportOptions({ ...options, format });
   const force = options.force === true;
-  const out = options.out === undefined ? undefined : await assertOutsideWorkTree(session.root, options.out, force);
+  const out =
+    options.out === undefined
+      ? undefined
+      : await assertOutsideWorkTree(session.root, options.out, force, format === "files" ? "folder" : "file");
   const githubEnv =
-    format === "github" ? await assertOutsideWorkTree(session.root, options.githubEnv as string, force) : undefined;
+    format === "github"
+      ? await assertOutsideWorkTree(session.root, options.githubEnv as string, force, "append")
+      : undefined;
   const result = await exportValues(session, {
     env: options.env,
     ...(options.stage !== undefined && { stage: options.stage }),

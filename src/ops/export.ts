@@ -4,12 +4,14 @@
  */
 import { checkedExportName } from "../core/env-names.js";
 import type { ExportEntry } from "../core/export-entry.js";
+import { pickVersion } from "../core/manifest-integrity.js";
 import type { EnvironmentConfig } from "../core/model.js";
 import { stageNames, versionAtStage } from "../core/stages.js";
 import { servesConsumer, stageOfConsumer } from "../core/status.js";
 import { withCryptoWorkers } from "../crypto/index.js";
 import { LockstepError } from "../errors.js";
 import type { Session } from "./session.js";
+import { assertVariableAllowed } from "./variables.js";
 import { decryptVersion } from "./versions.js";
 
 /** Which values: a stage's, or a consumer's (through the stage that lists it). Default: the last stage. */
@@ -35,7 +37,9 @@ export interface ExportResult {
  * Decrypts the version each secret of `env` has at the selected stage.
  * @throws LockstepError `UNKNOWN_STAGE`; `INVALID_VALUE` when two secrets
  *   export under one name; `INVALID_NAME` for a name that is no valid
- *   variable name (a default such as `2FA_SEED`).
+ *   variable name (a default such as `2FA_SEED`), or one that steers execution
+ *   (PATH, LD_PRELOAD...) that lockstep.yaml does not allow; IntegrityError for a
+ *   manifest moved by hand or with two versions of one number.
  */
 export async function exportValues(session: Session, options: ExportSelector & { env: string }): Promise<ExportResult> {
   const { env, ...selector } = options;
@@ -53,7 +57,7 @@ export async function exportValues(session: Session, options: ExportSelector & {
       fix: `stages of ${env}: ${stageNames(config).join(", ")}`,
     });
   }
-  const ids = await session.files.listSecretIds(env);
+  const ids = await session.secretIds(env);
   // Threads start now, and boot while this thread reads the manifests.
   // Without an identity, nothing goes to threads; the first decryption says so.
   return withCryptoWorkers(() => decryptAll(session, env, stage, selector, config, ids));
@@ -77,6 +81,7 @@ async function decryptAll(
     const m = await session.manifest(id);
     if (selector.consumer !== undefined && !servesConsumer(m.data, selector.consumer)) continue;
     const name = checkedExportName(id, m.data.env, m.file);
+    assertVariableAllowed(session, id, name);
     const other = owners.get(name);
     if (other !== undefined) {
       throw new LockstepError("INVALID_VALUE", `${other} and ${id} both export as ${name}`, {
@@ -86,7 +91,7 @@ async function decryptAll(
     }
     owners.set(name, id);
     const version = versionAtStage(config, m.data, stage, id);
-    const v = m.data.versions.find((x) => x.version === version);
+    const v = pickVersion(id, m.data, m.file, version);
     if (!v) {
       throw new LockstepError(
         "UNKNOWN_VERSION",

@@ -2,6 +2,7 @@
  * `get`: one version's value, decrypted and checked against its binding.
  */
 import { utf8Text } from "../core/bytes.js";
+import { pickVersion } from "../core/manifest-integrity.js";
 import { versionAtStage } from "../core/stages.js";
 import { LockstepError } from "../errors.js";
 import type { Session } from "./session.js";
@@ -14,16 +15,16 @@ export interface GetOptions {
 }
 
 /**
- * Decrypts a version of a secret (default: the newest), checks its binding,
+ * Decrypts a version of a secret (default: the newest, the highest number), checks its binding,
  * and returns the value's bytes, exactly as stored.
- * @throws LockstepError `UNKNOWN_SECRET`, `UNKNOWN_VERSION`, `UNKNOWN_STAGE`; NoIdentityError (exit 3), IntegrityError (exit 4).
+ * @throws LockstepError `UNKNOWN_SECRET`, `UNKNOWN_VERSION`, `UNKNOWN_STAGE`; NoIdentityError (exit 3); IntegrityError (exit 4), also when two versions share a number or the list is not newest first.
  */
 export async function getSecretBytes(session: Session, options: GetOptions & { id: string }): Promise<Uint8Array> {
   const sid = session.secretId(options.id);
   const manifest = await session.manifest(sid.id);
   let n = options.version;
   if (options.stage !== undefined) n = versionAtStage(sid.environment, manifest.data, options.stage, sid.id);
-  const v = n === undefined ? manifest.data.versions[0] : manifest.data.versions.find((x) => x.version === n);
+  const v = pickVersion(sid.id, manifest.data, manifest.file, n);
   if (!v) {
     throw new LockstepError("UNKNOWN_VERSION", `${sid.id} has no version ${n}`, {
       file: manifest.file,

@@ -202,6 +202,8 @@ function changeEvents(b: Omit<AuditEvent, "kind">, id: string, change: SecretCha
       stages: back,
     });
   }
-  if (change.rekeyed.length > 0) events.push({ kind: "rekeyed", ...b, id, versions: change.rekeyed });
+  // History has no readers to judge a rekey by: every version re-encrypted under its number is one event.
+  const reencrypted = [...change.rekeyed, ...change.rewritten].sort((x, y) => x - y);
+  if (reencrypted.length > 0) events.push({ kind: "rekeyed", ...b, id, versions: reencrypted });
   return events;
 }

@@ -6,17 +6,20 @@
  * anywhere leaves nothing half-imported.
  */
 import { bytesEqual, textBytes } from "../core/bytes.js";
+import { idCollisions } from "../core/ids.js";
 import { type PlannedSecret, planImport } from "../core/import-plan.js";
 import type { SkippedKey } from "../core/import-tree.js";
-import type { SecretManifest, SecretVersion } from "../core/model.js";
+import { pickVersion } from "../core/manifest-integrity.js";
+import type { SecretVersion } from "../core/model.js";
 import { withCryptoWorkers } from "../crypto/index.js";
 import { LockstepError } from "../errors.js";
 import { readManifest } from "../storage/manifests.js";
 import type { ImportFrom, ImportInputFormat } from "./import-sources/read-source.js";
 import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
 import type { Session } from "./session.js";
-import { type SetResult, setSecret } from "./set.js";
+import { assertNoCaseAlias, type SetResult, setSecret } from "./set.js";
 import { validateValue } from "./values.js";
+import { assertVariableAllowed } from "./variables.js";
 import { decryptVersion, recipientsOf } from "./versions.js";
 
 /** Input formats of `import` (`ini` only with `from: "sops"`). */
@@ -99,21 +102,29 @@ export async function importSecrets(
     ...(options.prefix !== undefined && { prefix: options.prefix }),
     ...(options.keepObjects !== undefined && { keepObjects: options.keepObjects }),
   });
-  // Every secret needs readers: fail before writing any.
-  for (const s of plan.secrets) recipientsOf(session, s.id);
+  // Every secret needs readers, and a name that steers nothing: fail before writing any.
+  for (const s of plan.secrets) {
+    assertVariableAllowed(session, s.id, s.envName);
+    recipientsOf(session, s.id);
+  }
+  await assertNoCaseAliases(session, env, plan.secrets);
   const { secrets, unchanged, unread } = await session.files.withBulkLock(async () => {
     const checked = await checkAgainstExisting(session, plan.secrets);
     const written = await withCryptoWorkers(() =>
       mapLimit(checked.write, BULK_CONCURRENCY, async ({ planned: s, existing }) => ({
-        ...(await setSecret(session, {
-          id: s.id,
-          value: s.value,
-          // An existing secret keeps its declared type (a json secret stays json).
-          ...(!existing && { type: s.type }),
-          ...(s.recordEnvName !== undefined && { envName: s.recordEnvName }),
-          // A null in the file is the empty value (see core/import-tree.ts): import keeps it.
-          allowEmpty: true,
-        })),
+        ...(await setSecret(
+          session,
+          {
+            id: s.id,
+            value: s.value,
+            // An existing secret keeps its declared type (a json secret stays json).
+            ...(!existing && { type: s.type }),
+            ...(s.recordEnvName !== undefined && { envName: s.recordEnvName }),
+            // A null in the file is the empty value (see core/import-tree.ts): import keeps it.
+            allowEmpty: true,
+          },
+          { aliasesChecked: true },
+        )),
         from: s,
       })),
     );
@@ -126,6 +137,19 @@ export async function importSecrets(
     );
   }
   return { secrets, unchanged, skipped: [...input.skipped, ...plan.skipped], notes };
+}
+
+/**
+ * Refuses a batch with an id that differs only by case from another, of the
+ * batch or of the repository (one file on macOS and Windows checkouts),
+ * before anything is written.
+ * @throws LockstepError `INVALID_ID`.
+ */
+async function assertNoCaseAliases(session: Session, env: string, planned: readonly PlannedSecret[]): Promise<void> {
+  const existing = new Set(await session.files.listSecretIds(env));
+  const added = planned.map((s) => s.id).filter((id) => !existing.has(id));
+  const clash = idCollisions([...existing, ...added]).find((c) => !existing.has(c.id) || !existing.has(c.other));
+  if (clash) await assertNoCaseAlias(session, existing.has(clash.id) ? clash.other : clash.id, env);
 }
 
 /**
@@ -156,7 +180,8 @@ async function checkAgainstExisting(
       () => true,
       () => false,
     );
-    const newest = newestVersion(m);
+    // A moved manifest or an unsound version list is refused here, before the first write (exit 4).
+    const newest = pickVersion(s.id, m, existing.file);
     const current = identities && newest ? await readableValue(session, s.id, newest, existing.file) : undefined;
     if (current === undefined) unread++;
     if (current !== undefined && bytesEqual(current, textBytes(s.value))) unchanged.push(s);
@@ -178,11 +203,4 @@ async function readableValue(
     if (e instanceof LockstepError && e.code === "NO_IDENTITY") return undefined;
     throw e;
   }
-}
-
-function newestVersion(m: SecretManifest): SecretVersion | undefined {
-  return m.versions.reduce<SecretVersion | undefined>(
-    (a, v) => (a === undefined || v.version > a.version ? v : a),
-    undefined,
-  );
 }

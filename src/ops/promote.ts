@@ -70,7 +70,7 @@ export async function promoteEnvironment(
   options: PromoteOptions & { env: string },
 ): Promise<RolloutResult[]> {
   const { config } = session.environment(options.env);
-  const ids = await session.files.listSecretIds(options.env);
+  const ids = await session.secretIds(options.env);
   for (const id of ids) planPromote(id, config, (await session.manifest(id)).data, options.stage);
   if (options.commit)
     await ensureCanCommit(

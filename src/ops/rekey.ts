@@ -5,6 +5,7 @@
  */
 import { recipientKey, sameRecipients } from "../core/access.js";
 import { openEnvelopeBytes } from "../core/envelope.js";
+import { assertRecordedId, assertVersionList } from "../core/manifest-integrity.js";
 import type { SecretVersion } from "../core/model.js";
 import { addRecipientsArmored, withCryptoWorkers } from "../crypto/index.js";
 import { replaceManifestVersions } from "../storage/manifests.js";
@@ -30,7 +31,7 @@ export async function rekeySecrets(
   options: { ids?: readonly string[] } = {},
 ): Promise<RekeyResult[]> {
   const { ids } = options;
-  const targets = ids && ids.length > 0 ? ids.map((i) => session.secretId(i).id) : await session.files.listSecretIds();
+  const targets = ids && ids.length > 0 ? ids.map((i) => session.secretId(i).id) : await session.secretIds();
   const plans = targets.map((id) => ({ id, recipients: recipientsOf(session, id) }));
   // The worker pool sizes itself from the work it sees (src/crypto/workers.ts).
   const rekeyed = await session.files.withBulkLock(() => withCryptoWorkers(() => rekeyAll(session, plans)));
@@ -42,6 +43,9 @@ function rekeyAll(session: Session, plans: readonly { id: string; recipients: Re
     const file = session.files.manifestFile(id);
     const done = await session.files.withLock(file, async () => {
       const manifest = await session.manifest(id);
+      // Versions are replaced by number: two of one number, or bound elsewhere, would be merged into one silently.
+      assertRecordedId(id, manifest.data, manifest.file);
+      assertVersionList(id, manifest.data, manifest.file);
       const stale = manifest.data.versions.filter((v) => !sameRecipients(v.recipients, recipients.list));
       const updates = new Map<number, SecretVersion>();
       const removed = new Set<string>();

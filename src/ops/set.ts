@@ -4,12 +4,15 @@
 import { isWellFormedText, textBytes } from "../core/bytes.js";
 import { checkedExportName } from "../core/env-names.js";
 import { parseGenerator } from "../core/generators.js";
+import { idCollisions } from "../core/ids.js";
+import { assertRecordedId } from "../core/manifest-integrity.js";
 import type { SecretManifest, SecretType } from "../core/model.js";
 import { initialStages, type StagePolicy, stagesForNewVersion } from "../core/stages.js";
 import { LockstepError } from "../errors.js";
 import { addManifestVersion, createManifest, readManifest } from "../storage/manifests.js";
 import type { Session } from "./session.js";
 import { validateValue } from "./values.js";
+import { assertVariableAllowed } from "./variables.js";
 import { encryptVersion, recipientsOf } from "./versions.js";
 
 /** Options of a write ({@link setSecret}, and `rotate`'s and `import`'s writes). */
@@ -57,16 +60,40 @@ function valueBytes(id: string, given: NewValue): Uint8Array {
 }
 
 /**
+ * Refuses a new id whose manifest, or a folder on the way to it, differs
+ * only by case from an existing one: on macOS and Windows checkouts they
+ * are one file.
+ * @throws LockstepError `INVALID_ID`.
+ */
+export async function assertNoCaseAlias(session: Session, id: string, env: string): Promise<void> {
+  const existing = await session.files.listSecretIds(env);
+  const clash = idCollisions([...existing.filter((e) => e !== id), id]).find((c) => c.id === id || c.other === id);
+  if (!clash) return;
+  const other = clash.id === id ? clash.other : clash.id;
+  throw new LockstepError("INVALID_ID", `"${id}" differs from the existing secret ${other} only by case`, {
+    file: session.files.manifestFile(other),
+    fix: `ids that differ only by case are one file on macOS and Windows checkouts: use ${other}, or another name`,
+  });
+}
+
+/** Internal options of {@link setSecret}, for bulk writers that checked the whole batch first. */
+export interface SetInternals {
+  /** The batch's ids were checked against case aliases already (import). */
+  aliasesChecked?: boolean;
+}
+
+/**
  * Creates a secret, or adds a version to it. A new secret points every
  * stage at version 1; a new version goes where `options.stages` says.
- * @throws LockstepError `INVALID_ID`, `NO_READERS`, `INVALID_VALUE` (an
- *   empty value without `allowEmpty`, a value its type or schema refuses),
- *   `INVALID_NAME` (the variable name it would export as is not a valid
- *   one: pass `envName`), `LOCKED`...
+ * @throws LockstepError `INVALID_ID` (also for a case alias of an existing id), `NO_READERS`,
+ *   `INVALID_VALUE` (an empty value without `allowEmpty`, a value its type or schema refuses),
+ *   `INVALID_NAME` (the variable name it would export as is not a valid one: pass `envName`; or a
+ *   variable that steers execution), `LOCKED`...; IntegrityError for a manifest moved by hand.
  */
 export async function setSecret(
   session: Session,
   options: SetOptions & { id: string; value: NewValue },
+  internals: SetInternals = {},
 ): Promise<SetResult> {
   const sid = session.secretId(options.id);
   const given = options.value;
@@ -82,7 +109,10 @@ export async function setSecret(
   const file = session.files.manifestFile(sid.id);
   return session.files.withLock(file, async () => {
     const existing = await readManifest(session.files, sid.id);
-    checkedExportName(sid.id, options.envName ?? existing?.data.env, file);
+    const name = checkedExportName(sid.id, options.envName ?? existing?.data.env, file);
+    if (existing) assertRecordedId(sid.id, existing.data, existing.file);
+    else if (!internals.aliasesChecked) await assertNoCaseAlias(session, sid.id, sid.env);
+    assertVariableAllowed(session, sid.id, name);
     const type = options.type ?? existing?.data.type ?? "string";
     await validateValue(session.files, sid.id, value, type, options.schema ?? existing?.data.schema);
     const version = existing ? Math.max(...existing.data.versions.map((v) => v.version)) + 1 : 1;

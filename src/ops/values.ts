@@ -6,7 +6,7 @@ import { utf8Text } from "../core/bytes.js";
 import type { SecretType } from "../core/model.js";
 import { LockstepError } from "../errors.js";
 import type { RepositoryFiles } from "../storage/layout.js";
-import { compileValueSchema, describeErrors } from "../storage/schemas.js";
+import { compileValueSchema, describeValueErrors } from "../storage/schemas.js";
 
 /**
  * Checks that a `json` value parses, and that the value fits its schema.
@@ -34,17 +34,17 @@ export async function validateValue(
   if (type === "json") {
     try {
       parsed = JSON.parse(value);
-    } catch (e) {
+    } catch {
+      // No cause: the parser's message quotes the value around the fault.
       throw new LockstepError("INVALID_VALUE", `${id}: the value is not valid JSON (type: json)`, {
         fix: "pass a JSON document, or use --type string",
-        cause: e,
       });
     }
   }
   if (schemaName === undefined) return;
   const validate = await compileValueSchema(await files.readValueSchema(schemaName));
   if (!validate(parsed)) {
-    const problems = describeErrors(validate.errors).map((v) => v.message.replace(/^the document/, "the value"));
+    const problems = describeValueErrors(validate.errors);
     throw new LockstepError("INVALID_VALUE", `${id}: the value breaks schema "${schemaName}": ${problems.join("; ")}`, {
       file: `schemas/${schemaName}.schema.json`,
       fix: "pass a value that fits the schema",

@@ -68,7 +68,8 @@ export async function gitText(dir: string, args: readonly string[], options?: Gi
  */
 export async function workTreeRoot(dir: string): Promise<string | undefined> {
   try {
-    return (await gitText(dir, ["rev-parse", "--show-toplevel"])).trim();
+    // Only the line break git ends with: a folder's name may end in a space.
+    return (await gitText(dir, ["rev-parse", "--show-toplevel"])).replace(/\r?\n$/, "");
   } catch (e) {
     if (e instanceof GitError) return undefined;
     throw e;

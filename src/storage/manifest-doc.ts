@@ -51,6 +51,13 @@ export function replaceVersionCiphertext(doc: Document, v: SecretVersion): void 
   styleVersion(node);
 }
 
+/** Records the secret's id as the manifest's first key, if it records none. */
+export function setId(doc: Document, id: string): void {
+  if (doc.has("id")) return;
+  const map = doc.contents as YAMLMap;
+  map.items.unshift(doc.createPair("id", id));
+}
+
 /** Points stages at versions. */
 export function setStages(doc: Document, stages: Record<string, number>): void {
   for (const [stage, n] of Object.entries(stages)) doc.setIn(["stages", stage], n);

@@ -11,7 +11,7 @@
  * No YAML type leaves this module: callers hand it data and get data back.
  */
 import type { SecretManifest, SecretType, SecretVersion } from "../core/model.js";
-import type { RepositoryFiles } from "./layout.js";
+import { type RepositoryFiles, SECRETS_DIR } from "./layout.js";
 import type { VersionStamp } from "./manifest-doc.js";
 import { emitManifest, rewriteManifest } from "./manifest-emit.js";
 import { documentOf, stringifyDocument, type YamlFile } from "./yaml-file.js";
@@ -34,9 +34,21 @@ export async function readManifest(files: RepositoryFiles, id: string): Promise<
   }
 }
 
-/** Writes a new secret's manifest. */
+/** The id a manifest's path names: `secrets/<id>.yaml`. */
+function idOfFile(file: string): string {
+  return file.slice(SECRETS_DIR.length + 1, -".yaml".length);
+}
+
+/** `manifest` with `id` as its first key (lockstep records it, so that a manifest moved by hand shows). */
+function withId(id: string, manifest: SecretManifest): SecretManifest {
+  const { id: _, ...rest } = manifest;
+  return { id, ...rest };
+}
+
+/** Writes a new secret's manifest, recording its id. */
 export async function createManifest(files: RepositoryFiles, id: string, manifest: SecretManifest): Promise<void> {
-  const text = emitManifest(manifest) ?? stringifyDocument((await editing()).newManifestDocument(manifest));
+  const m = withId(id, manifest);
+  const text = emitManifest(m) ?? stringifyDocument((await editing()).newManifestDocument(m));
   await files.writeText(files.manifestFile(id), text);
 }
 
@@ -53,14 +65,18 @@ export interface VersionChange {
   stamps?: readonly VersionStamp[];
 }
 
-/** Adds a version at the top of an existing manifest (newest first), with its metadata and stage moves. */
+/**
+ * Adds a version at the top of an existing manifest (newest first), with its
+ * metadata and stage moves; records the secret's id if the manifest has none.
+ */
 export async function addManifestVersion(
   files: RepositoryFiles,
   current: StoredManifest,
   change: VersionChange,
 ): Promise<void> {
-  const { addVersion, setGenerator, setMetadata, stampVersion } = await editing();
+  const { addVersion, setGenerator, setId, setMetadata, stampVersion } = await editing();
   const doc = await documentOf(current);
+  setId(doc, idOfFile(current.file));
   const m = change.metadata ?? {};
   setMetadata(doc, "type", m.type);
   setMetadata(doc, "description", m.description);
@@ -116,8 +132,9 @@ export async function stampManifestVersions(
 
 /**
  * Replaces versions' recipients, ciphertexts and former recipients (rekey),
- * by version number; numbers and dates stay. As lockstep writes a manifest
- * when the file is in its form, else through the Document.
+ * by version number; numbers and dates stay; records the secret's id if the
+ * manifest has none. As lockstep writes a manifest when the file is in its
+ * form, else through the Document.
  */
 export async function replaceManifestVersions(
   files: RepositoryFiles,
@@ -137,10 +154,12 @@ export async function replaceManifestVersions(
       ...(former.length > 0 && { formerRecipients: former }),
     };
   });
-  const text = rewriteManifest(current, { ...current.data, versions });
+  const id = idOfFile(current.file);
+  const text = rewriteManifest(current, withId(current.data.id ?? id, { ...current.data, versions }));
   if (text !== undefined) return files.writeText(current.file, text);
-  const { replaceVersionCiphertext } = await editing();
+  const { replaceVersionCiphertext, setId } = await editing();
   const doc = await documentOf(current);
+  setId(doc, id);
   for (const u of updates.values()) replaceVersionCiphertext(doc, u);
   await files.writeText(current.file, stringifyDocument(doc));
 }

@@ -360,6 +360,16 @@ describe("exec", () => {
       }),
     );
     expect(JSON.parse(viaFile.stdout)).toEqual([null, null, STABLE.APP_QUOTES]);
+    // sops' variables are identity sources too (a sops user's key works as it is): removed as well.
+    const sops = `process.stdout.write(JSON.stringify([process.env.SOPS_AGE_KEY ?? null, process.env.SOPS_AGE_KEY_FILE ?? null, process.env.APP_QUOTES]))`;
+    for (const env of [{ SOPS_AGE_KEY: s.keys.ci.text }, { SOPS_AGE_KEY_FILE: s.keys.ci.file }]) {
+      const r = expectOk(
+        await s.run(["exec", "production", "--stage", "stable", "--", process.execPath, "-e", sops], {
+          env: { ...env, XDG_CONFIG_HOME: join(s.home, "no-config") },
+        }),
+      );
+      expect(JSON.parse(r.stdout)).toEqual([null, null, STABLE.APP_QUOTES]);
+    }
   });
 
   it("a child that runs lockstep itself cannot decrypt another stage's version", async () => {

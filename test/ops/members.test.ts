@@ -1,5 +1,6 @@
 /** member add and member rm: edits of access.yaml that keep it as a person wrote it. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateKey } from "../../src/crypto/index.js";
 import { addMember } from "../../src/ops/add-member.js";
 import { removeMember } from "../../src/ops/remove-member.js";
 import { type Sandbox, sandbox } from "./support.js";
@@ -13,7 +14,7 @@ describe("add-member and remove-member", () => {
 
   it("adds a member to a new group and an existing one, keeps the comments, and the session sees it", async () => {
     const session = await s.open();
-    const key = s.recipients.bob as string;
+    const key = (await generateKey(false)).recipient;
     const result = await addMember(session, {
       name: "carol",
       keys: [key],
@@ -31,7 +32,7 @@ describe("add-member and remove-member", () => {
 
   it("adds keys to an existing member; the same again changes nothing", async () => {
     const session = await s.open();
-    const extra = s.recipients["ci-production"] as string;
+    const extra = (await generateKey(false)).recipient;
     expect(await addMember(session, { name: "carol", keys: [extra] })).toMatchObject({
       created: false,
       addedKeys: [extra],
@@ -55,8 +56,15 @@ describe("add-member and remove-member", () => {
     await expect(addMember(session, { name: "platform", keys: [key] })).rejects.toMatchObject({
       code: "ALREADY_EXISTS",
     });
-    await expect(addMember(session, { name: "dave", keys: [key], groups: ["bob"] })).rejects.toMatchObject({
+    const fresh = (await generateKey(false)).recipient;
+    await expect(addMember(session, { name: "dave", keys: [fresh], groups: ["bob"] })).rejects.toMatchObject({
       code: "ALREADY_EXISTS",
+      message: 'access.yaml: "bob" is a member, not a group',
+    });
+    // bob's key for dave: a key belongs to one member.
+    await expect(addMember(session, { name: "dave", keys: [key] })).rejects.toMatchObject({
+      code: "ALREADY_EXISTS",
+      message: "access.yaml: member bob already holds this key",
     });
     expect(await s.read("access.yaml")).toBe(before);
   });

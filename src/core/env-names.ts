@@ -60,3 +60,22 @@ export function checkedExportName(id: string, explicit?: string, file?: string):
     },
   );
 }
+
+/**
+ * Secrets of one environment that export under one variable name: `export`
+ * and `exec` of the environment refuse them all, so every deploy of it
+ * fails until one is renamed. Each clash lists its ids in id order.
+ * @param secrets each secret's id and the name it exports as ({@link exportName}).
+ */
+export function exportNameClashes(secrets: readonly { id: string; name: string }[]): { name: string; ids: string[] }[] {
+  const byName = new Map<string, string[]>();
+  for (const s of secrets) {
+    const ids = byName.get(s.name);
+    if (ids) ids.push(s.id);
+    else byName.set(s.name, [s.id]);
+  }
+  return [...byName]
+    .filter(([, ids]) => ids.length > 1)
+    .map(([name, ids]) => ({ name, ids: [...ids].sort() }))
+    .sort((a, b) => (a.ids[0] as string).localeCompare(b.ids[0] as string));
+}

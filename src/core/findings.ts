@@ -25,6 +25,7 @@ export type FindingCode =
   | "codeowners-drift"
   | "value-invalid"
   | "invalid-variable-name"
+  | "duplicate-variable-name"
   | "leftover-file"
   | "versions-invalid"
   | "merge-conflict"

@@ -5,6 +5,7 @@
  * finding, and the rest is still checked.
  */
 import { posix } from "node:path";
+import { exportName, exportNameClashes } from "../core/env-names.js";
 import { openEnvelopeBytes } from "../core/envelope.js";
 import { type Finding, finding, sortFindings } from "../core/findings.js";
 import { globMatches } from "../core/glob.js";
@@ -330,6 +331,7 @@ export async function checkRepository(session: Session, options: CheckOptions = 
     await checkManifest(id, m, context, out);
   }
   await checkCopies(manifests, out);
+  checkNameClashes(manifests, out);
   await others;
   for (const file of files.leftoverFiles()) {
     out.push(
@@ -387,6 +389,33 @@ function checkSecretFiles(scan: SecretFiles, out: Finding[]): void {
         fix: `rename one of them (\`lockstep mv ${c.id} NEW\`)`,
       }),
     );
+  }
+}
+
+/**
+ * Secrets of one environment that export under one variable name: export
+ * and exec of the environment refuse them, so every deploy of it fails.
+ */
+function checkNameClashes(manifests: readonly { id: string; m: YamlFile<SecretManifest> }[], out: Finding[]): void {
+  const byEnv = new Map<string, { id: string; name: string }[]>();
+  for (const { id, m } of manifests) {
+    const env = id.slice(0, id.indexOf("/"));
+    const list = byEnv.get(env) ?? [];
+    list.push({ id, name: exportName(id, m.data.env) });
+    byEnv.set(env, list);
+  }
+  for (const [env, secrets] of byEnv) {
+    for (const clash of exportNameClashes(secrets)) {
+      const [first, ...rest] = clash.ids as [string, ...string[]];
+      out.push(
+        finding("duplicate-variable-name", {
+          file: `${SECRETS_DIR}/${rest[0] ?? first}.yaml`,
+          id: rest[0] ?? first,
+          message: `${clash.ids.join(" and ")} ${clash.ids.length === 2 ? "both" : "all"} export as ${clash.name}: export and exec of ${env} refuse them, so every deploy of ${env} fails`,
+          fix: `give all but one another variable name: \`lockstep set ${rest[0] ?? first} --keep-value --env NAME\``,
+        }),
+      );
+    }
   }
 }
 

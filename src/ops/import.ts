@@ -19,7 +19,7 @@ import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
 import type { Session } from "./session.js";
 import { assertNoCaseAlias, type SetResult, setSecret } from "./set.js";
 import { validateValue } from "./values.js";
-import { assertVariableAllowed } from "./variables.js";
+import { assertNamesFree, assertVariableAllowed } from "./variables.js";
 import { decryptVersion, recipientsOf } from "./versions.js";
 
 /** Input formats of `import` (`ini` only with `from: "sops"`). */
@@ -108,6 +108,11 @@ export async function importSecrets(
     recipientsOf(session, s.id);
   }
   await assertNoCaseAliases(session, env, plan.secrets);
+  await assertNamesFree(
+    session,
+    env,
+    plan.secrets.map((s) => ({ id: s.id, name: s.envName })),
+  );
   const { secrets, unchanged, unread } = await session.files.withBulkLock(async () => {
     const checked = await checkAgainstExisting(session, plan.secrets);
     const written = await withCryptoWorkers(() =>

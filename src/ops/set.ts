@@ -2,7 +2,7 @@
  * `set`: a new secret, or a new version of one, encrypted to its readers.
  */
 import { isWellFormedText, textBytes } from "../core/bytes.js";
-import { checkedExportName } from "../core/env-names.js";
+import { checkedExportName, exportName } from "../core/env-names.js";
 import { parseGenerator } from "../core/generators.js";
 import { idCollisions } from "../core/ids.js";
 import { assertRecordedId } from "../core/manifest-integrity.js";
@@ -12,7 +12,7 @@ import { LockstepError } from "../errors.js";
 import { addManifestVersion, createManifest, readManifest } from "../storage/manifests.js";
 import type { Session } from "./session.js";
 import { validateValue } from "./values.js";
-import { assertVariableAllowed } from "./variables.js";
+import { assertNamesFree, assertVariableAllowed } from "./variables.js";
 import { encryptVersion, recipientsOf } from "./versions.js";
 
 /** Options of a write ({@link setSecret}, and `rotate`'s and `import`'s writes). */
@@ -78,7 +78,7 @@ export async function assertNoCaseAlias(session: Session, id: string, env: strin
 
 /** Internal options of {@link setSecret}, for bulk writers that checked the whole batch first. */
 export interface SetInternals {
-  /** The batch's ids were checked against case aliases already (import). */
+  /** The batch's ids were checked against case aliases, and its names against the environment's, already (import). */
   aliasesChecked?: boolean;
 }
 
@@ -113,6 +113,9 @@ export async function setSecret(
     if (existing) assertRecordedId(sid.id, existing.data, existing.file);
     else if (!internals.aliasesChecked) await assertNoCaseAlias(session, sid.id, sid.env);
     assertVariableAllowed(session, sid.id, name);
+    if (!internals.aliasesChecked && (!existing || name !== exportName(sid.id, existing.data.env))) {
+      await assertNamesFree(session, sid.env, [{ id: sid.id, name }]);
+    }
     const type = options.type ?? existing?.data.type ?? "string";
     await validateValue(session.files, sid.id, value, type, options.schema ?? existing?.data.schema);
     const version = existing ? Math.max(...existing.data.versions.map((v) => v.version)) + 1 : 1;

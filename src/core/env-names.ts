@@ -61,21 +61,31 @@ export function checkedExportName(id: string, explicit?: string, file?: string):
   );
 }
 
+/** Whether two secrets can be published together: a secret without `consumers` serves every consumer. */
+export function shareConsumers(a?: readonly string[], b?: readonly string[]): boolean {
+  return a === undefined || b === undefined || a.some((c) => b.includes(c));
+}
+
 /**
- * Secrets of one environment that export under one variable name: `export`
- * and `exec` of the environment refuse them all, so every deploy of it
- * fails until one is renamed. Each clash lists its ids in id order.
- * @param secrets each secret's id and the name it exports as ({@link exportName}).
+ * Secrets of one environment that export under one variable name and serve
+ * a common consumer (a secret without `consumers` serves them all):
+ * `export` and `exec` for that consumer refuse them, so its deploys fail.
+ * Secrets with one name and disjoint consumers are per-consumer values, and
+ * no clash. Each clash lists its ids in id order.
+ * @param secrets each secret's id, the name it exports as ({@link exportName}) and its `consumers`.
  */
-export function exportNameClashes(secrets: readonly { id: string; name: string }[]): { name: string; ids: string[] }[] {
-  const byName = new Map<string, string[]>();
-  for (const s of secrets) {
-    const ids = byName.get(s.name);
-    if (ids) ids.push(s.id);
-    else byName.set(s.name, [s.id]);
+export function exportNameClashes(
+  secrets: readonly { id: string; name: string; consumers?: readonly string[] }[],
+): { name: string; ids: string[] }[] {
+  const byName = new Map<string, (typeof secrets)[number][]>();
+  for (const s of secrets) byName.set(s.name, [...(byName.get(s.name) ?? []), s]);
+  const clashes: { name: string; ids: string[] }[] = [];
+  for (const [name, group] of byName) {
+    const ids = group
+      .filter((a) => group.some((b) => b !== a && shareConsumers(a.consumers, b.consumers)))
+      .map((a) => a.id)
+      .sort();
+    if (ids.length > 1) clashes.push({ name, ids });
   }
-  return [...byName]
-    .filter(([, ids]) => ids.length > 1)
-    .map(([name, ids]) => ({ name, ids: [...ids].sort() }))
-    .sort((a, b) => (a.ids[0] as string).localeCompare(b.ids[0] as string));
+  return clashes.sort((a, b) => (a.ids[0] as string).localeCompare(b.ids[0] as string));
 }

@@ -397,11 +397,11 @@ function checkSecretFiles(scan: SecretFiles, out: Finding[]): void {
  * and exec of the environment refuse them, so every deploy of it fails.
  */
 function checkNameClashes(manifests: readonly { id: string; m: YamlFile<SecretManifest> }[], out: Finding[]): void {
-  const byEnv = new Map<string, { id: string; name: string }[]>();
+  const byEnv = new Map<string, { id: string; name: string; consumers?: readonly string[] }[]>();
   for (const { id, m } of manifests) {
     const env = id.slice(0, id.indexOf("/"));
     const list = byEnv.get(env) ?? [];
-    list.push({ id, name: exportName(id, m.data.env) });
+    list.push({ id, name: exportName(id, m.data.env), ...(m.data.consumers && { consumers: m.data.consumers }) });
     byEnv.set(env, list);
   }
   for (const [env, secrets] of byEnv) {
@@ -411,7 +411,7 @@ function checkNameClashes(manifests: readonly { id: string; m: YamlFile<SecretMa
         finding("duplicate-variable-name", {
           file: `${SECRETS_DIR}/${rest[0] ?? first}.yaml`,
           id: rest[0] ?? first,
-          message: `${clash.ids.join(" and ")} ${clash.ids.length === 2 ? "both" : "all"} export as ${clash.name}: export and exec of ${env} refuse them, so every deploy of ${env} fails`,
+          message: `${clash.ids.join(" and ")} ${clash.ids.length === 2 ? "both" : "all"} export as ${clash.name} for a common consumer: export and exec of ${env} refuse them, so those deploys fail`,
           fix: `give all but one another variable name: \`lockstep set ${rest[0] ?? first} --keep-value --env NAME\``,
         }),
       );

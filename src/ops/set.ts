@@ -114,7 +114,8 @@ export async function setSecret(
     else if (!internals.aliasesChecked) await assertNoCaseAlias(session, sid.id, sid.env);
     assertVariableAllowed(session, sid.id, name);
     if (!internals.aliasesChecked && (!existing || name !== exportName(sid.id, existing.data.env))) {
-      await assertNamesFree(session, sid.env, [{ id: sid.id, name }]);
+      const consumers = existing?.data.consumers;
+      await assertNamesFree(session, sid.env, [{ id: sid.id, name, ...(consumers && { consumers }) }]);
     }
     const type = options.type ?? existing?.data.type ?? "string";
     await validateValue(session.files, sid.id, value, type, options.schema ?? existing?.data.schema);

@@ -4,7 +4,7 @@
  * core/steering.ts). Checked by `set` and `import` before anything is
  * written, and by `export` and `exec` before anything is published.
  */
-import { exportName } from "../core/env-names.js";
+import { exportName, shareConsumers } from "../core/env-names.js";
 import { steeringFix, variableAllowed } from "../core/steering.js";
 import { LockstepError } from "../errors.js";
 import { CONFIG_FILE } from "../storage/layout.js";
@@ -27,8 +27,8 @@ export function assertVariableAllowed(session: Session, id: string, name: string
 
 /**
  * Refuses new names that another secret of the environment exports as
- * already: `export` and `exec` of the environment would refuse both, and
- * every deploy of it would fail. Compared with the default names of the
+ * already, for a common consumer (a secret without `consumers` serves all):
+ * `export` and `exec` would refuse both, and those deploys would fail. Compared with the default names of the
  * environment's other secrets (read from their ids, then confirmed in the
  * one manifest whose default matches); a clash with another secret's
  * explicit `env:` name is left to `check` (`duplicate-variable-name`),
@@ -39,7 +39,7 @@ export function assertVariableAllowed(session: Session, id: string, name: string
 export async function assertNamesFree(
   session: Session,
   env: string,
-  secrets: readonly { id: string; name: string }[],
+  secrets: readonly { id: string; name: string; consumers?: readonly string[] }[],
 ): Promise<void> {
   const writing = new Set(secrets.map((s) => s.id));
   const byDefault = new Map<string, string[]>();
@@ -51,7 +51,7 @@ export async function assertNamesFree(
   for (const s of secrets) {
     for (const other of byDefault.get(s.name) ?? []) {
       const m = await readManifest(session.files, other);
-      if (m && exportName(other, m.data.env) !== s.name) continue;
+      if (m && (exportName(other, m.data.env) !== s.name || !shareConsumers(s.consumers, m.data.consumers))) continue;
       throw clash(s, other, env, session.files.manifestFile(other));
     }
   }
@@ -63,7 +63,7 @@ function clash(s: { id: string; name: string }, other: string, env: string, file
     `${s.id} would export as ${s.name}, as ${other} does: export and exec of ${env} would refuse both; nothing written`,
     {
       file,
-      fix: `give ${s.id} another variable name (\`--env NAME\`), or use ${other}`,
+      fix: `give ${s.id} another variable name (\`--env NAME\`), or use ${other}; secrets with one name must serve distinct consumers (\`set ID --keep-value --consumers NAME\`)`,
     },
   );
 }

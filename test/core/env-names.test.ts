@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   checkedExportName,
   exportName,
+  exportNameClashes,
   isVariableName,
   suggestVariableName,
   variableNameProblem,
@@ -63,5 +64,30 @@ describe("variable names", () => {
       expect(err.fix).toContain("--env _2FA_SEED");
     }
     expect(checkedExportName("production/2fa/seed", "SEED_2FA")).toBe("SEED_2FA");
+  });
+});
+
+describe("exportNameClashes", () => {
+  it("pairs secrets of one name that serve a common consumer; no consumers means every consumer", () => {
+    expect(
+      exportNameClashes([
+        { id: "p/db/password", name: "DB_PASSWORD" },
+        { id: "p/db_password", name: "DB_PASSWORD" },
+        { id: "p/api/key", name: "API_KEY" },
+      ]),
+    ).toEqual([{ name: "DB_PASSWORD", ids: ["p/db/password", "p/db_password"] }]);
+    expect(
+      exportNameClashes([
+        { id: "p/api/db_url", name: "DB_URL", consumers: ["api"] },
+        { id: "p/worker/db_url", name: "DB_URL", consumers: ["worker"] },
+      ]),
+    ).toEqual([]);
+    expect(
+      exportNameClashes([
+        { id: "p/api/db_url", name: "DB_URL", consumers: ["api"] },
+        { id: "p/worker/db_url", name: "DB_URL", consumers: ["worker"] },
+        { id: "p/shared/db_url", name: "DB_URL", consumers: ["worker", "cron"] },
+      ]),
+    ).toEqual([{ name: "DB_URL", ids: ["p/shared/db_url", "p/worker/db_url"] }]);
   });
 });

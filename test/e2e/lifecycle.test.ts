@@ -500,6 +500,8 @@ describe("import", () => {
     expect(await get("staging/limits/rps")).toBe("10");
     expect(await get("staging/limits/burst")).toBe("[1,2]");
     expect((await s.manifest("staging/limits/burst")).type).toBe("json");
+    // Under a prefix the variables keep their names: API_KEY again would clash with staging/api_key.
+    await writeFile(file, JSON.stringify({ LIMITS: { rps: 10, burst: [1, 2] } }));
     expectOk(await s.run(["import", "staging", file, "--keep-objects", "--prefix", "whole"]));
     expect(JSON.parse(await get("staging/whole/limits"))).toEqual({ rps: 10, burst: [1, 2] });
     expect((await s.manifest("staging/whole/limits")).type).toBe("json");

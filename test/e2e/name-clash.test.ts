@@ -56,7 +56,9 @@ describe("one variable name, two secrets", () => {
     expect(r.code).toBe(1);
     const { findings } = JSON.parse(r.stdout) as { findings: { code: string; message: string; fix?: string }[] };
     const clash = findings.find((f) => f.code === "duplicate-variable-name");
-    expect(clash?.message).toContain("production/db/password and production/db/user both export as DB_PASSWORD");
+    expect(clash?.message).toContain(
+      "production/db/password and production/db/user both export as DB_PASSWORD for a common consumer",
+    );
     expect(clash?.fix).toContain("--keep-value --env NAME");
     expectError(await s.as("alice", ["export", "production"]), 1, "both export as DB_PASSWORD");
   });

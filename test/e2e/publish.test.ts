@@ -7,7 +7,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import dotenv from "dotenv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -250,13 +250,15 @@ describe("--stage and --consumer", () => {
   });
 
   it("two secrets exporting under one variable name: exit 1 naming both, no values out", async () => {
-    await Promise.all([
-      s.run(["set", "staging/db-password"], { input: "first" }).then(expectOk),
-      s.run(["set", "staging/db/password"], { input: "second" }).then(expectOk),
-    ]);
+    // set refuses to make such a pair (test/e2e/name-clash.test.ts): a hand edit makes it.
+    expectOk(await s.run(["set", "staging/db/password"], { input: "second" }));
+    expectOk(await s.run(["set", "staging/db-password", "--env", "DB_PASSWORD_TMP"], { input: "first" }));
+    const file = "secrets/staging/db-password.yaml";
+    await s.write(file, (await s.read(file)).replace("env: DB_PASSWORD_TMP", "env: DB_PASSWORD"));
     const r = await s.as("ci", ["export", "staging", "--format", "json"]);
     expectError(r, 1, "staging/db-password", "staging/db/password", "DB_PASSWORD");
     expect(r.stdout).toBe("");
+    await rm(s.path(file)); // the pair would fail every later check of this repository
   });
 });
 

@@ -13,7 +13,7 @@
 import type { SecretManifest, SecretType, SecretVersion } from "../core/model.js";
 import type { RepositoryFiles } from "./layout.js";
 import { emitManifest, rewriteManifest } from "./manifest-emit.js";
-import { documentOf, stringifyDocument, type YamlFile } from "./yaml-file.js";
+import { editedText, stringifyDocument, type YamlFile } from "./yaml-file.js";
 
 /** A manifest as read: its data, validated, its text, and the line of any path in it. */
 export type StoredManifest = YamlFile<SecretManifest>;
@@ -55,15 +55,16 @@ export async function addManifestVersion(
   change: VersionChange,
 ): Promise<void> {
   const { addVersion, setGenerator, setMetadata } = await editing();
-  const doc = await documentOf(current);
-  const m = change.metadata ?? {};
-  setMetadata(doc, "type", m.type);
-  setMetadata(doc, "description", m.description);
-  setMetadata(doc, "schema", m.schema);
-  setMetadata(doc, "env", m.env);
-  if (change.generator !== undefined) setGenerator(doc, change.generator);
-  addVersion(doc, change.version, change.stages);
-  await files.writeText(current.file, stringifyDocument(doc));
+  const text = await editedText(current, (doc) => {
+    const m = change.metadata ?? {};
+    setMetadata(doc, "type", m.type);
+    setMetadata(doc, "description", m.description);
+    setMetadata(doc, "schema", m.schema);
+    setMetadata(doc, "env", m.env);
+    if (change.generator !== undefined) setGenerator(doc, change.generator);
+    addVersion(doc, change.version, change.stages);
+  });
+  await files.writeText(current.file, text);
 }
 
 /** Points stages of an existing manifest at other versions. */
@@ -73,9 +74,7 @@ export async function setManifestStages(
   stages: Record<string, number>,
 ): Promise<void> {
   const { setStages } = await editing();
-  const doc = await documentOf(current);
-  setStages(doc, stages);
-  await files.writeText(current.file, stringifyDocument(doc));
+  await files.writeText(current.file, await editedText(current, (doc) => setStages(doc, stages)));
 }
 
 /**
@@ -104,7 +103,8 @@ export async function replaceManifestVersions(
   const text = rewriteManifest(current, { ...current.data, versions });
   if (text !== undefined) return files.writeText(current.file, text);
   const { replaceVersionCiphertext } = await editing();
-  const doc = await documentOf(current);
-  for (const u of updates.values()) replaceVersionCiphertext(doc, u);
-  await files.writeText(current.file, stringifyDocument(doc));
+  const edited = await editedText(current, (doc) => {
+    for (const u of updates.values()) replaceVersionCiphertext(doc, u);
+  });
+  await files.writeText(current.file, edited);
 }

@@ -21,6 +21,7 @@ export type ErrorCode =
   | "NO_READERS"
   | "ROLLOUT_REFUSED"
   | "LOCKED"
+  | "CONFLICT"
   | "IO"
   | "GIT"
   | "NO_IDENTITY"

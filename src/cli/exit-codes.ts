@@ -24,6 +24,7 @@ const TABLE: Record<ErrorCode, number> = {
   NO_READERS: EXIT.failed,
   ROLLOUT_REFUSED: EXIT.failed,
   LOCKED: EXIT.failed,
+  CONFLICT: EXIT.failed,
   IO: EXIT.failed,
   GIT: EXIT.failed,
   NO_IDENTITY: EXIT.noIdentity,

@@ -128,7 +128,7 @@ export async function checkManifest(
         file,
         id,
         message: `version ${status.latest} is older than its maximum age (rotation was due ${status.rotationDue})`,
-        fix: `lockstep rotate ${id}`,
+        fix: `${newValueCommand(id, data, config)}, then promote it`,
       }),
     );
   }
@@ -176,11 +176,23 @@ export async function checkManifest(
           id,
           ...(await lineOf(m, ["versions", i])),
           message: `live version ${v.version} could be decrypted by ${members.join(", ")}, no longer ${members.length === 1 ? "a reader" : "readers"}`,
-          fix: `lockstep rotate ${id}, then promote the new version to every stage`,
+          fix: `${newValueCommand(id, data, config)}, then promote the new version to every stage`,
         }),
       );
     }
   }
+}
+
+/**
+ * The command that gives a secret a new value: `rotate` when it has a way to
+ * make one (a generator or rotation strategy of its own or lockstep.yaml's),
+ * else `edit` or `set`, which take one from a person.
+ */
+export function newValueCommand(id: string, m: SecretManifest, config: ProjectConfig | undefined): string {
+  const own = m.rotation as (SecretManifest["rotation"] & { strategy?: string }) | undefined;
+  const generates =
+    own?.generate !== undefined || own?.strategy !== undefined || config?.rotation?.generate !== undefined;
+  return generates ? `lockstep rotate ${id}` : `lockstep edit ${id} (or lockstep set ${id}) with a new value`;
 }
 
 function describe(prefix: string, names: string[]): string {

@@ -3,6 +3,7 @@
  * every secret of an environment.
  */
 import { promote as planPromote } from "../core/rollout.js";
+import { stageNames } from "../core/stages.js";
 import type { Session } from "./session.js";
 import { commitMoves, moveStages, type RolloutResult } from "./stage-moves.js";
 
@@ -23,7 +24,17 @@ export async function promoteSecret(
   options: PromoteOptions & { id: string },
 ): Promise<RolloutResult> {
   const sid = session.secretId(options.id);
-  const result = await moveStages(session, sid.id, (m) => planPromote(sid.id, sid.environment, m, options.stage));
+  let pending: RolloutResult["pending"];
+  const result = await moveStages(session, sid.id, (m) => {
+    const moves = planPromote(sid.id, sid.environment, m, options.stage);
+    const first = stageNames(sid.environment)[0];
+    const newest = Math.max(...m.versions.map((v) => v.version));
+    if (moves.length === 0 && first !== undefined && (m.stages[first] ?? 0) < newest) {
+      pending = { version: newest, stage: first };
+    }
+    return moves;
+  });
+  if (pending) return { ...result, pending };
   const [done] = options.commit ? await commitMoves(session, "promote", [result]) : [result];
   return done ?? result;
 }

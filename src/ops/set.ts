@@ -4,6 +4,7 @@
 import { parseGenerator } from "../core/generators.js";
 import type { SecretManifest, SecretType } from "../core/model.js";
 import { initialStages, type StagePolicy, stagesForNewVersion } from "../core/stages.js";
+import { LockstepError } from "../errors.js";
 import { addManifestVersion, createManifest, readManifest } from "../storage/manifests.js";
 import type { Session } from "./session.js";
 import { validateValue } from "./values.js";
@@ -22,6 +23,11 @@ export interface SetOptions {
   stages?: StagePolicy;
   /** Kept as the secret's `rotation.generate` (if it has none) when the value was generated. */
   generator?: string;
+  /**
+   * Write only if the newest version is still this one (`edit`: the value
+   * was changed from it); else `CONFLICT` and nothing is written.
+   */
+  ifLatest?: number;
 }
 
 /** What a write did. */
@@ -56,7 +62,15 @@ export async function setSecret(
     const existing = await readManifest(session.files, sid.id);
     const type = options.type ?? existing?.data.type ?? "string";
     await validateValue(session.files, sid.id, value, type, options.schema ?? existing?.data.schema);
-    const version = existing ? Math.max(...existing.data.versions.map((v) => v.version)) + 1 : 1;
+    const latest = existing ? Math.max(...existing.data.versions.map((v) => v.version)) : 0;
+    if (options.ifLatest !== undefined && latest !== options.ifLatest) {
+      throw new LockstepError(
+        "CONFLICT",
+        `${sid.id} changed while you edited it: its newest version is now ${latest}, not ${options.ifLatest}; nothing was written`,
+        { file, fix: `run \`lockstep edit ${sid.id}\` again, on version ${latest}` },
+      );
+    }
+    const version = latest + 1;
     const entry = await encryptVersion(session, sid.id, version, value, recipients);
     if (!existing) {
       const manifest: SecretManifest = {

@@ -31,7 +31,7 @@ export function keepUntouchedLines(original: string, printed: string, edited: st
       continue;
     }
     const c = region.conflict;
-    out.push(...resolve(c.a, c.o, c.b));
+    if (c) out.push(...resolve(c.a, c.o, c.b));
   }
   return out.join("");
 }
@@ -47,7 +47,7 @@ export function keepUntouchedLines(original: string, printed: string, edited: st
 function resolve(a: string[], o: string[], b: string[]): string[] {
   if (a.length !== o.length) return b;
   const fromPrint = new Map<number, number>(); // line of b -> line of o it was kept from
-  for (let x = LCS(o, b); x && x.buffer1index >= 0; x = x.chain) {
+  for (let x: ReturnType<typeof LCS> | null = LCS(o, b); x && x.buffer1index >= 0; x = x.chain) {
     fromPrint.set(x.buffer2index, x.buffer1index);
   }
   return b.map((line, i) => {

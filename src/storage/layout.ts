@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, rmdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { AccessConfig, ProjectConfig } from "../core/model.js";
 import { LockstepError } from "../errors.js";
@@ -104,6 +104,16 @@ export class RepositoryFiles {
   /** Writes a file's text atomically. */
   async writeText(rel: string, text: string): Promise<void> {
     await writeFileAtomic(this.abs(rel), text);
+  }
+
+  /** Removes a repository-relative folder if it is empty; returns whether it did. */
+  async removeEmptyFolder(rel: string): Promise<boolean> {
+    try {
+      await rmdir(this.abs(rel));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Reads a value schema, `schemas/<name>.schema.json` in the repository. */

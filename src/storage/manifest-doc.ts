@@ -76,3 +76,9 @@ export function setMetadata(doc: Document, key: keyof SecretManifest, value: unk
   if (at === -1) map.items.push(pair);
   else map.items.splice(at, 0, pair);
 }
+
+/** Removes versions by number. */
+export function removeVersions(doc: Document, numbers: ReadonlySet<number>): void {
+  const versions = doc.get("versions", true) as YAMLSeq;
+  versions.items = versions.items.filter((n) => !(isMap(n) && numbers.has(n.get("version") as number)));
+}

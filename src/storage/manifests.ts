@@ -11,9 +11,11 @@
  * No YAML type leaves this module: callers hand it data and get data back.
  */
 import type { SecretManifest, SecretType, SecretVersion } from "../core/model.js";
-import type { RepositoryFiles } from "./layout.js";
+import { LockstepError } from "../errors.js";
+import { removeFile } from "./fs.js";
+import { type RepositoryFiles, SECRETS_DIR } from "./layout.js";
 import { emitManifest, rewriteManifest } from "./manifest-emit.js";
-import { editedText, stringifyDocument, type YamlFile } from "./yaml-file.js";
+import { editedText, parseYamlFile, stringifyDocument, type YamlFile } from "./yaml-file.js";
 
 /** A manifest as read: its data, validated, its text, and the line of any path in it. */
 export type StoredManifest = YamlFile<SecretManifest>;
@@ -33,8 +35,66 @@ export async function readManifest(files: RepositoryFiles, id: string): Promise<
 
 /** Writes a new secret's manifest. */
 export async function createManifest(files: RepositoryFiles, id: string, manifest: SecretManifest): Promise<void> {
-  const text = emitManifest(manifest) ?? stringifyDocument((await editing()).newManifestDocument(manifest));
-  await files.writeText(files.manifestFile(id), text);
+  await files.writeText(files.manifestFile(id), await manifestText(manifest));
+}
+
+/** A manifest's text as lockstep writes a new one. */
+export async function manifestText(manifest: SecretManifest): Promise<string> {
+  return emitManifest(manifest) ?? stringifyDocument((await editing()).newManifestDocument(manifest));
+}
+
+/**
+ * Parses and validates a manifest's text (from Git history, or a merge).
+ * @throws FileFormatError naming `file` and the line.
+ */
+export function parseManifest(text: string, file: string): Promise<StoredManifest> {
+  return parseYamlFile<SecretManifest>(text, file, "secret");
+}
+
+/**
+ * Writes a manifest's text as it is (a restore from history), after
+ * checking it is a valid manifest.
+ * @throws FileFormatError if it is not.
+ */
+export async function writeManifestText(files: RepositoryFiles, id: string, text: string): Promise<StoredManifest> {
+  const file = files.manifestFile(id);
+  const parsed = await parseManifest(text, file);
+  await files.writeText(file, text);
+  return parsed;
+}
+
+/** Removes a secret's manifest, and the folders under secrets/ it leaves empty. */
+export async function deleteManifest(files: RepositoryFiles, id: string): Promise<void> {
+  const file = files.manifestFile(id);
+  await removeFile(files.abs(file));
+  const parts = file.split("/").slice(0, -1);
+  while (parts.length > 1 && parts.join("/") !== SECRETS_DIR) {
+    if (!(await files.removeEmptyFolder(parts.join("/")))) break;
+    parts.pop();
+  }
+}
+
+/**
+ * Removes versions by number (prune), through the emitter when the file is
+ * in lockstep's form, else the Document.
+ * @throws LockstepError `ROLLOUT_REFUSED` if a stage points at one of them.
+ */
+export async function removeManifestVersions(
+  files: RepositoryFiles,
+  current: StoredManifest,
+  numbers: ReadonlySet<number>,
+): Promise<void> {
+  const live = Object.entries(current.data.stages).find(([, v]) => numbers.has(v));
+  if (live) {
+    throw new LockstepError("ROLLOUT_REFUSED", `stage ${live[0]} points at version ${live[1]}: it cannot be removed`, {
+      file: current.file,
+    });
+  }
+  const next = { ...current.data, versions: current.data.versions.filter((v) => !numbers.has(v.version)) };
+  const text = rewriteManifest(current, next);
+  if (text !== undefined) return files.writeText(current.file, text);
+  const { removeVersions } = await editing();
+  await files.writeText(current.file, await editedText(current, (doc) => removeVersions(doc, numbers)));
 }
 
 /** A new version of an existing secret, and what changes with it. */
@@ -87,7 +147,25 @@ export async function replaceManifestVersions(
   current: StoredManifest,
   updates: ReadonlyMap<number, SecretVersion>,
 ): Promise<void> {
-  const versions = current.data.versions.map((v) => {
+  await files.writeText(current.file, await replacedText(current, updates));
+}
+
+/**
+ * The text of `current` with versions replaced: through the emitter when the
+ * file is in lockstep's form, else through its Document.
+ */
+async function replacedText(current: StoredManifest, updates: ReadonlyMap<number, SecretVersion>): Promise<string> {
+  const text = rewriteManifest(current, withUpdates(current.data, updates));
+  if (text !== undefined) return text;
+  const { replaceVersionCiphertext } = await editing();
+  return editedText(current, (doc) => {
+    for (const u of updates.values()) replaceVersionCiphertext(doc, u);
+  });
+}
+
+/** A manifest's data with versions' recipients, ciphertexts and former recipients replaced. */
+function withUpdates(data: SecretManifest, updates: ReadonlyMap<number, SecretVersion>): SecretManifest {
+  const versions = data.versions.map((v) => {
     const u = updates.get(v.version);
     if (!u) return v;
     const { formerRecipients: _, ...rest } = v;
@@ -100,11 +178,37 @@ export async function replaceManifestVersions(
       ...(former.length > 0 && { formerRecipients: former }),
     };
   });
-  const text = rewriteManifest(current, { ...current.data, versions });
-  if (text !== undefined) return files.writeText(current.file, text);
-  const { replaceVersionCiphertext } = await editing();
-  const edited = await editedText(current, (doc) => {
-    for (const u of updates.values()) replaceVersionCiphertext(doc, u);
-  });
-  await files.writeText(current.file, edited);
+  return { ...data, versions };
+}
+
+/**
+ * Moves a manifest to another id (`mv`): its versions replaced by `updates`
+ * (bound to the new id), `renamedFrom` recording the old id, comments and
+ * order kept. The new file is written before the old one is removed.
+ */
+export async function moveManifest(
+  files: RepositoryFiles,
+  current: StoredManifest,
+  to: string,
+  updates: ReadonlyMap<number, SecretVersion>,
+): Promise<void> {
+  const from = current.file;
+  const { renamedFrom: _, stages, versions, ...metadata } = current.data;
+  const fromId = from.slice(SECRETS_DIR.length + 1, -".yaml".length);
+  // renamedFrom goes where metadata goes: before stages.
+  const renamed = { ...metadata, renamedFrom: fromId, stages, versions };
+  let text: string | undefined;
+  if (emitManifest(current.data) === current.text) {
+    text = emitManifest(withUpdates(renamed, updates));
+  }
+  if (text === undefined) {
+    const { setMetadata } = await editing();
+    const edited = await editedText(current, (doc) => {
+      if (doc.has("renamedFrom")) doc.set("renamedFrom", fromId);
+      else setMetadata(doc, "renamedFrom", fromId);
+    });
+    text = await replacedText(await parseManifest(edited, files.manifestFile(to)), updates);
+  }
+  await files.writeText(files.manifestFile(to), text);
+  await deleteManifest(files, fromId);
 }

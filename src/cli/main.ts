@@ -27,11 +27,17 @@ on(commands.keygen, async () => (await import("./commands/keygen.js")).keygen);
 on(commands.init, async () => (await import("./commands/init.js")).init);
 on(commands.memberAdd, async () => (await import("./commands/member.js")).memberAdd);
 on(commands.memberRm, async () => (await import("./commands/member.js")).memberRm);
+on(commands.memberLs, async () => (await import("./commands/member.js")).memberLs);
 on(commands.set, async () => (await import("./commands/set.js")).set);
 on(commands.get, async () => (await import("./commands/get.js")).get);
+on(commands.edit, async () => (await import("./commands/edit.js")).edit);
 on(commands.rotate, async () => (await import("./commands/rotate.js")).rotate);
 on(commands.ls, async () => (await import("./commands/ls.js")).ls);
 on(commands.show, async () => (await import("./commands/show.js")).show);
+on(commands.mv, async () => (await import("./commands/mv.js")).mv);
+on(commands.rm, async () => (await import("./commands/rm.js")).rm);
+on(commands.restore, async () => (await import("./commands/rm.js")).restore);
+on(commands.prune, async () => (await import("./commands/prune.js")).prune);
 on(commands.import, async () => (await import("./commands/import.js")).importCommand);
 on(commands.rekey, async () => (await import("./commands/rekey.js")).rekey);
 on(commands.check, async () => (await import("./commands/check.js")).check);
@@ -44,6 +50,9 @@ on(commands.rollback, async () => (await import("./commands/rollout.js")).rollba
 on(commands.status, async () => (await import("./commands/status.js")).status);
 on(commands.export, async () => (await import("./commands/export.js")).exportCommand);
 on(commands.exec, async () => (await import("./commands/exec.js")).exec);
+on(commands.setupGit, async () => (await import("./commands/merge.js")).setupGit);
+on(commands.mergeDriver, async () => (await import("./commands/merge.js")).mergeDriver);
+on(commands.resolve, async () => (await import("./commands/merge.js")).resolve);
 
 /** lockstep's version, from its package.json (two folders up, from src/cli and from dist/cli alike). */
 function version(): string {

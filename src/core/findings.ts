@@ -16,7 +16,8 @@ export type FindingCode =
   | "plaintext-secret"
   | "rotation-overdue"
   | "codeowners-drift"
-  | "value-invalid";
+  | "value-invalid"
+  | "merge-unresolved";
 
 /** How bad a finding is: errors fail `check`, warnings do not. */
 export type Severity = "error" | "warning";

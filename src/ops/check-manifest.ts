@@ -84,6 +84,17 @@ export async function checkManifest(
     );
   }
   for (const [i, v] of data.versions.entries()) {
+    if (v.mergedFrom !== undefined) {
+      out.push(
+        finding("merge-unresolved", {
+          file,
+          id,
+          ...(await lineOf(m, ["versions", i, "mergedFrom"])),
+          message: `version ${v.version} came from the other side of a merge as version ${v.mergedFrom} and is still encrypted as ${v.mergedFrom}: it cannot be read as ${v.version} until it is re-encrypted`,
+          fix: `lockstep resolve ${id}, with the key of one of: ${[...new Set(v.recipients.map((r) => r.member))].join(", ")}`,
+        }),
+      );
+    }
     for (const [j, r] of v.recipients.entries()) {
       if (!validRecipient(r.key)) {
         out.push(

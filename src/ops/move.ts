@@ -76,14 +76,15 @@ export async function moveSecret(
           value = await decryptVersion(session, src.id, v, from);
         } catch (e) {
           if (!(e instanceof NoIdentityError)) throw e;
-          const can = m.data.versions
-            .map((x) => new Set(x.recipients.map((r) => r.member)))
-            .reduce((a, b) => new Set([...a].filter((n) => b.has(n))));
+          const members = new Set(m.data.versions.flatMap((x) => x.recipients.map((r) => r.member)));
+          const can = [...members].filter((n) =>
+            m.data.versions.every((x) => x.recipients.some((r) => r.member === n)),
+          );
           throw new NoIdentityError(
             `mv must decrypt every version of ${src.id} to bind it to ${dst.id}, and none of your identities opens version ${v.version}; nothing was written`,
             {
               file: from,
-              fix: `ask someone who reads every version to run it: ${[...can].sort().join(", ") || "no member reads them all; rekey first"}`,
+              fix: `ask someone who reads every version to run it: ${can.sort().join(", ") || "no member reads them all; rekey first"}`,
               cause: e,
             },
           );

@@ -45,6 +45,7 @@ export function replaceVersionCiphertext(doc: Document, v: SecretVersion): void 
   if (!node) throw new Error(`version ${v.version} not in document`);
   node.set("recipients", doc.createNode(v.recipients));
   node.set("ciphertext", v.ciphertext);
+  node.delete("mergedFrom");
   if (v.formerRecipients && v.formerRecipients.length > 0)
     node.set("formerRecipients", doc.createNode(v.formerRecipients));
   else node.delete("formerRecipients");

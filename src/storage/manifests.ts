@@ -168,11 +168,13 @@ function withUpdates(data: SecretManifest, updates: ReadonlyMap<number, SecretVe
   const versions = data.versions.map((v) => {
     const u = updates.get(v.version);
     if (!u) return v;
-    const { formerRecipients: _, ...rest } = v;
+    // A ciphertext written anew is bound to its number: a merge's mark goes.
+    const { formerRecipients: _, mergedFrom: _m, ...rest } = v;
+    const { mergedFrom: _n, ...kept } = v;
     const former = u.formerRecipients ?? [];
     // Key order as the Document edit leaves it: existing keys in place, a new one last, an empty list gone.
     return {
-      ...(former.length > 0 ? v : rest),
+      ...(former.length > 0 ? kept : rest),
       recipients: u.recipients,
       ciphertext: u.ciphertext,
       ...(former.length > 0 && { formerRecipients: former }),

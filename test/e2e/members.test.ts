@@ -170,7 +170,9 @@ describe("commands agree and advise what works", () => {
     const s = await sandbox();
     await set(s, "staging/typed", "by hand");
     expectOk(await s.run(["set", "staging/generated", "--generate", "password:20"]));
-    expectOk(await s.as("alice", ["member", "add", "bob", "--key", s.keys.bob.recipient, "--group", "platform", "--rekey"]));
+    expectOk(
+      await s.as("alice", ["member", "add", "bob", "--key", s.keys.bob.recipient, "--group", "platform", "--rekey"]),
+    );
     expectOk(await s.run(["member", "rm", "bob"]));
     expectOk(await s.as("alice", ["rekey"]));
     const check = await s.run(["check", "--format", "json"]);

@@ -24,6 +24,7 @@ export type ErrorCode =
   | "CONFLICT"
   | "IO"
   | "GIT"
+  | "NOT_COMMITTED"
   | "NO_IDENTITY"
   | "INTEGRITY";
 
@@ -89,17 +90,28 @@ export class GitError extends LockstepError {
 
   constructor(args: readonly string[], exitCode: number | undefined, stderr: string, details: ErrorDetails = {}) {
     const said = stderr.trim().split("\n")[0] ?? "";
+    const command = gitSubcommand(args);
     super(
       "GIT",
       exitCode === undefined
-        ? `could not run git ${args[0] ?? ""}${said === "" ? "" : `: ${said}`}`
-        : `git ${args[0] ?? ""} failed (exit ${exitCode})${said === "" ? "" : `: ${said}`}`,
+        ? `could not run git ${command}${said === "" ? "" : `: ${said}`}`
+        : `git ${command} failed (exit ${exitCode})${said === "" ? "" : `: ${said}`}`,
       { ...(exitCode === undefined && { fix: "install git and make sure it is on PATH" }), ...details },
     );
     this.args = args;
     this.exitCode = exitCode;
     this.stderr = stderr;
   }
+}
+
+/** git's subcommand among its arguments: the first that is no option (`-c name=value` and `-C dir` take one). */
+function gitSubcommand(args: readonly string[]): string {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string;
+    if (a === "-c" || a === "-C") i++;
+    else if (!a.startsWith("-")) return a;
+  }
+  return args[0] ?? "";
 }
 
 /** No identity available to this process can open the ciphertext (exit 3). */

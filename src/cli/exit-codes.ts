@@ -27,6 +27,7 @@ const TABLE: Record<ErrorCode, number> = {
   CONFLICT: EXIT.failed,
   IO: EXIT.failed,
   GIT: EXIT.failed,
+  NOT_COMMITTED: EXIT.failed,
   NO_IDENTITY: EXIT.noIdentity,
   INTEGRITY: EXIT.integrity,
 };

@@ -17,6 +17,7 @@ export type FindingCode =
   | "rotation-overdue"
   | "codeowners-drift"
   | "value-invalid"
+  | "leftover-file"
   | "merge-unresolved";
 
 /** How bad a finding is: errors fail `check`, warnings do not. */
@@ -35,7 +36,7 @@ export interface Finding {
   fix?: string;
 }
 
-const WARNINGS: ReadonlySet<FindingCode> = new Set(["rotation-overdue", "codeowners-drift"]);
+const WARNINGS: ReadonlySet<FindingCode> = new Set(["rotation-overdue", "codeowners-drift", "leftover-file"]);
 
 /** The severity of a finding code. */
 export function severityOf(code: FindingCode): Severity {

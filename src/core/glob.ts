@@ -1,36 +1,32 @@
 /**
- * Globs over secret ids, as access rules write them: `*` matches within one
- * segment, `**` any number of whole segments, `?` one character.
+ * Globs over secret ids, as access rules and `allow` lists write them:
+ * `*` matches within one segment, `**` any number of whole segments, `?`
+ * one character, `[...]` one of a class. Matching is minimatch's
+ * segment-by-segment matcher, whose time grows with the id and the glob,
+ * never exponentially: a regular expression compiled from a glob with a
+ * dozen `**` segments backtracks for minutes on an id it does not match.
+ * Braces, extglobs, negation and comments are off: rules say nothing of
+ * them, and ids hold none of their characters.
  */
+import { Minimatch, type MinimatchOptions } from "minimatch";
 
-const cache = new Map<string, RegExp>();
+const OPTIONS: MinimatchOptions = {
+  dot: true,
+  nobrace: true,
+  noext: true,
+  nonegate: true,
+  nocomment: true,
+  optimizationLevel: 2,
+};
 
-/** Compiles a glob to an anchored regular expression (cached). */
-export function globToRegExp(glob: string): RegExp {
-  let re = cache.get(glob);
-  if (re) return re;
-  let src = "";
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i] as string;
-    if (c === "*" && glob[i + 1] === "*") {
-      const slashAfter = glob[i + 2] === "/";
-      // "a/**/b" matches a/b too; "a/**" matches everything below a.
-      src += slashAfter ? "(?:[^/]+/)*" : ".*";
-      i += slashAfter ? 2 : 1;
-    } else if (c === "*") {
-      src += "[^/]*";
-    } else if (c === "?") {
-      src += "[^/]";
-    } else {
-      src += c.replace(/[.+^${}()|[\]\\]/g, "\\$&");
-    }
-  }
-  re = new RegExp(`^${src}$`);
-  cache.set(glob, re);
-  return re;
-}
+const cache = new Map<string, Minimatch>();
 
 /** Whether `id` is covered by `glob`. */
 export function globMatches(glob: string, id: string): boolean {
-  return globToRegExp(glob).test(id);
+  let m = cache.get(glob);
+  if (!m) {
+    m = new Minimatch(glob, OPTIONS);
+    cache.set(glob, m);
+  }
+  return m.match(id);
 }

@@ -266,6 +266,15 @@ export async function checkRepository(session: Session, options: CheckOptions = 
     await checkManifest(id, m, context, out);
   }
   await others;
+  for (const file of files.leftoverFiles()) {
+    out.push(
+      finding("leftover-file", {
+        file,
+        message: `${file} is the temporary file of a write that was killed before it finished`,
+        fix: `remove it (rm '${file}'); the file it was to replace is whole`,
+      }),
+    );
+  }
   let undecrypted = 0;
   if (options.decrypt) {
     const identities = await session.identities();

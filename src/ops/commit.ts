@@ -1,36 +1,71 @@
 /**
- * `--commit` for the lifecycle commands (rm, restore, mv, prune): commits
- * exactly the files a command changed, with a message saying what it did.
+ * `--commit`: a use case commits exactly the files it changed, with a
+ * message that says what happened. Whether git can commit is asked before
+ * anything is written, so that a missing identity or a folder outside git
+ * changes nothing; what git refuses only at the commit (a pre-commit hook)
+ * leaves the change written, and the error says so and how to finish.
  */
 import { existsSync } from "node:fs";
-import { GitError } from "../errors.js";
-import { commitPaths } from "../storage/git.js";
+import { GitError, LockstepError } from "../errors.js";
+import { commitPaths, commitProblem } from "../storage/git.js";
 import { isTracked } from "../storage/git-files.js";
 import type { Session } from "./session.js";
 
 /**
- * Commits the repository-relative `paths` (files written, or removed: a
- * removed file that git never tracked is left out) with `message`; returns
- * the commit, or `undefined` when there was nothing git could record.
- * @throws GitError, whose fix says the change is made but not committed.
+ * Fails, before anything is written, when git cannot commit in the repository.
+ * @throws LockstepError `NOT_COMMITTED` (nothing written) naming why and the fix.
  */
-export async function commitChange(
-  session: Session,
-  paths: readonly string[],
-  message: string,
-): Promise<string | undefined> {
+export async function ensureCanCommit(session: Session): Promise<void> {
+  const problem = await commitProblem(session.root);
+  if (problem) {
+    throw new LockstepError("NOT_COMMITTED", `cannot --commit: ${problem.reason}; nothing was changed`, {
+      fix: problem.fix,
+    });
+  }
+}
+
+/**
+ * Commits exactly `paths` (repository-relative) with `message`; returns the
+ * commit's hash.
+ * @throws LockstepError `NOT_COMMITTED`: the change is written but not
+ *   committed; the fix is the git command that finishes it.
+ */
+export async function commitChange(session: Session, paths: readonly string[], message: string): Promise<string> {
+  try {
+    return await commitPaths(session.root, paths, message);
+  } catch (e) {
+    if (!(e instanceof GitError)) throw e;
+    const subject = message.split("\n")[0] ?? "";
+    const said = e.stderr
+      .trim()
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .slice(0, 5)
+      .join("; ");
+    throw new LockstepError(
+      "NOT_COMMITTED",
+      `the change is written but not committed: git said: ${said || e.message}`,
+      {
+        fix: `once git can commit, finish it: git -C ${shellQuote(session.root)} commit -m ${shellQuote(subject)} -- ${paths.map(shellQuote).join(" ")}`,
+        cause: e,
+      },
+    );
+  }
+}
+
+/** A word for sh, quoted only when it needs to be. */
+function shellQuote(s: string): string {
+  return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * Of `paths` (files written or removed), those git can record: a removed
+ * file that git never tracked is left out.
+ */
+export async function committable(session: Session, paths: readonly string[]): Promise<string[]> {
   const kept: string[] = [];
   for (const p of paths) {
     if (existsSync(session.files.abs(p)) || (await isTracked(session.root, p))) kept.push(p);
   }
-  if (kept.length === 0) return undefined;
-  try {
-    return await commitPaths(session.root, kept, message);
-  } catch (e) {
-    if (!(e instanceof GitError)) throw e;
-    throw new GitError(e.args, e.exitCode, e.stderr, {
-      fix: `the change is made but not committed: commit ${kept.join(", ")} yourself`,
-      cause: e,
-    });
-  }
+  return kept;
 }

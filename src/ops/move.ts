@@ -10,7 +10,7 @@ import type { SecretVersion } from "../core/model.js";
 import { stageNames } from "../core/stages.js";
 import { LockstepError, NoIdentityError } from "../errors.js";
 import { moveManifest, readManifest } from "../storage/manifests.js";
-import { commitChange } from "./commit.js";
+import { commitChange, committable, ensureCanCommit } from "./commit.js";
 import type { Session } from "./session.js";
 import { decryptVersion, encryptVersion, recipientsOf } from "./versions.js";
 
@@ -58,6 +58,7 @@ export async function moveSecret(
   const from = session.files.manifestFile(src.id);
   const to = session.files.manifestFile(dst.id);
   const [first, second] = [from, to].sort();
+  if (options.commit) await ensureCanCommit(session);
   const result = await session.files.withLock(first as string, () =>
     session.files.withLock(second as string, async (): Promise<MoveResult> => {
       if (await readManifest(session.files, dst.id)) {
@@ -108,10 +109,14 @@ export async function moveSecret(
     }),
   );
   if (!options.commit) return result;
-  const commit = await commitChange(
-    session,
-    [from, to],
-    `lockstep mv: ${src.id} -> ${dst.id}\n\nEvery version re-encrypted, bound to the new id.\n`,
-  );
+  const paths = await committable(session, [from, to]);
+  const commit =
+    paths.length === 0
+      ? undefined
+      : await commitChange(
+          session,
+          paths,
+          `lockstep mv: ${src.id} -> ${dst.id}\n\nEvery version re-encrypted, bound to the new id.\n`,
+        );
   return commit === undefined ? result : { ...result, commit };
 }

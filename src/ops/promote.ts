@@ -4,6 +4,7 @@
  */
 import { promote as planPromote } from "../core/rollout.js";
 import { stageNames } from "../core/stages.js";
+import { ensureCanCommit } from "./commit.js";
 import type { Session } from "./session.js";
 import { commitMoves, moveStages, type RolloutResult } from "./stage-moves.js";
 
@@ -17,13 +18,14 @@ export interface PromoteOptions {
 
 /**
  * Promotes one secret: `stage`, or the first stage that lags its predecessor.
- * @throws LockstepError `ROLLOUT_REFUSED`, `UNKNOWN_STAGE`; GitError with `commit`.
+ * @throws LockstepError `ROLLOUT_REFUSED`, `UNKNOWN_STAGE`; `NOT_COMMITTED` with `commit`.
  */
 export async function promoteSecret(
   session: Session,
   options: PromoteOptions & { id: string },
 ): Promise<RolloutResult> {
   const sid = session.secretId(options.id);
+  if (options.commit) await ensureCanCommit(session);
   let pending: RolloutResult["pending"];
   const result = await moveStages(session, sid.id, (m) => {
     const moves = planPromote(sid.id, sid.environment, m, options.stage);
@@ -49,6 +51,7 @@ export async function promoteEnvironment(
   options: PromoteOptions & { env: string },
 ): Promise<RolloutResult[]> {
   const { config } = session.environment(options.env);
+  if (options.commit) await ensureCanCommit(session);
   const ids = await session.files.listSecretIds(options.env);
   for (const id of ids) planPromote(id, config, (await session.manifest(id)).data, options.stage);
   const results: RolloutResult[] = [];

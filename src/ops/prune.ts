@@ -5,7 +5,7 @@
  */
 import { UsageError } from "../errors.js";
 import { removeManifestVersions } from "../storage/manifests.js";
-import { commitChange } from "./commit.js";
+import { commitChange, committable, ensureCanCommit } from "./commit.js";
 import type { Session } from "./session.js";
 
 /** Options of {@link pruneSecret}. */
@@ -48,6 +48,7 @@ export async function pruneSecret(session: Session, options: PruneOptions & { id
   }
   const sid = session.secretId(options.id);
   const file = session.files.manifestFile(sid.id);
+  if (options.commit) await ensureCanCommit(session);
   const result = await session.files.withLock(file, async () => {
     const m = await session.manifest(sid.id);
     const all = m.data.versions.map((v) => v.version);
@@ -57,10 +58,14 @@ export async function pruneSecret(session: Session, options: PruneOptions & { id
     return { id: sid.id, file, removed, kept };
   });
   if (!options.commit || result.removed.length === 0) return result;
-  const commit = await commitChange(
-    session,
-    [file],
-    `lockstep prune: ${sid.id}: versions ${result.removed.join(", ")} removed\n\nGit history still holds them.\n`,
-  );
+  const paths = await committable(session, [file]);
+  const commit =
+    paths.length === 0
+      ? undefined
+      : await commitChange(
+          session,
+          paths,
+          `lockstep prune: ${sid.id}: versions ${result.removed.join(", ")} removed\n\nGit history still holds them.\n`,
+        );
   return commit === undefined ? result : { ...result, commit };
 }

@@ -7,7 +7,7 @@
 import { servesConsumer } from "../core/status.js";
 import { LockstepError } from "../errors.js";
 import { deleteManifest } from "../storage/manifests.js";
-import { commitChange } from "./commit.js";
+import { commitChange, committable, ensureCanCommit } from "./commit.js";
 import type { Session } from "./session.js";
 
 /** Options of {@link removeSecret}. */
@@ -41,6 +41,7 @@ export async function removeSecret(
 ): Promise<RemoveSecretResult> {
   const sid = session.secretId(options.id);
   const file = session.files.manifestFile(sid.id);
+  if (options.commit) await ensureCanCommit(session);
   const result = await session.files.withLock(file, async () => {
     const m = await session.manifest(sid.id);
     const deployedTo = sid.environment.stages
@@ -57,10 +58,14 @@ export async function removeSecret(
     return { id: sid.id, file, versions: m.data.versions.map((v) => v.version).sort((a, b) => a - b), deployedTo };
   });
   if (!options.commit) return result;
-  const commit = await commitChange(
-    session,
-    [file],
-    `lockstep rm: ${sid.id}\n\nVersions ${result.versions.join(", ")} stay in Git history.\n`,
-  );
+  const paths = await committable(session, [file]);
+  const commit =
+    paths.length === 0
+      ? undefined
+      : await commitChange(
+          session,
+          paths,
+          `lockstep rm: ${sid.id}\n\nVersions ${result.versions.join(", ")} stay in Git history.\n`,
+        );
   return commit === undefined ? result : { ...result, commit };
 }

@@ -5,7 +5,7 @@
 import { LockstepError } from "../errors.js";
 import { commitOf, fileAt, lastDeletion } from "../storage/git-files.js";
 import { readManifest, writeManifestText } from "../storage/manifests.js";
-import { commitChange } from "./commit.js";
+import { commitChange, committable, ensureCanCommit } from "./commit.js";
 import type { Session } from "./session.js";
 
 /** Options of {@link restoreSecret}. */
@@ -38,6 +38,7 @@ export async function restoreSecret(
 ): Promise<RestoreResult> {
   const sid = session.secretId(options.id);
   const file = session.files.manifestFile(sid.id);
+  if (options.commit) await ensureCanCommit(session);
   const result = await session.files.withLock(file, async () => {
     if (await readManifest(session.files, sid.id)) {
       throw new LockstepError("ALREADY_EXISTS", `${sid.id} exists: there is nothing to restore`, {
@@ -71,7 +72,11 @@ export async function restoreSecret(
     };
   });
   if (!options.commit) return result;
-  const commit = await commitChange(session, [file], `lockstep restore: ${sid.id}\n\nAs it was at ${result.from}.\n`);
+  const paths = await committable(session, [file]);
+  const commit =
+    paths.length === 0
+      ? undefined
+      : await commitChange(session, paths, `lockstep restore: ${sid.id}\n\nAs it was at ${result.from}.\n`);
   return commit === undefined ? result : { ...result, commit };
 }
 

@@ -2,6 +2,7 @@
  * `rollback`: the stages on a secret's newest live version move back.
  */
 import { rollback as planRollback } from "../core/rollout.js";
+import { ensureCanCommit } from "./commit.js";
 import type { Session } from "./session.js";
 import { commitMoves, moveStages, type RolloutResult } from "./stage-moves.js";
 
@@ -18,13 +19,14 @@ export interface RollbackOptions {
 /**
  * Moves the stages on the newest live version (or `stage`) back to the
  * version below (or `to`).
- * @throws LockstepError `ROLLOUT_REFUSED`, `UNKNOWN_STAGE`, `UNKNOWN_VERSION`; GitError with `commit`.
+ * @throws LockstepError `ROLLOUT_REFUSED`, `UNKNOWN_STAGE`, `UNKNOWN_VERSION`; `NOT_COMMITTED` with `commit`.
  */
 export async function rollbackSecret(
   session: Session,
   options: RollbackOptions & { id: string },
 ): Promise<RolloutResult> {
   const sid = session.secretId(options.id);
+  if (options.commit) await ensureCanCommit(session);
   const plan = {
     ...(options.stage !== undefined && { stage: options.stage }),
     ...(options.to !== undefined && { to: options.to }),

@@ -5,9 +5,8 @@
  */
 import type { SecretManifest } from "../core/model.js";
 import type { StageMove } from "../core/rollout.js";
-import { GitError } from "../errors.js";
-import { commitPaths } from "../storage/git.js";
 import { setManifestStages } from "../storage/manifests.js";
+import { commitChange } from "./commit.js";
 import type { Session } from "./session.js";
 
 /** What a promotion or rollback did to one secret. */
@@ -52,7 +51,7 @@ export function describeMoves(results: readonly RolloutResult[]): string[] {
  * Commits the manifests that moved, with a message saying what moved
  * (`lockstep promote: ...`), and records the commit in each result. Nothing
  * moved, nothing is committed.
- * @throws GitError.
+ * @throws LockstepError `NOT_COMMITTED` when git refuses: the moves are written, the fix says how to commit them.
  */
 export async function commitMoves(
   session: Session,
@@ -63,15 +62,6 @@ export async function commitMoves(
   if (lines.length === 0) return results;
   const subject = lines.length === 1 ? lines[0] : `${lines.length} stage moves`;
   const files = results.filter((r) => r.moves.length > 0).map((r) => r.file);
-  let commit: string;
-  try {
-    commit = await commitPaths(session.root, files, `lockstep ${verb}: ${subject}\n\n${lines.join("\n")}\n`);
-  } catch (e) {
-    if (!(e instanceof GitError)) throw e;
-    throw new GitError(e.args, e.exitCode, e.stderr, {
-      fix: `the stage moves are written but not committed (${lines.join("; ")}): commit ${files.join(", ")} yourself`,
-      cause: e,
-    });
-  }
+  const commit = await commitChange(session, files, `lockstep ${verb}: ${subject}\n\n${lines.join("\n")}\n`);
   return results.map((r) => (r.moves.length > 0 ? { ...r, commit } : r));
 }

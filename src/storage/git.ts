@@ -85,6 +85,29 @@ export async function isInsideWorkTree(dir: string): Promise<boolean> {
   }
 }
 
+/**
+ * Why git cannot commit in `dir` now, or `undefined` if it can: not inside
+ * a work tree, or no author or committer identity (`git var` fails as
+ * `git commit` would). A hook that refuses the commit cannot be foreseen.
+ */
+export async function commitProblem(dir: string): Promise<{ reason: string; fix: string } | undefined> {
+  if (!(await isInsideWorkTree(dir))) {
+    return { reason: "it is not inside a git repository", fix: "run `git init` there, or drop --commit" };
+  }
+  for (const ident of ["GIT_AUTHOR_IDENT", "GIT_COMMITTER_IDENT"]) {
+    try {
+      await runGit(dir, ["var", ident]);
+    } catch (e) {
+      if (!(e instanceof GitError)) throw e;
+      return {
+        reason: "git knows no name and email to commit as",
+        fix: 'run `git config --global user.name "Your Name"` and `git config --global user.email you@example.com`, or drop --commit',
+      };
+    }
+  }
+  return undefined;
+}
+
 /** Makes `dir` a git repository if it is not inside one; returns whether it did. */
 export async function ensureGitRepository(dir: string): Promise<boolean> {
   if (await isInsideWorkTree(dir)) return false;

@@ -8,7 +8,7 @@ import { readFile, rmdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import type { AccessConfig, ProjectConfig } from "../core/model.js";
 import { LockstepError } from "../errors.js";
-import { writeFileAtomic } from "./fs.js";
+import { isTemporaryFile, writeFileAtomic } from "./fs.js";
 import { type LockFile, locksIn, withBulkLock, withFileLock } from "./locks.js";
 import type { FileSchema } from "./schemas.js";
 import { parseYamlFile, type YamlFile } from "./yaml-file.js";
@@ -145,6 +145,16 @@ export class RepositoryFiles {
   }
 
   /** The repository-relative paths of the files under `folder` whose names end in `suffix`. */
+  /**
+   * Temporary files of writes that a kill -9 cut short, repository-relative:
+   * at the top and under secrets/. The next write in their folder removes
+   * them; `check` reports the ones still there.
+   */
+  leftoverFiles(): string[] {
+    const top = readdirSync(this.root).filter((name) => isTemporaryFile(name));
+    return [...top, ...this.filesEndingIn(SECRETS_DIR, ".tmp").filter((rel) => isTemporaryFile(rel))];
+  }
+
   private filesEndingIn(folder: string, suffix: string): string[] {
     // Synchronous, folder by folder with the entries' types: a recursive fs/promises readdir stats
     // every entry, which costs more than the rest of the walk over a thousand manifests.

@@ -96,6 +96,7 @@ export async function parseYamlFile<T>(text: string, file: string, schema: FileS
     return parseSlowly<T>(text, file, schema); // throws, with the line
   }
   if (!fileValidator(schema)(data)) return parseSlowly<T>(text, file, schema);
+  data = ownedMaps(data);
   let parsed: Promise<Positioned> | undefined;
   return yamlFile(file, data as T, text, () => {
     parsed ??= parsePositioned(text);
@@ -116,7 +117,19 @@ async function parseSlowly<T>(text: string, file: string, schema: FileSchema): P
       cause: first,
     });
   }
-  const data = doc.toJS() as unknown;
+  let data: unknown;
+  try {
+    // The yaml package stops expanding aliases past a hundred: a "billion laughs" file ends here, at once.
+    data = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  } catch (e) {
+    throw new FileFormatError("YAML_INVALID", `${file}: not valid YAML: its aliases (*name) expand too far`, {
+      file,
+      line: 1,
+      fix: "write the repeated values out, or use fewer aliases (a file whose aliases multiply is refused)",
+      cause: e,
+    });
+  }
+  data = ownedMaps(data);
   const validate = fileValidator(schema);
   if (!validate(data)) {
     const violations = describeErrors(validate.errors);
@@ -131,6 +144,27 @@ async function parseSlowly<T>(text: string, file: string, schema: FileSchema): P
   }
   // js-yaml refused what the yaml package accepts (a YAML 1.2 nicety): keep the document.
   return yamlFile(file, data as T, text, async () => positioned);
+}
+
+/** The maps of lockstep's files that user-chosen names key (environments, members, groups, a secret's stages). */
+const NAMED_MAPS = ["environments", "members", "groups", "stages"] as const;
+
+/**
+ * `data` with its maps keyed by user-chosen names made prototype-free, so
+ * that `constructor`, `__proto__` or `toString` is a name like any other:
+ * an unknown one is unknown, rather than a function found on
+ * Object.prototype. Only those maps are copied (reading stays cheap).
+ */
+export function ownedMaps<T>(data: T): T {
+  if (typeof data !== "object" || data === null || Array.isArray(data)) return data;
+  const d = data as Record<string, unknown>;
+  for (const key of NAMED_MAPS) {
+    const map = Object.hasOwn(d, key) ? d[key] : undefined;
+    if (typeof map === "object" && map !== null && !Array.isArray(map)) {
+      d[key] = Object.assign(Object.create(null), map);
+    }
+  }
+  return data;
 }
 
 /** The 1-based line of the deepest existing node on `path`. */
@@ -181,7 +215,7 @@ export async function editedText(file: YamlFile<unknown>, edit: (doc: Document) 
 export function parseLenient<T>(text: string): T | undefined {
   try {
     const data = loadYaml(text, { schema: CORE_SCHEMA }) as unknown;
-    return typeof data === "object" && data !== null && !Array.isArray(data) ? (data as T) : undefined;
+    return typeof data === "object" && data !== null && !Array.isArray(data) ? ownedMaps(data as T) : undefined;
   } catch {
     return undefined;
   }

@@ -8,6 +8,7 @@
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
+import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -159,6 +160,19 @@ describe("kill -9 at random moments", () => {
       for (const i of [0, 1, 2]) expectOk(await s.run(["set", `production/bulk_${i}`], { input: `next ${round}` }));
     }
   }, 600_000);
+
+  it("check reports a temporary file a kill -9 left, as a warning, and the next write in its folder removes it", async () => {
+    const leftover = "secrets/production/crash/one.yaml.99999999.0badc0de-0.tmp";
+    await s.write(leftover, "half a manifest");
+    const check = await s.run(["check", "--format", "json"]);
+    expect(check.code).toBe(0);
+    const { findings } = JSON.parse(check.stdout) as { findings: { code: string; severity: string; file: string }[] };
+    expect(findings).toContainEqual(
+      expect.objectContaining({ code: "leftover-file", severity: "warning", file: leftover }),
+    );
+    expectOk(await s.run(["set", "production/crash/one"], { input: "swept" }));
+    expect(existsSync(s.path(leftover))).toBe(false);
+  });
 
   it("no lock folder or temporary file is left once the next commands have run", async () => {
     const left: string[] = [];

@@ -6,6 +6,9 @@
  * invariant (a later stage never ahead of an earlier one) holds against
  * commands and hand edits alike.
  */
+import { chmod, cp, mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, sep } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, parseDocument } from "yaml";
 import {
@@ -499,6 +502,84 @@ describe("--commit", () => {
     expectOk(await s.run(["promote", c]));
     expect(await head()).toBe(before);
     expect(await gitOut(s, "status", "--porcelain", "secrets")).toBe(` M secrets/${c}.yaml\n`);
+  });
+});
+
+describe("--commit when git cannot commit", () => {
+  let s: Sandbox;
+  const a = "production/commit/a";
+  const head = async () => (await gitOut(s, "rev-parse", "HEAD")).trim();
+
+  beforeAll(async () => {
+    s = await sandbox();
+    await setValue(s, a, "1");
+    await setValue(s, a, "2");
+    await gitOut(s, "add", "-A");
+    await gitOut(s, "commit", "-q", "-m", "baseline");
+  });
+  afterAll(() => s.cleanup());
+
+  it("--commit with no git identity: exit 1 before anything moves, saying how to set one", async () => {
+    const id = "production/commit/no-identity";
+    await setValue(s, id, "1");
+    await setValue(s, id, "2");
+    const before = await s.read(`secrets/${id}.yaml`);
+    const noIdentity = {
+      GIT_AUTHOR_NAME: undefined,
+      GIT_AUTHOR_EMAIL: undefined,
+      GIT_COMMITTER_NAME: undefined,
+      GIT_COMMITTER_EMAIL: undefined,
+      EMAIL: undefined,
+      GIT_CONFIG_GLOBAL: "/dev/null",
+    };
+    const r = await s.run(["promote", id, "--commit"], { env: noIdentity });
+    expectError(
+      r,
+      1,
+      /cannot --commit: git knows no name and email/,
+      /nothing was changed/,
+      /git config --global user\.email/,
+    );
+    expect(await s.read(`secrets/${id}.yaml`)).toBe(before);
+  });
+
+  it("--commit refused by a pre-commit hook: exit 1, the move written, and the git command that finishes it", async () => {
+    const id = "production/commit/hooked";
+    await setValue(s, id, "1");
+    await setValue(s, id, "2");
+    const hook = s.path(".git/hooks/pre-commit");
+    await s.write(".git/hooks/pre-commit", "#!/bin/sh\necho 'policy: no commits today' >&2\nexit 1\n");
+    await chmod(hook, 0o755);
+    try {
+      const before = await head();
+      const r = await s.run(["promote", id, "--commit"]);
+      expectError(
+        r,
+        1,
+        /written but not committed/,
+        /policy: no commits today/,
+        `commit -m 'lockstep promote: ${id}: stable 1 -> 2' -- secrets/${id}.yaml`,
+      );
+      expect(await head()).toBe(before);
+      expect(await stagesOf(s, id)).toEqual({ canary: 2, stable: 2 });
+    } finally {
+      await rm(hook);
+    }
+  });
+
+  it("--commit outside a git repository: exit 1 before anything moves", async () => {
+    const outside = await mkdtemp(join(tmpdir(), "lockstep-e2e-nogit-"));
+    try {
+      await cp(s.repo, outside, { recursive: true, filter: (src) => !src.includes(`${sep}.git`) });
+      const env = { GIT_CEILING_DIRECTORIES: tmpdir() };
+      const id = a;
+      const before = await readFile(join(outside, "secrets", `${id}.yaml`), "utf8");
+      const r = await s.run(["promote", id, "--commit", "--stage", "stable"], { cwd: outside, env });
+      expectError(r, 1, /not inside a git repository/, /nothing was changed/);
+      expect(await readFile(join(outside, "secrets", `${id}.yaml`), "utf8")).toBe(before);
+    } finally {
+      await rm(outside, { recursive: true, force: true });
+    }
   });
 });
 

@@ -96,7 +96,7 @@ describe("rm", () => {
     await s.write("secrets/production/old/unused.yaml", m.replace(/^stages:/m, "consumers: []\nstages:"));
     expectOk(await s.run(["rm", "production/old/unused"]));
     expect(await runTool("test", ["-e", s.path("secrets/production/old")])).toMatchObject({ code: 1 });
-    expect(await runTool("test", ["-d", s.path("secrets/production")])).toMatchObject({ code: 0 });
+    expect(await runTool("test", ["-d", s.path("secrets")])).toMatchObject({ code: 0 });
   });
 
   it("--commit records the deletion; audit shows `deleted`; restore brings it back byte for byte, versions and stages intact", async () => {

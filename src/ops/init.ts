@@ -16,6 +16,7 @@ import {
 import { ensureGitRepository } from "../storage/git.js";
 import { ACCESS_FILE, CONFIG_FILE, RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
 import { checkWorkflow, DEFAULT_ACTION, deployWorkflow, rolloutWorkflow } from "../templates/github.js";
+import { setupGitAt } from "./setup-git.js";
 
 /** Options of {@link initRepository}. */
 export interface InitOptions {
@@ -27,6 +28,11 @@ export interface InitOptions {
   github?: boolean;
   /** The lockstep action the workflows use (`owner/repo/.github/actions/lockstep@ref`). */
   action?: string;
+  /**
+   * How git starts lockstep: when given, the merge driver for manifests is
+   * set up as `setup-git` does (.gitattributes and the git configuration).
+   */
+  mergeDriver?: string;
 }
 
 /** What `init` wrote. */
@@ -34,6 +40,8 @@ export interface InitResult {
   root: string;
   files: string[];
   gitInitialized: boolean;
+  /** The merge driver command set up in the git configuration, if it was. */
+  mergeDriver?: string;
 }
 
 function configText(envs: readonly string[]): string {
@@ -158,5 +166,8 @@ export async function initRepository(options: InitOptions = {}): Promise<InitRes
     files.push(...(await writeWorkflows(root, config, options.action ?? DEFAULT_ACTION)));
   }
   const gitInitialized = await ensureGitRepository(root);
-  return { root, files, gitInitialized };
+  if (options.mergeDriver === undefined) return { root, files, gitInitialized };
+  const merge = await setupGitAt(new RepositoryFiles(root), { command: options.mergeDriver });
+  files.push(merge.attributes.file);
+  return { root, files, gitInitialized, mergeDriver: merge.driver.command };
 }

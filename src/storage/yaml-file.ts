@@ -9,7 +9,6 @@
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 import type { Document, LineCounter, Node } from "yaml";
 import { FileFormatError } from "../errors.js";
-import { flowPadding, keepUntouchedLines } from "./keep-lines.js";
 import { scanManifest } from "./manifest-scan.js";
 import { describeErrors, type FileSchema, fileValidator } from "./schemas.js";
 
@@ -201,7 +200,8 @@ export function stringifyDocument(doc: Document, padding = true): string {
  * flow collections.
  */
 export async function editedText(file: YamlFile<unknown>, edit: (doc: Document) => void): Promise<string> {
-  const doc = await documentOf(file);
+  // Loaded here, not at the top: read-only commands never edit (node-diff3 stays unloaded).
+  const [doc, { flowPadding, keepUntouchedLines }] = await Promise.all([documentOf(file), import("./keep-lines.js")]);
   const padding = flowPadding(file.text) ?? true;
   const before = stringifyDocument(doc, padding);
   edit(doc);

@@ -64,9 +64,10 @@ module.exports = {
     },
     {
       name: "one-git-runner",
-      comment: "Every process lockstep starts for git goes through storage/git.ts; exec's child is the CLI's.",
+      comment:
+        "Every process lockstep starts for git goes through storage/git.ts; exec's child and edit's editor are the CLI's.",
       severity: "error",
-      from: { path: "^src/", pathNot: "^src/storage/git\\.ts$|^src/cli/commands/exec\\.ts$" },
+      from: { path: "^src/", pathNot: "^src/storage/git\\.ts$|^src/cli/commands/exec\\.ts$|^src/cli/editor\\.ts$" },
       to: { path: "^(node:)?child_process$" },
     },
   ],

@@ -21,7 +21,13 @@ describe("add-member and remove-member", () => {
       github: "carol-gh",
       groups: ["platform", "oncall"],
     });
-    expect(result).toEqual({ name: "carol", created: true, addedKeys: [key], groups: ["platform", "oncall"] });
+    expect(result).toEqual({
+      name: "carol",
+      created: true,
+      addedKeys: [key],
+      groups: ["platform", "oncall"],
+      needsRekey: [],
+    });
     const text = await s.read("access.yaml");
     expect(text.startsWith("# who reads what\n")).toBe(true);
     // New lines follow the file's own style of flow lists ([a], not [ a ]).

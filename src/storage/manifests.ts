@@ -197,8 +197,10 @@ export async function moveManifest(
   const from = current.file;
   const { renamedFrom: _, stages, versions, ...metadata } = current.data;
   const fromId = from.slice(SECRETS_DIR.length + 1, -".yaml".length);
+  // A manifest that records its own id (the gate's keyless binding) records the new one.
+  const recorded = (metadata as { id?: string }).id !== undefined;
   // renamedFrom goes where metadata goes: before stages.
-  const renamed = { ...metadata, renamedFrom: fromId, stages, versions };
+  const renamed = { ...metadata, ...(recorded && { id: to }), renamedFrom: fromId, stages, versions };
   let text: string | undefined;
   if (emitManifest(current.data) === current.text) {
     text = emitManifest(withUpdates(renamed, updates));
@@ -206,6 +208,7 @@ export async function moveManifest(
   if (text === undefined) {
     const { setMetadata } = await editing();
     const edited = await editedText(current, (doc) => {
+      if (recorded) doc.set("id", to);
       if (doc.has("renamedFrom")) doc.set("renamedFrom", fromId);
       else setMetadata(doc, "renamedFrom", fromId);
     });

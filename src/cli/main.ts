@@ -3,9 +3,10 @@
  * command's module loads when that command runs, so `--help` stays fast. It
  * is the one place that sets the process's exit code.
  */
-import { readFileSync } from "node:fs";
 import { type Command, CommanderError, type OptionValues } from "@commander-js/extra-typings";
+import { UsageError } from "../errors.js";
 import { EXIT, reportError } from "./exit-codes.js";
+import { packageJson } from "./package-info.js";
 import { commands, program } from "./program.js";
 
 /** The exit code a command asked for (`exec` passes its child's on). */
@@ -54,17 +55,24 @@ on(commands.setupGit, async () => (await import("./commands/merge.js")).setupGit
 on(commands.mergeDriver, async () => (await import("./commands/merge.js")).mergeDriver);
 on(commands.resolve, async () => (await import("./commands/merge.js")).resolve);
 
-/** lockstep's version, from its package.json (two folders up, from src/cli and from dist/cli alike). */
-function version(): string {
-  return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string })
-    .version;
-}
+on(commands.completion, async () => (await import("./commands/completion.js")).completion);
+commands.help.action((name) => {
+  if (name === undefined) return program.outputHelp();
+  const cmd = program.commands.find((c) => c.name() === name || c.aliases().includes(name));
+  if (!cmd) throw new UsageError(`no command "${name}"`, { fix: "run lockstep help for the list of commands" });
+  cmd.outputHelp();
+});
 
 async function main(): Promise<number> {
   const args = process.argv.slice(2);
   if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
     // Not a commander option: `get --version N` must stay get's own flag.
-    process.stdout.write(`${version()}\n`);
+    process.stdout.write(`${packageJson().version}\n`);
+    return EXIT.ok;
+  }
+  if (args[0] === "__complete") {
+    // Shell completion (`lockstep completion`): the words after `lockstep`, none of them parsed as options.
+    await (await import("./commands/completion.js")).completeWords(program, args.slice(1));
     return EXIT.ok;
   }
   try {

@@ -5,7 +5,10 @@
  * {@link ArgsOf} and {@link OptionsOf} its command. main.ts attaches the
  * actions, which load a command's module only when it runs.
  */
-import { Command, InvalidArgumentError, Option, type OptionValues } from "@commander-js/extra-typings";
+import { Argument, Command, InvalidArgumentError, Option, type OptionValues } from "@commander-js/extra-typings";
+import { SHELLS } from "./completion.js";
+import { examplesHelp } from "./examples.js";
+import { actionReference } from "./package-info.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
@@ -71,7 +74,19 @@ const init = program
   .description("write lockstep.yaml, access.yaml and secrets/ (and git init if needed)")
   .option("--env <name>", "an environment (repeatable; default: staging and production)", collect)
   .option("--github", "also write GitHub Actions workflows: the pull-request check, staged deploys, promote/rollback")
-  .option("--action <ref>", "the lockstep action those workflows use (owner/repo/.github/actions/lockstep@ref)");
+  .option("--action <ref>", "the lockstep action those workflows use (default: OWNER/REPO@vMAJOR, see below)")
+  .addHelpText(
+    "after",
+    () => `
+The workflows go to the git root's .github/workflows/ (through this folder when the secrets
+repository is a folder of a larger one), deploy from the repository's default branch, and get one
+deploy job per environment and stage that a CI member (named ci or ci-...) reads: job and GitHub
+Environment ENV-STAGE, the member's key in the secret LOCKSTEP_AGE_KEY_<MEMBER>.
+
+Action reference: OWNER/REPO@vMAJOR, OWNER/REPO from package.json "repository" (the action.yml
+at its root) and vMAJOR the major release tag, moved to every release of that major version.
+This lockstep writes ${actionReference()}; --action takes a fork, a full tag (v0.1.0) or a commit SHA.`,
+  );
 
 const member = program.command("member").description("edit the members of access.yaml");
 const memberAdd = member
@@ -243,7 +258,14 @@ const rollback = commitOption(
 const status = program
   .command("status [env]")
   .description("per secret: newest version, version per stage, pending, rotation due; per consumer: what lags")
-  .option("--json", "one JSON document");
+  .option("--json", "one JSON document")
+  .addOption(
+    new Option("--format <format>", "text, json, or markdown (a mermaid diagram of stages and versions)").choices([
+      "text",
+      "json",
+      "markdown",
+    ] as const),
+  );
 
 const exportCommand = selectOptions(
   program
@@ -282,6 +304,23 @@ const resolve = program
   .command("resolve <id>")
   .description("finish a merge the driver left for want of a key: re-encrypt renumbered versions, git add the file");
 
+const completion = program
+  .command("completion")
+  .description("print a shell completion script: commands, flags, environments, stages and secret ids")
+  .addArgument(new Argument("<shell>", "bash, zsh or fish").choices(SHELLS));
+
+// `lockstep help` is a command of its own, so that it exits 0 (commander's own fails without a command).
+program.helpCommand(false);
+const help = program.command("help [command]").description("display help for command");
+
+// Every command's help ends with examples.
+const withExamples = (c: Command<unknown[], OptionValues, OptionValues>, path: string): void => {
+  const examples = examplesHelp(path);
+  if (examples !== "") c.addHelpText("after", examples);
+  for (const sub of c.commands) withExamples(sub, path === "" ? sub.name() : `${path} ${sub.name()}`);
+};
+withExamples(program as never, "");
+
 /** Every command, by the name of its module in commands/. */
 export const commands = {
   keygen,
@@ -314,4 +353,7 @@ export const commands = {
   setupGit: setupGitCommand,
   mergeDriver: mergeDriverCommand,
   resolve,
+
+  completion,
+  help,
 };

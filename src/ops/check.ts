@@ -4,6 +4,7 @@
  * to decrypt). It never stops at the first problem: a broken file is a
  * finding, and the rest is still checked.
  */
+import { posix } from "node:path";
 import { openEnvelope } from "../core/envelope.js";
 import { type Finding, finding, sortFindings } from "../core/findings.js";
 import { globMatches } from "../core/glob.js";
@@ -16,7 +17,7 @@ import { type AgeIdentity, AgeRecipient } from "../crypto/keys.js";
 import { withCryptoWorkers } from "../crypto/workers.js";
 import { LockstepError } from "../errors.js";
 import { readBytesIfExists } from "../storage/fs.js";
-import { trackedFiles, workTreeRoot } from "../storage/git.js";
+import { codeownersPlace, trackedFiles, workTreeRoot } from "../storage/git.js";
 import { ACCESS_FILE, CONFIG_FILE, type RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
 import { readManifest } from "../storage/manifests.js";
 import type { YamlFile } from "../storage/yaml-file.js";
@@ -30,6 +31,12 @@ import { validateValue } from "./values.js";
 export interface CheckOptions {
   /** Also decrypt every live version (with the session's identities) and check its binding and value schema. */
   decrypt?: boolean;
+  /**
+   * Name files by their path from the git work tree's root instead of the
+   * secrets repository's (they differ when it is a folder of a larger
+   * repository): GitHub places annotations by such paths.
+   */
+  pathsFromGitRoot?: boolean;
 }
 
 /** What `check` found. */
@@ -279,6 +286,10 @@ export async function checkRepository(session: Session, options: CheckOptions = 
   if (options.decrypt) {
     const identities = await session.identities();
     undecrypted = await checkValues(files, manifests, identities, out);
+  }
+  if (options.pathsFromGitRoot) {
+    const { prefix } = await codeownersPlace(files.root, await workTreeRoot(files.root));
+    for (const f of out) f.file = posix.normalize(`${prefix}${f.file}`);
   }
   return { findings: sortFindings(out), secrets: ids.length, undecrypted };
 }

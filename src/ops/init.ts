@@ -1,9 +1,10 @@
 /**
  * `init`: a new secrets repository, lockstep.yaml, access.yaml and secrets/.
  */
-import { join, resolve } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
+import { deployPlan } from "../core/deploy-plan.js";
 import { isSecretId } from "../core/ids.js";
-import type { ProjectConfig } from "../core/model.js";
+import type { AccessConfig, ProjectConfig } from "../core/model.js";
 import { LockstepError, UsageError } from "../errors.js";
 import {
   ensureDir,
@@ -13,9 +14,9 @@ import {
   writeFileAtomic,
   writeFileExclusive,
 } from "../storage/fs.js";
-import { ensureGitRepository } from "../storage/git.js";
+import { codeownersPlace, defaultBranch, ensureGitRepository, workTreeRoot } from "../storage/git.js";
 import { ACCESS_FILE, CONFIG_FILE, RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
-import { checkWorkflow, DEFAULT_ACTION, deployWorkflow, rolloutWorkflow } from "../templates/github.js";
+import { checkWorkflow, DEFAULT_ACTION, deployWorkflow, rolloutWorkflow, WORKFLOW_FILES } from "../templates/github.js";
 import { setupGitAt } from "./setup-git.js";
 
 /** Options of {@link initRepository}. */
@@ -24,9 +25,9 @@ export interface InitOptions {
   dir?: string;
   /** Environment names (default: staging and production). */
   environments?: readonly string[];
-  /** Also write GitHub Actions workflows under .github/workflows/. */
+  /** Also write GitHub Actions workflows under the git root's .github/workflows/. */
   github?: boolean;
-  /** The lockstep action the workflows use (`owner/repo/.github/actions/lockstep@ref`). */
+  /** The lockstep action the workflows use (default {@link DEFAULT_ACTION}: `OWNER/REPO@vMAJOR`). */
   action?: string;
   /**
    * How git starts lockstep: when given, the merge driver for manifests is
@@ -38,7 +39,12 @@ export interface InitOptions {
 /** What `init` wrote. */
 export interface InitResult {
   root: string;
+  /** Files written, relative to `root` (workflows may be at the git root, above it). */
   files: string[];
+  /** Workflows that existed and were kept as they were. */
+  kept: string[];
+  /** What the user should know: deploy jobs and the secrets they need, stages left without one. */
+  notes: string[];
   gitInitialized: boolean;
   /** The merge driver command set up in the git configuration, if it was. */
   mergeDriver?: string;
@@ -79,28 +85,73 @@ rules: []
 `;
 }
 
-/** Writes the three workflows; refuses, before writing any, if one exists. */
-async function writeWorkflows(root: string, config: ProjectConfig, action: string): Promise<string[]> {
-  const workflows: [string, string][] = [
-    ["lockstep-check.yml", checkWorkflow(action)],
-    ["lockstep-deploy.yml", deployWorkflow(config, action)],
-    ["lockstep-rollout.yml", rolloutWorkflow(action)],
-  ];
-  for (const [name] of workflows) {
-    if (await pathExists(join(root, ".github", "workflows", name))) {
-      throw new LockstepError("ALREADY_EXISTS", `.github/workflows/${name} already exists; refusing to overwrite it`, {
-        file: `.github/workflows/${name}`,
-        fix: "move it away to write the current templates",
-      });
+/** What `init --github` wrote, kept and could not write. */
+interface WorkflowsResult {
+  written: string[];
+  kept: string[];
+  notes: string[];
+}
+
+/**
+ * Writes the workflows into the git repository's `.github/workflows/` (the
+ * git root's, when the secrets repository is a folder of a larger one):
+ * the check always; deploy and rollout when some stage has a CI reader.
+ * A workflow that exists is kept, never overwritten.
+ * @throws LockstepError `ALREADY_EXISTS` when every workflow to write exists.
+ */
+async function writeWorkflows(
+  root: string,
+  config: ProjectConfig,
+  access: AccessConfig,
+  ids: Record<string, string[]>,
+  action: string,
+): Promise<WorkflowsResult> {
+  const place = await codeownersPlace(root, await workTreeRoot(root));
+  const top = dirname(dirname(place.file));
+  const options = { action, branch: await defaultBranch(top), folder: place.prefix };
+  const plan = deployPlan(config, access, ids);
+  const notes = plan.skipped.map(
+    (s) => `no deploy job for ${s.env} stage ${s.stage}: ${s.reason} (see README, GitHub set-up)`,
+  );
+  const workflows: [string, string][] = [[WORKFLOW_FILES.check, checkWorkflow(options)]];
+  if (plan.jobs.length > 0) {
+    workflows.push([WORKFLOW_FILES.deploy, deployWorkflow(plan.jobs, options)]);
+    workflows.push([WORKFLOW_FILES.rollout, rolloutWorkflow(options)]);
+    for (const j of plan.jobs) {
+      notes.push(`deploy job ${j.name}: GitHub Environment ${j.name}, secret ${j.secret} = ${j.member}'s key`);
     }
+  } else {
+    notes.push(
+      "no deploy or rollout workflow: add a CI member (ci-ENV) as a reader, then run `lockstep init --github` again",
+    );
   }
   const written: string[] = [];
+  const kept: string[] = [];
+  const rel = (name: string) =>
+    relative(root, join(top, ".github", "workflows", name))
+      .split(sep)
+      .join("/");
   for (const [name, text] of workflows) {
-    const rel = `.github/workflows/${name}`;
-    await writeFileExclusive(join(root, ".github", "workflows", name), text, 0o644, rel);
-    written.push(rel);
+    const file = join(top, ".github", "workflows", name);
+    if (await pathExists(file)) kept.push(rel(name));
+    else {
+      await writeFileExclusive(file, text, 0o644, rel(name));
+      written.push(rel(name));
+    }
   }
-  return written;
+  if (written.length === 0) {
+    throw new LockstepError("ALREADY_EXISTS", `${kept.join(", ")} already exist; refusing to overwrite them`, {
+      file: kept[0] as string,
+      fix: "move them away to write the current templates",
+    });
+  }
+  return { written, kept, notes };
+}
+
+/** Each environment's secret ids. */
+async function secretIds(files: RepositoryFiles, config: ProjectConfig): Promise<Record<string, string[]>> {
+  const envs = Object.keys(config.environments);
+  return Object.fromEntries(await Promise.all(envs.map(async (e) => [e, await files.listSecretIds(e)] as const)));
 }
 
 /** What git must never commit: lockstep's locks, and temporary files of writes a kill -9 cut short. */
@@ -133,10 +184,17 @@ export async function initRepository(options: InitOptions = {}): Promise<InitRes
   }
   if (new Set(envs).size !== envs.length) throw new UsageError("an environment is named twice");
   if (options.github && (await pathExists(join(root, CONFIG_FILE)))) {
-    // An existing repository: add the workflows, from its own environments and stages.
-    const config = (await new RepositoryFiles(root).readConfig()).data;
-    const files = await writeWorkflows(root, config, options.action ?? DEFAULT_ACTION);
-    return { root, files, gitInitialized: false };
+    // An existing repository: add the workflows, from its own environments, stages and readers.
+    const files = new RepositoryFiles(root);
+    const [config, access] = await Promise.all([files.readConfig(), files.readAccess()]);
+    const w = await writeWorkflows(
+      root,
+      config.data,
+      access.data,
+      await secretIds(files, config.data),
+      options.action ?? DEFAULT_ACTION,
+    );
+    return { root, files: w.written, kept: w.kept, notes: w.notes, gitInitialized: false };
   }
   await ensureDir(root);
   // All or nothing: should a write fail (a full disk), what init wrote goes again, so that a rerun
@@ -159,15 +217,20 @@ export async function initRepository(options: InitOptions = {}): Promise<InitRes
     throw e;
   }
   const files = [CONFIG_FILE, ACCESS_FILE, `${SECRETS_DIR}/`, ".gitignore"];
+  // Before the workflows, which go to the git root and follow its branch.
+  const gitInitialized = await ensureGitRepository(root);
+  const result: InitResult = { root, files, kept: [], notes: [], gitInitialized };
   if (options.github) {
     const config: ProjectConfig = {
       environments: Object.fromEntries(envs.map((e) => [e, { stages: [{ name: "canary" }, { name: "stable" }] }])),
     };
-    files.push(...(await writeWorkflows(root, config, options.action ?? DEFAULT_ACTION)));
+    const w = await writeWorkflows(root, config, { members: {} }, {}, options.action ?? DEFAULT_ACTION);
+    files.push(...w.written);
+    result.kept = w.kept;
+    result.notes = w.notes;
   }
-  const gitInitialized = await ensureGitRepository(root);
-  if (options.mergeDriver === undefined) return { root, files, gitInitialized };
+  if (options.mergeDriver === undefined) return result;
   const merge = await setupGitAt(new RepositoryFiles(root), { command: options.mergeDriver });
   files.push(merge.attributes.file);
-  return { root, files, gitInitialized, mergeDriver: merge.driver.command };
+  return { ...result, mergeDriver: merge.driver.command };
 }

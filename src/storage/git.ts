@@ -108,11 +108,37 @@ export async function commitProblem(dir: string): Promise<{ reason: string; fix:
   return undefined;
 }
 
-/** Makes `dir` a git repository if it is not inside one; returns whether it did. */
+/** The branch `init` creates, which the generated workflows deploy from. */
+export const INITIAL_BRANCH = "main";
+
+/**
+ * Makes `dir` a git repository if it is not inside one, on branch `main`
+ * whatever git's own default; returns whether it did.
+ */
 export async function ensureGitRepository(dir: string): Promise<boolean> {
   if (await isInsideWorkTree(dir)) return false;
   await runGit(dir, ["init"]);
+  // `git init -b` needs git 2.28; pointing the unborn HEAD at main works with any git.
+  await runGit(dir, ["symbolic-ref", "HEAD", `refs/heads/${INITIAL_BRANCH}`]);
   return true;
+}
+
+/**
+ * The repository's default branch: the remote's (`origin/HEAD`), else the
+ * branch checked out, else `main`.
+ */
+export async function defaultBranch(dir: string): Promise<string> {
+  const ref = async (args: string[]) => {
+    try {
+      return (await gitText(dir, args)).trim();
+    } catch (e) {
+      if (e instanceof GitError) return "";
+      throw e;
+    }
+  };
+  const remote = await ref(["symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"]);
+  if (remote.startsWith("origin/")) return remote.slice("origin/".length);
+  return (await ref(["symbolic-ref", "--quiet", "--short", "HEAD"])) || INITIAL_BRANCH;
 }
 
 /**

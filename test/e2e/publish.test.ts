@@ -2,17 +2,18 @@
  * Publishing values, through the built CLI: `export` in every format, each
  * read back by a real parser (the dotenv package, yaml, JSON, bash and sh,
  * the Actions runner's $GITHUB_ENV rules); stage and consumer selection;
- * where plaintext may be written; `exec`; the composite GitHub Action's
- * scripts; and the library's `export`.
+ * where plaintext may be written; `exec`; the GitHub Action's bundle in a
+ * simulated job; and the library's `export`.
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chmod, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import dotenv from "dotenv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument, parse as parseYaml } from "yaml";
 import { openRepository, parseDotenv } from "../../src/index.js";
+import { type JobState, newJob, runActionStep, runScriptStep, type StepResult } from "../support/actions-runner.js";
 import { readGithubEnv } from "../support/github-env.js";
 import {
   CLI,
@@ -21,7 +22,6 @@ import {
   expectOk,
   makeSandbox,
   ROOT,
-  type RunResult,
   requireBuiltCli,
   runTool,
   type Sandbox,
@@ -426,92 +426,136 @@ describe("exec", () => {
   });
 });
 
-describe("the composite action's scripts in a simulated Actions job", () => {
-  const action = join(ROOT, ".github", "actions", "lockstep");
-  let runner: string;
-  let wrapper: string;
-  const githubEnv = () => join(runner, "github_env");
+describe("the JavaScript action (action.yml, action/index.cjs) in a simulated Actions job", () => {
+  let runnerTemp: string;
+  const job = () => newJob(runnerTemp, s.repo, childEnv(s.home));
+  const step = (inputs: Record<string, string>, j = job()) => runActionStep(j, ROOT, inputs);
+  const exportInputs = (extra: Record<string, string> = {}) => ({
+    "age-key": s.keys.ci.text,
+    environment: "production",
+    "working-directory": "secrets/production",
+    ...extra,
+  });
+  /** Masks on stdout: every non-blank line of every value of `values`, and the key's own line. */
+  function expectMasked(r: StepResult, values: Values): void {
+    const masks = r.stdout
+      .split("\n")
+      .filter((l) => l.startsWith("::add-mask::"))
+      .map((l) => l.slice("::add-mask::".length).replace(/%0D/g, "\r").replace(/%0A/g, "\n").replace(/%25/g, "%"));
+    const wanted = Object.values(values).flatMap((v) => v.split(/\r?\n/).filter((l) => l.trim() !== ""));
+    expect(masks).toEqual(expect.arrayContaining(wanted));
+    expect(masks).toContain(s.keys.ci.text.split("\n").find((l) => l.startsWith("AGE-SECRET-KEY-")));
+  }
+  /** The key appears in no file the step leaves behind, nor in the log. */
+  function expectKeyKept(r: StepResult, j: JobState): void {
+    const key = s.keys.ci.text.split("\n").find((l) => l.startsWith("AGE-SECRET-KEY-")) as string;
+    for (const text of [...Object.values(r.files), r.log, j.summary]) expect(text).not.toContain(key);
+    expect(Object.values(j.env).join("\n")).not.toContain(key);
+  }
 
   beforeAll(async () => {
-    runner = join(s.home, "runner-temp");
-    await mkdir(join(s.home, "bin"), { recursive: true });
-    await mkdir(runner, { recursive: true });
-    wrapper = join(s.home, "bin", "lockstep");
-    await writeFile(wrapper, `#!/bin/sh\nexec "${process.execPath}" "${CLI}" "$@"\n`);
-    await chmod(wrapper, 0o755);
+    runnerTemp = join(s.home, "runner-temp");
+    await mkdir(runnerTemp, { recursive: true });
   });
 
-  /** The step's environment as action.yml passes it (inputs default to ""), plus the runner's. */
-  function stepEnv(inputs: Record<string, string | undefined>): NodeJS.ProcessEnv {
-    return childEnv(s.home, {
-      GITHUB_ACTION_PATH: action,
-      RUNNER_TEMP: runner,
-      GITHUB_ENV: githubEnv(),
-      LOCKSTEP_BIN: wrapper,
-      LOCKSTEP_AGE_KEY: s.keys.ci.text,
-      LOCKSTEP_ENVIRONMENT: "production",
-      LOCKSTEP_STAGE: "",
-      LOCKSTEP_CONSUMER: "",
-      LOCKSTEP_FORMAT: "github",
-      LOCKSTEP_OUT: "",
-      ...inputs,
-    });
-  }
-  /** Runs export.sh in a folder inside the secrets repository (the working-directory input). */
-  const exportStep = (inputs: Record<string, string | undefined>): Promise<RunResult> =>
-    runTool("bash", [join(action, "export.sh")], { cwd: s.path("secrets/production"), env: stepEnv(inputs) });
-
-  it("github (default format), consumer api: values land in GITHUB_ENV, masks on stdout", async () => {
-    const r = await exportStep({ LOCKSTEP_CONSUMER: "api" });
-    expect(r.code, r.stderr).toBe(0);
-    expectMasks(r.stdout, API);
-    expect(readGithubEnv(await readFile(githubEnv(), "utf8"))).toEqual(API);
+  it("action.yml is a JavaScript action on node 20 or later, and its main is the committed bundle", async () => {
+    const meta = parseYaml(await readFile(join(ROOT, "action.yml"), "utf8")) as {
+      runs: { using: string; main: string };
+    };
+    expect(Number(/^node(\d+)$/.exec(meta.runs.using)?.[1])).toBeGreaterThanOrEqual(20);
+    expect(meta.runs.main).toBe("action/index.cjs");
+    expect(existsSync(join(ROOT, "action", "index.cjs"))).toBe(true);
   });
 
-  it("another format with out and stage: written there, not to the log", async () => {
-    const out = join(runner, "values.json");
-    const r = await exportStep({ LOCKSTEP_FORMAT: "json", LOCKSTEP_OUT: out, LOCKSTEP_STAGE: "canary" });
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toBe("");
+  it("github format, consumer api: masks every line first, values to $GITHUB_ENV, the key to no later step", async () => {
+    const j = job();
+    const r = await step(exportInputs({ consumer: "api" }), j);
+    expect(r.code, r.log).toBe(0);
+    expectMasked(r, API);
+    expect(r.env).toEqual(API);
+    // The masks come before anything else the step prints.
+    const firstOther = r.stdout.split("\n").findIndex((l) => l !== "" && !l.startsWith("::add-mask::"));
+    const lastMask = r.stdout.split("\n").findLastIndex((l) => l.startsWith("::add-mask::"));
+    expect(lastMask).toBeLessThan(firstOther);
+    expectNoValueIn(r.log);
+    expectKeyKept(r, j);
+    expect(r.outputs).toEqual({ stage: "stable", names: Object.keys(API).sort().join(" ") });
+  });
+
+  it("the step summary names each variable's secret and version, never a value", async () => {
+    const j = job();
+    const r = await step(exportInputs({ stage: "canary" }), j);
+    expect(r.code, r.log).toBe(0);
+    expect(j.summary).toContain("production at stage canary");
+    expect(j.summary).toMatch(/<td>APP_UNICODE<\/td><td>production\/app\/unicode<\/td><td>2<\/td>/);
+    expect(j.summary).toMatch(/<td>TLS_CERT<\/td><td>production\/tls\/cert<\/td><td>1<\/td>/);
+    expectNoValueIn(j.summary);
+  });
+
+  it("puts a lockstep on PATH that later steps run, on the runner's Node; install-only does only that", async () => {
+    const j = job();
+    const r = await step({ "install-only": "true" }, j);
+    expect(r.code, r.log).toBe(0);
+    expect(r.env).toEqual({});
+    expect(r.paths).toEqual([join(runnerTemp, "lockstep-bin")]);
+    const wrapper = await readFile(join(runnerTemp, "lockstep-bin", "lockstep"), "utf8");
+    expect(wrapper).toContain(process.execPath);
+    const later = await runScriptStep(j, "lockstep --version && lockstep check --format github");
+    expect(later.code, later.log).toBe(0);
+    expect(later.stdout.split("\n")[0]).toBe("0.1.0");
+  });
+
+  it("another format with out and stage: written there with mode 0600, nothing in the log", async () => {
+    const out = join(runnerTemp, "values.json");
+    const r = await step(exportInputs({ format: "json", out, stage: "canary" }));
+    expect(r.code, r.log).toBe(0);
     expect(JSON.parse(await readFile(out, "utf8"))).toEqual(CANARY);
+    expect((await stat(out)).mode & 0o777).toBe(0o600);
+    expect(r.env).toEqual({});
+    expectNoValueIn(r.log);
   });
 
-  it("a format other than github without out: exit 2, nothing exported", async () => {
-    const r = await exportStep({ LOCKSTEP_FORMAT: "dotenv", GITHUB_ENV: join(runner, "untouched") });
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^::error::.*out/m);
-    expect(r.stdout).toBe("");
-    expect(existsSync(join(runner, "untouched"))).toBe(false);
+  it("an out inside the repository's working tree is refused, nothing written", async () => {
+    const r = await step(exportInputs({ format: "dotenv", out: "leak.env" }));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^::error title=lockstep%3A USAGE::.*inside the repository's working tree/m);
+    expect(existsSync(s.path("secrets/production/leak.env"))).toBe(false);
   });
 
-  it("no age key, or no environment: exit 2 with a workflow error", async () => {
-    for (const inputs of [{ LOCKSTEP_AGE_KEY: "" }, { LOCKSTEP_ENVIRONMENT: "" }]) {
-      const r = await exportStep({ ...inputs, GITHUB_ENV: join(runner, "untouched") });
-      expect(r.code).toBe(2);
-      expect(r.stderr).toMatch(/^::error::.*age-key and environment/m);
-      expect(existsSync(join(runner, "untouched"))).toBe(false);
+  it("invalid inputs: one ::error annotation per problem naming the input, exit 1, nothing exported", async () => {
+    const cases: [Record<string, string>, string[]][] = [
+      [{ "age-key": "" }, ["age-key"]],
+      [{ environment: "" }, ["environment"]],
+      [{ environment: "prod/uction" }, ["environment"]],
+      [{ format: "dotenv" }, ["out"]],
+      [{ format: "toml", out: "/tmp/x" }, ["format"]],
+      [{ stage: "canary", consumer: "api" }, ["consumer"]],
+      [{ "install-only": "maybe" }, ["install-only"]],
+      [{ "age-key": "not-a-key-but-a-secret-looking-string" }, ["age-key"]],
+      [{ "working-directory": "no/such/folder" }, ["working-directory"]],
+      [{ "age-key": "", environment: "", format: "yaml" }, ["age-key", "environment", "out"]],
+    ];
+    for (const [inputs, named] of cases) {
+      const r = await step(exportInputs(inputs));
+      expect(r.code, JSON.stringify(inputs)).toBe(1);
+      const annotations = r.stdout.split("\n").filter((l) => l.startsWith("::error title=lockstep action%3A input "));
+      expect(
+        annotations.map((l) => /input ([a-z-]+)::/.exec(l)?.[1]),
+        JSON.stringify(inputs),
+      ).toEqual(named);
+      expect(r.stdout).toMatch(/^::error::the lockstep action's inputs are invalid/m);
+      expect(r.files.env).toBe("");
+      expect(r.paths).toEqual([]);
+      expect(r.log).not.toContain("secret-looking-string");
     }
   });
 
-  it("a key that is no reader's: lockstep's exit 3 fails the step, nothing exported", async () => {
-    const r = await exportStep({ LOCKSTEP_AGE_KEY: s.keys.bob.text, GITHUB_ENV: join(runner, "untouched") });
-    expect(r.code).toBe(3);
-    expect(r.stdout).toBe("");
-    expect(existsSync(join(runner, "untouched"))).toBe(false);
-  });
-
-  it("install.sh puts a lockstep on GITHUB_PATH that export.sh then uses", async () => {
-    const path = join(runner, "github_path");
-    const installed = await runTool("bash", [join(action, "install.sh")], {
-      cwd: s.repo,
-      env: stepEnv({ GITHUB_PATH: path }),
-    });
-    expect(installed.code, installed.stderr).toBe(0);
-    expect((await readFile(path, "utf8")).trim()).toBe(join(runner, "lockstep-bin"));
-    const env = join(runner, "github_env_installed");
-    const r = await exportStep({ LOCKSTEP_BIN: undefined, GITHUB_ENV: env, LOCKSTEP_CONSUMER: "worker" });
-    expect(r.code, r.stderr).toBe(0);
-    expect(readGithubEnv(await readFile(env, "utf8"))).toEqual(STABLE);
+  it("a key that is no reader's: an ::error annotation on the manifest, exit 1, nothing exported", async () => {
+    const r = await step(exportInputs({ "age-key": s.keys.bob.text }));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^::error title=lockstep%3A NO_IDENTITY,file=secrets\/production\/[^:]+\.yaml::/m);
+    expect(r.files.env).toBe("");
+    expectNoValueIn(r.log);
   });
 });
 

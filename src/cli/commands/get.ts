@@ -12,4 +12,6 @@ export async function get([id]: ArgsOf<Get>, o: OptionsOf<Get>): Promise<void> {
     ...(o.stage !== undefined && { stage: o.stage }),
   });
   process.stdout.write(value);
+  // On a terminal the prompt would otherwise follow the value on its line; piped, the value stays exact.
+  if (process.stdout.isTTY && !value.endsWith("\n")) process.stdout.write("\n");
 }

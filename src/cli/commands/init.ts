@@ -15,8 +15,10 @@ export async function init(_args: ArgsOf<Init>, o: OptionsOf<Init>): Promise<voi
     ...(o.action !== undefined && { action: o.action }),
     mergeDriver: selfCommand(),
   });
-  if (r.gitInitialized) out(`Initialized a git repository in ${r.root}`);
+  if (r.gitInitialized) out(`Initialized a git repository in ${r.root} (branch main)`);
   out(`Wrote ${r.files.join(", ")} in ${r.root}`);
+  if (r.kept.length > 0) out(`Kept ${r.kept.join(", ")} as they were (never overwritten)`);
+  for (const note of r.notes) out(`- ${note}`);
   if (r.mergeDriver !== undefined) {
     out("Set up git's merge driver for secret manifests (.gitattributes; each clone runs `lockstep setup-git` once).");
   }

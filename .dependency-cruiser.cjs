@@ -27,13 +27,13 @@ module.exports = {
         "crypto, which does no I/O either: the age-identity generator makes a key.)",
       severity: "error",
       from: { path: "^src/core/" },
-      to: { path: "^src/(cli|ops|storage|templates)/|^src/(index|repository)\\.ts$" },
+      to: { path: "^src/(cli|ops|rotation|storage|templates)/|^src/(index|repository)\\.ts$" },
     },
     {
       name: "nothing-below-the-cli-reaches-up",
       comment: "Data flows one way: cli -> library (ops) -> core, crypto, storage.",
       severity: "error",
-      from: { path: "^src/(core|crypto|ops|storage|templates)/" },
+      from: { path: "^src/(core|crypto|ops|rotation|storage|templates)/" },
       to: { path: "^src/cli/|^src/(index|repository)\\.ts$" },
     },
     {
@@ -41,6 +41,15 @@ module.exports = {
       severity: "error",
       from: { path: "^src/(crypto|storage)/" },
       to: { path: "^src/ops/" },
+    },
+    {
+      name: "rotation-below-ops",
+      comment:
+        "src/rotation runs a rotation's steps where a credential lives (hooks, PostgreSQL): use cases call it, " +
+        "it knows none of them, nor the repository's files.",
+      severity: "error",
+      from: { path: "^src/rotation/" },
+      to: { path: "^src/(ops|crypto)/|^src/storage/(?!identities\\.ts$)" },
     },
     {
       name: "crypto-below-storage",
@@ -65,9 +74,13 @@ module.exports = {
     {
       name: "one-git-runner",
       comment:
-        "Every process lockstep starts for git goes through storage/git.ts; exec's child and edit's editor are the CLI's.",
+        "Every process lockstep starts for git goes through storage/git.ts; exec's child and edit's editor are " +
+        "the CLI's; a rotation hook's command is rotation/hook.ts's.",
       severity: "error",
-      from: { path: "^src/", pathNot: "^src/storage/git\\.ts$|^src/cli/commands/exec\\.ts$|^src/cli/editor\\.ts$" },
+      from: {
+        path: "^src/",
+        pathNot: "^src/storage/git\\.ts$|^src/cli/commands/exec\\.ts$|^src/cli/editor\\.ts$|^src/rotation/hook\\.ts$",
+      },
       to: { path: "^(node:)?child_process$" },
     },
   ],

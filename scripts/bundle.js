@@ -11,8 +11,8 @@
  *   cli.cjs with V8's code cache, dist/cli/cli-ID.cache: written here,
  *   after a warm-up run of `get` in a throwaway repository. ID, the
  *   bundle's hash, is the bundle's last line.
- * - dist/cli/vendor/*.cjs: the large dependencies (yaml, ajv,
- *   age-encryption), one file each, read only by the commands that use them:
+ * - dist/cli/vendor/*.cjs: the large dependencies (yaml, ajv, pg,
+ *   age-encryption, eciesjs), one file each, read only by the commands that use them:
  *   `get` and `--help` never parse them.
  * - dist/cli/crypto-worker.cjs: the worker thread's script.
  *
@@ -40,6 +40,10 @@ const VENDOR = {
   "age-encryption": { file: "age-encryption", entry: 'export * from "age-encryption";', strict: true },
   ajv: { file: "ajv", entry: 'module.exports = { ajv: require("ajv"), formats: require("ajv-formats") };', key: "ajv" },
   "ajv-formats": { file: "ajv", key: "formats" },
+  // node-postgres, for the postgres rotation strategy only; its native and Cloudflare sockets are not used.
+  pg: { file: "pg", entry: 'module.exports = require("pg");', external: ["pg-native", "pg-cloudflare"] },
+  // dotenvx's ECIES (with @noble/curves): only `import --from dotenvx` reads it.
+  eciesjs: { file: "eciesjs", entry: 'module.exports = require("eciesjs");' },
 };
 
 /** Imports of a vendored package become a require of its vendor file, evaluated when first imported. */
@@ -107,6 +111,7 @@ await Promise.all([
       ...common,
       ...(v.strict && { banner: { js: '"use strict";' } }),
       stdin: { contents: v.entry, resolveDir: ".", loader: "js" },
+      ...(v.external && { external: v.external }),
       outfile: `dist/cli/vendor/${v.file}.cjs`,
     }),
   ),

@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 // A guided tour of lockstep in a throwaway sandbox: keys, members, access rules, secrets,
-// staged rotation, import, and removing a member. Run with `npm run demo` (builds first).
+// staged rotation, import, removing a member, and (where PostgreSQL is installed) rotating a
+// database password where it lives. Run with `npm run demo` (builds first).
 // Usage: node scripts/demo.js [--clean]   (--clean removes the sandbox at the end)
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
 import { parseDocument } from "yaml";
+import { findPostgresBin, startCluster } from "../test/support/postgres-cluster.js";
 
 const CLI = fileURLToPath(new URL("../dist/cli/main.cjs", import.meta.url));
 const clean = process.argv.includes("--clean");
@@ -266,9 +269,93 @@ function tour() {
   lockstep(["audit", "production/db/password"]);
 }
 
+/**
+ * Rotation where the credential lives: a throwaway PostgreSQL server, a role
+ * rotated with alternating users, both credentials logging in while the
+ * stages differ, then finish. Skipped (and said so) without initdb and pg_ctl.
+ */
+async function postgresTour() {
+  heading(
+    "Rotate a PostgreSQL password where it lives",
+    "rotation.strategy: postgres sets and tests the new password in the database before writing;",
+    "canary logs in with the new version while stable still logs in with the old one.",
+  );
+  if (!findPostgresBin()) {
+    console.log(
+      yellow("   skipped: PostgreSQL's initdb and pg_ctl are not installed (Debian: apt-get install postgresql)"),
+    );
+    return;
+  }
+  const cluster = await startCluster();
+  const where = { host: cluster.host, port: cluster.port, database: "postgres" };
+  const sql = async (text) => {
+    const db = new pg.Client({ ...where, user: cluster.superuser, password: cluster.password });
+    await db.connect();
+    try {
+      await db.query(text);
+    } finally {
+      await db.end();
+    }
+  };
+  const login = async (value) => {
+    const c = JSON.parse(value);
+    const db = new pg.Client({ ...c, user: c.username });
+    try {
+      await db.connect();
+      return `logs in as ${(await db.query("SELECT current_user AS u")).rows[0].u}`;
+    } catch (e) {
+      return `refused: ${e.message}`;
+    } finally {
+      await db.end().catch(() => {});
+    }
+  };
+  try {
+    printOutput(dim(`(a throwaway server at ${cluster.host}:${cluster.port}: role app in group app_rw, and`));
+    printOutput(dim(" lockstep_rotator with CREATEROLE, whose credential lockstep keeps as production/db/admin)"));
+    await sql("CREATE ROLE app_rw NOLOGIN");
+    await sql("CREATE ROLE app LOGIN PASSWORD 'demo-app-password-1' IN ROLE app_rw");
+    await sql("CREATE ROLE lockstep_rotator LOGIN CREATEROLE PASSWORD 'demo-rotator-password'");
+    await sql("GRANT app_rw TO lockstep_rotator WITH ADMIN OPTION");
+    const admin = JSON.stringify({ username: "lockstep_rotator", password: "demo-rotator-password" });
+    const app = JSON.stringify({ username: "app", password: "demo-app-password-1", ...where });
+    lockstep(["set", "production/db/admin", "--type", "json"], {
+      stdin: admin,
+      display: `echo '{"username":"lockstep_rotator","password":"..."}' | lockstep set production/db/admin --type json`,
+    });
+    lockstep(["set", "production/db/app", "--type", "json"], {
+      stdin: app,
+      display: `echo '{"username":"app","password":"...","host":...}' | lockstep set production/db/app --type json`,
+    });
+    const file = join(repo, "secrets/production/db/app.yaml");
+    const doc = parseDocument(readFileSync(file, "utf8"));
+    doc.set("rotation", { strategy: "postgres", admin: "production/db/admin" });
+    writeFileSync(file, String(doc));
+    printCommand("$EDITOR secrets/production/db/app.yaml");
+    printOutput("rotation:\n  strategy: postgres\n  admin: production/db/admin\n");
+    commit("production/db/app: rotated in PostgreSQL");
+
+    lockstep(["rotate", "production/db/app"]);
+    const canary = lockstep(["get", "production/db/app", "--stage", "canary"], { quiet: true });
+    const stable = lockstep(["get", "production/db/app", "--stage", "stable"], { quiet: true });
+    printOutput(`canary (version 2): ${await login(canary)}\nstable (version 1): ${await login(stable)}`);
+    commit("Rotate production/db/app");
+
+    lockstep(["promote", "production/db/app", "--commit"]);
+    lockstep(["status", "production"]);
+    lockstep(["rotate", "production/db/app", "--finish"]);
+    printOutput(`version 1: ${await login(stable)}\nversion 2: ${await login(canary)}`);
+    commit("Finish the rotation of production/db/app");
+    printOutput(dim("A rollback to version 1 would point stable at a retired credential: refused."));
+    lockstep(["rollback", "production/db/app", "--stage", "stable"], { expect: 1 });
+  } finally {
+    await cluster.stop();
+  }
+}
+
 let failed = false;
 try {
   tour();
+  await postgresTour();
 } catch (err) {
   failed = true;
   console.error(`\n${red("demo failed:")} ${err instanceof Error ? err.message : err}`);

@@ -20,6 +20,7 @@ export type ErrorCode =
   | "INVALID_VALUE"
   | "NO_READERS"
   | "ROLLOUT_REFUSED"
+  | "ROTATION_FAILED"
   | "LOCKED"
   | "CONFLICT"
   | "IO"

@@ -16,20 +16,26 @@ export { EXPORT_FORMATS, type ExportFormat } from "./core/export-formats.js";
 export type { Finding, FindingCode, Severity } from "./core/findings.js";
 export { type Generator, parseGenerator } from "./core/generators.js";
 export { defaultEnvName, parseSecretId, type SecretId } from "./core/ids.js";
+export type { PlannedSecret } from "./core/import-plan.js";
+export { describeKeys, type ImportValueKind, type SkippedKey } from "./core/import-tree.js";
 export type {
   AccessConfig,
   AccessRule,
   EnvironmentConfig,
+  HookCommand,
   MemberConfig,
   ProjectConfig,
   RotationPolicy,
+  RotationStrategy,
   SecretManifest,
+  SecretRotation,
   SecretType,
   SecretVersion,
   StageConfig,
   VersionRecipient,
 } from "./core/model.js";
 export type { StageMove } from "./core/rollout.js";
+export type { CredentialStates, FinishWait } from "./core/rotation.js";
 export type { StagePolicy } from "./core/stages.js";
 export type { ConsumerStatus, SecretStatus } from "./core/status.js";
 export {
@@ -61,9 +67,10 @@ export type { ExecEnvironmentOptions } from "./ops/exec.js";
 export type { ExportedSecret, ExportResult, ExportSelector } from "./ops/export.js";
 export { checkExportOptions, type ExportToOptions, type ExportToResult } from "./ops/export-to.js";
 export type { ExposedVersion, ExposureReport } from "./ops/exposure.js";
+export type { FinishResult } from "./ops/finish.js";
 export type { GetOptions } from "./ops/get.js";
 export { type AuditEvent, EVENT_KINDS, type EventKind, type EventPerson } from "./ops/history.js";
-export type { ImportFormat, ImportOptions } from "./ops/import.js";
+export type { ImportedSecret, ImportFormat, ImportFrom, ImportOptions, ImportResult } from "./ops/import.js";
 export { type InitOptions, type InitResult, initRepository } from "./ops/init.js";
 export { type KeygenOptions, type KeygenResult, keygen } from "./ops/keygen.js";
 export type { MemberInfo, MembersReport } from "./ops/list-members.js";
@@ -77,7 +84,7 @@ export type { RemoveSecretOptions, RemoveSecretResult } from "./ops/remove-secre
 export type { ResolveResult } from "./ops/resolve.js";
 export type { RestoreOptions, RestoreResult } from "./ops/restore.js";
 export type { RollbackOptions } from "./ops/rollback.js";
-export type { RotateOptions } from "./ops/rotate.js";
+export type { RotateOptions, RotateResult } from "./ops/rotate.js";
 export type { OpenOptions } from "./ops/session.js";
 export type { NewValue, SetOptions, SetResult } from "./ops/set.js";
 export type { SetupGitOptions, SetupGitResult } from "./ops/setup-git.js";
@@ -85,6 +92,19 @@ export type { SecretInfo } from "./ops/show.js";
 export type { RolloutResult } from "./ops/stage-moves.js";
 export type { EnvironmentStatus } from "./ops/status.js";
 export { generateValue, openRepository, Repository } from "./repository.js";
+export { type HookCommands, type HookOptions, hookRotator } from "./rotation/hook.js";
+export { type PostgresCredential, type PostgresRotatorOptions, postgresRotator } from "./rotation/postgres.js";
+export {
+  type Credential,
+  type FinishInput,
+  type PendingInput,
+  type RotationInput,
+  type RotationOutcome,
+  type RotationStep,
+  type Rotator,
+  runFinish,
+  runRotation,
+} from "./rotation/steps.js";
 export { defaultIdentityFile, type IdentitySources, loadIdentities } from "./storage/identities.js";
 export { releaseHeldResources } from "./storage/locks.js";
 export { ACTION_MAJOR_TAG, ACTION_REPOSITORY, DEFAULT_ACTION } from "./templates/action-ref.js";

@@ -19,8 +19,9 @@ import { type ExecEnvironmentOptions, execEnvironment } from "./ops/exec.js";
 import { type ExportSelector, exportValues } from "./ops/export.js";
 import { type ExportToOptions, type ExportToResult, exportTo } from "./ops/export-to.js";
 import { type ExposureReport, exposure } from "./ops/exposure.js";
+import type { FinishResult } from "./ops/finish.js";
 import { type GetOptions, getSecret } from "./ops/get.js";
-import { type ImportOptions, importSecrets } from "./ops/import.js";
+import { type ImportOptions, type ImportResult, importSecrets } from "./ops/import.js";
 import { listSecrets } from "./ops/list.js";
 import { listMembers, type MembersReport } from "./ops/list-members.js";
 import { type MoveOptions, type MoveResult, moveSecret } from "./ops/move.js";
@@ -32,7 +33,7 @@ import { type RemoveSecretOptions, type RemoveSecretResult, removeSecret } from 
 import { type ResolveResult, resolveSecret } from "./ops/resolve.js";
 import { type RestoreOptions, type RestoreResult, restoreSecret } from "./ops/restore.js";
 import { type RollbackOptions, rollbackSecret } from "./ops/rollback.js";
-import { type RotateOptions, rotateSecret } from "./ops/rotate.js";
+import { type RotateOptions, type RotateResult, rotateSecret } from "./ops/rotate.js";
 import { type OpenOptions, Session } from "./ops/session.js";
 import { type NewValue, type SetOptions, type SetResult, setSecret } from "./ops/set.js";
 import { type SetupGitOptions, type SetupGitResult, setupGit } from "./ops/setup-git.js";
@@ -120,8 +121,12 @@ export class Repository {
     return getSecret(this.#session, { ...options, id });
   }
 
-  /** Adds a version made by the secret's generator (or `options.generate`). */
-  rotate(id: string, options: RotateOptions = {}): Promise<SetResult> {
+  /**
+   * Adds a version made by the secret's generator (or `options.generate`).
+   * With `rotation.strategy` hook or postgres, the new credential is first
+   * set and tested where it lives; on a failure nothing is written.
+   */
+  rotate(id: string, options: RotateOptions = {}): Promise<RotateResult> {
     return rotateSecret(this.#session, { ...options, id });
   }
 
@@ -164,6 +169,15 @@ export class Repository {
     return setupGit(this.#session, options);
   }
 
+  /**
+   * Retires the previous credential of a secret whose rotation changes it
+   * where it lives, once the last stage has the new version and
+   * `rotation.revokeAfter` has passed (`rotate --finish`).
+   */
+  async finish(id: string): Promise<FinishResult> {
+    return (await import("./ops/finish.js")).finishRotation(this.#session, { id });
+  }
+
   /** Metadata of every secret (of one environment), sorted by id. */
   list(env?: string): Promise<SecretInfo[]> {
     return listSecrets(this.#session, env === undefined ? {} : { env });
@@ -198,8 +212,11 @@ export class Repository {
     return removeMember(this.#session, { name });
   }
 
-  /** Creates or updates one secret per variable of a .env or JSON text. */
-  import(env: string, text: string, options: ImportOptions): Promise<SetResult[]> {
+  /**
+   * Creates or updates one secret per value of a file's text: .env, JSON or
+   * YAML, or one sops or dotenvx encrypted (`options.from`).
+   */
+  import(env: string, text: string, options: ImportOptions): Promise<ImportResult> {
     return importSecrets(this.#session, { ...options, env, text });
   }
 

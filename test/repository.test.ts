@@ -142,12 +142,15 @@ describe("the library", () => {
 
   it("imports a .env file as one secret per variable, exporting under the same name", async () => {
     const repo = await s.open("alice");
-    const results = await repo.import("production", 'DATABASE_URL="postgres://u:p@h/db"\nAPI_KEY=abc\n', {
+    const result = await repo.import("production", 'DATABASE_URL="postgres://u:p@h/db"\nAPI_KEY=abc\n', {
       format: "dotenv",
       prefix: "web",
       source: "web.env",
     });
-    expect(results.map((r) => r.id)).toEqual(["production/web/database_url", "production/web/api_key"]);
+    expect(result.secrets.map((r) => [r.id, r.from.envName])).toEqual([
+      ["production/web/database_url", "DATABASE_URL"],
+      ["production/web/api_key", "API_KEY"],
+    ]);
     expect((await repo.show("production/web/database_url")).env).toBe("DATABASE_URL");
     expect(await repo.get("production/web/api_key")).toBe("abc");
   });

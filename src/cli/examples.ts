@@ -40,7 +40,11 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   "setup-git": ["lockstep setup-git"],
   "merge-driver": ["git config merge.lockstep.driver 'lockstep merge-driver %O %A %B %P'   # what setup-git writes"],
   resolve: ["lockstep resolve production/db/password && git rebase --continue"],
-  rotate: ["lockstep rotate production/api/token", "lockstep rotate production/db/password --generate password:32"],
+  rotate: [
+    "lockstep rotate production/api/token",
+    "lockstep rotate production/db/password --generate password:32",
+    "lockstep rotate production/db/password --finish",
+  ],
   ls: ["lockstep ls", "lockstep ls production --json"],
   show: ["lockstep show production/db/password", "lockstep show production/db/password --json"],
   import: ["lockstep import production .env", "lockstep import staging config.json --format json --prefix app"],

@@ -23,6 +23,7 @@ const TABLE: Record<ErrorCode, number> = {
   INVALID_VALUE: EXIT.failed,
   NO_READERS: EXIT.failed,
   ROLLOUT_REFUSED: EXIT.failed,
+  ROTATION_FAILED: EXIT.failed,
   LOCKED: EXIT.failed,
   CONFLICT: EXIT.failed,
   IO: EXIT.failed,

@@ -132,8 +132,11 @@ const edit = stageOptions(
 const rotate = stageOptions(
   program
     .command("rotate <id>")
-    .description("add a version made by the secret's generator (to the first stage)")
-    .option("--generate <spec>", "use this generator instead"),
+    .description(
+      "add a version made by the secret's generator (to the first stage), set and tested where it lives by its rotation.strategy",
+    )
+    .option("--generate <spec>", "use this generator instead")
+    .option("--finish", "retire the previous credential, once the last stage has the new version"),
 );
 
 const ls = program
@@ -175,14 +178,23 @@ const prune = commitOption(
 
 const importCommand = program
   .command("import <env> [file]")
-  .description("create secrets from a .env or JSON file (stdin if no FILE): KEY becomes ENV/[prefix/]key")
+  .description(
+    "create secrets from a .env, JSON or YAML file, or one sops or dotenvx encrypted (stdin if no FILE): KEY becomes ENV/[prefix/]key, nested keys a path",
+  )
   .addOption(
-    new Option("--format <format>", "input format (default: by extension, else dotenv)").choices([
+    new Option("--from <tool>", "decrypt a file sops or dotenvx encrypted").choices(["sops", "dotenvx"] as const),
+  )
+  .addOption(
+    new Option("--format <format>", "input format (default: by extension, else dotenv; ini only --from sops)").choices([
       "dotenv",
       "json",
+      "yaml",
+      "ini",
     ] as const),
   )
-  .option("--prefix <path>", "path prefix under the environment");
+  .option("--prefix <path>", "path prefix under the environment")
+  .option("--keep-objects", "keep each top-level object whole, as one json secret")
+  .option("--env-keys-file <file>", "dotenvx's .env.keys (default: the one beside FILE)");
 
 const rekey = program
   .command("rekey [ids...]")

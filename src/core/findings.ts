@@ -15,6 +15,7 @@ export type FindingCode =
   | "ciphertext-mismatch"
   | "plaintext-secret"
   | "rotation-overdue"
+  | "finish-overdue"
   | "codeowners-drift"
   | "value-invalid"
   | "leftover-file"
@@ -36,7 +37,12 @@ export interface Finding {
   fix?: string;
 }
 
-const WARNINGS: ReadonlySet<FindingCode> = new Set(["rotation-overdue", "codeowners-drift", "leftover-file"]);
+const WARNINGS: ReadonlySet<FindingCode> = new Set([
+  "rotation-overdue",
+  "finish-overdue",
+  "codeowners-drift",
+  "leftover-file",
+]);
 
 /** The severity of a finding code. */
 export function severityOf(code: FindingCode): Severity {

@@ -20,6 +20,27 @@ export interface RotationPolicy {
   generate?: string;
 }
 
+/** How `rotate` makes and applies a new value (`rotation.strategy`). */
+export type RotationStrategy = "generate" | "hook" | "postgres";
+
+/** A hook command: a string run by the shell, or a program and its arguments. */
+export type HookCommand = string | string[];
+
+/** A secret's rotation: the policy, and how its credential is changed where it lives. */
+export interface SecretRotation extends RotationPolicy {
+  strategy?: RotationStrategy;
+  /** The id of the secret holding the admin credential. */
+  admin?: string;
+  /** How long after the last stage gets a new version the previous credential may be retired. */
+  revokeAfter?: string;
+  /** Whether the promote that reaches the last stage also finishes. */
+  finishOnPromote?: boolean;
+  /** Time limit of one hook step (`60s`). */
+  timeout?: string;
+  hooks?: { create?: HookCommand; set: HookCommand; test?: HookCommand; undo?: HookCommand; finish?: HookCommand };
+  postgres?: { users?: "alternate" | "single"; retire?: "nologin" | "expire" };
+}
+
 /** lockstep.yaml. */
 export interface ProjectConfig {
   environments: Record<string, EnvironmentConfig>;
@@ -63,6 +84,10 @@ export interface SecretVersion {
   created: string;
   recipients: VersionRecipient[];
   ciphertext: string;
+  /** When the last stage last moved to it (strategies that apply credentials). */
+  released?: string;
+  /** When its credential was retired where it lives; no stage may point at it again. */
+  revoked?: string;
   /** Who could decrypt it before `rekey` took them off (still exposed to them). */
   formerRecipients?: VersionRecipient[];
   /**
@@ -80,7 +105,7 @@ export interface SecretManifest {
   schema?: string;
   env?: string;
   consumers?: string[];
-  rotation?: RotationPolicy;
+  rotation?: SecretRotation;
   /** The id it had before `lockstep mv` gave it this one. */
   renamedFrom?: string;
   stages: Record<string, number>;

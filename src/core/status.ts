@@ -5,6 +5,7 @@
 import { LockstepError } from "../errors.js";
 import { parseDuration } from "./duration.js";
 import type { EnvironmentConfig, ProjectConfig, SecretManifest } from "./model.js";
+import { type FinishWait, finishWait } from "./rotation.js";
 import { stageNames } from "./stages.js";
 
 /**
@@ -44,6 +45,8 @@ export interface SecretStatus {
   /** When the newest version is due for rotation (ISO date), if a maxAge applies. */
   rotationDue?: string;
   overdue: boolean;
+  /** A previous credential waiting for `rotate --finish` (rotations that apply credentials). */
+  finish?: FinishWait;
 }
 
 /** The status of one consumer: its stage and which of its secrets lag the newest version. */
@@ -71,6 +74,7 @@ export function secretStatus(
     .map((version) => ({ version, stages: names.filter((s) => (m.stages[s] ?? 0) < version) }));
   const maxAge = m.rotation?.maxAge ?? config.rotation?.maxAge;
   const due = maxAge === undefined ? undefined : new Date(Date.parse(newest.created) + parseDuration(maxAge));
+  const finish = finishWait(env, m, now);
   return {
     id,
     latest: newest.version,
@@ -78,6 +82,7 @@ export function secretStatus(
     pending,
     ...(due !== undefined && { rotationDue: due.toISOString().replace(/\.\d{3}Z$/, "Z") }),
     overdue: due !== undefined && due.getTime() < now.getTime(),
+    ...(finish !== undefined && { finish }),
   };
 }
 

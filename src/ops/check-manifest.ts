@@ -5,11 +5,19 @@
  */
 import { recipientKey as key, recipientKeys, recipientsResolver, sameRecipients } from "../core/access.js";
 import { type Finding, finding } from "../core/findings.js";
-import type { AccessConfig, ProjectConfig, SecretManifest, VersionRecipient } from "../core/model.js";
-import { liveVersions, stageProblems } from "../core/stages.js";
-import { secretStatus } from "../core/status.js";
+import type {
+  AccessConfig,
+  EnvironmentConfig,
+  ProjectConfig,
+  SecretManifest,
+  VersionRecipient,
+} from "../core/model.js";
+import { appliesCredential, checkRotationSettings } from "../core/rotation.js";
+import { liveVersions, stageNames, stageProblems } from "../core/stages.js";
+import { type SecretStatus, secretStatus } from "../core/status.js";
 import { countStanzas } from "../crypto/age.js";
 import { AgeRecipient } from "../crypto/keys.js";
+import type { LockstepError } from "../errors.js";
 import { ACCESS_FILE, CONFIG_FILE } from "../storage/layout.js";
 import type { YamlFile } from "../storage/yaml-file.js";
 
@@ -143,6 +151,7 @@ export async function checkManifest(
       }),
     );
   }
+  if (env) await checkRotation(id, m, env, status, out);
   if (!recipientsOf) return;
   let wanted: VersionRecipient[];
   try {
@@ -208,4 +217,58 @@ export function newValueCommand(id: string, m: SecretManifest, config: ProjectCo
 
 function describe(prefix: string, names: string[]): string {
   return names.length === 0 ? "" : `${prefix}${[...new Set(names)].join(", ")})`;
+}
+
+/**
+ * A rotation that applies credentials: its settings, no stage on a retired
+ * credential, and a previous credential that waited past revokeAfter.
+ */
+async function checkRotation(
+  id: string,
+  m: YamlFile<SecretManifest>,
+  env: EnvironmentConfig,
+  status: SecretStatus | undefined,
+  out: Finding[],
+): Promise<void> {
+  const file = m.file;
+  if (!appliesCredential(m.data.rotation)) return;
+  try {
+    checkRotationSettings(m.data.rotation, id, file);
+  } catch (e) {
+    const err = e as LockstepError;
+    out.push(
+      finding("schema-invalid", {
+        file,
+        id,
+        ...(await lineOf(m, ["rotation"])),
+        message: err.message,
+        ...(err.fix !== undefined && { fix: err.fix }),
+      }),
+    );
+  }
+  for (const stage of stageNames(env)) {
+    const v = m.data.versions.find((x) => x.version === m.data.stages[stage]);
+    if (v?.revoked === undefined) continue;
+    out.push(
+      finding("stage-invalid", {
+        file,
+        id,
+        ...(await lineOf(m, ["stages", stage])),
+        message: `stage ${stage} points at version ${v.version}, whose credential was retired on ${v.revoked}`,
+        fix: `point it at a version whose credential works (\`lockstep promote ${id}\`), or rotate`,
+      }),
+    );
+  }
+  const wait = status?.finish;
+  const revokeAfter = m.data.rotation?.revokeAfter;
+  if (wait?.ready && revokeAfter !== undefined) {
+    out.push(
+      finding("finish-overdue", {
+        file,
+        id,
+        message: `the credential of version ${wait.previous} still works: it has waited for finish past revokeAfter (${revokeAfter}, due ${wait.due})`,
+        fix: `lockstep rotate ${id} --finish`,
+      }),
+    );
+  }
 }

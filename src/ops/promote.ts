@@ -3,7 +3,9 @@
  * every secret of an environment.
  */
 import { promote as planPromote } from "../core/rollout.js";
+import { finishWait } from "../core/rotation.js";
 import { stageNames } from "../core/stages.js";
+import { LockstepError } from "../errors.js";
 import { ensureCanCommit } from "./commit.js";
 import type { Session } from "./session.js";
 import { commitMoves, moveStages, type RolloutResult } from "./stage-moves.js";
@@ -38,7 +40,35 @@ export async function promoteSecret(
   });
   if (pending) return { ...result, pending };
   const [done] = options.commit ? await commitMoves(session, "promote", [result]) : [result];
-  return done ?? result;
+  return finishOnPromote(session, done ?? result);
+}
+
+/**
+ * With `rotation.finishOnPromote`, the promote that brings the new version
+ * to the last stage also finishes, when revokeAfter allows (the retirement
+ * is written, not committed).
+ * @throws LockstepError of the finish, saying the promotion was written.
+ */
+async function finishOnPromote(session: Session, result: RolloutResult): Promise<RolloutResult> {
+  if (result.moves.length === 0) return result;
+  const sid = session.secretId(result.id);
+  const m = (await session.manifest(sid.id)).data;
+  if (!m.rotation?.finishOnPromote || !finishWait(sid.environment, m, session.now())?.ready) return result;
+  const { finishRotation } = await import("./finish.js");
+  try {
+    return { ...result, finished: await finishRotation(session, { id: sid.id }) };
+  } catch (e) {
+    if (!(e instanceof LockstepError)) throw e;
+    throw new LockstepError(
+      e.code,
+      `${e.message} (the promotion was written; the previous credential is not retired)`,
+      {
+        ...(e.file !== undefined && { file: e.file }),
+        fix: `fix that, then run \`lockstep rotate ${sid.id} --finish\``,
+        cause: e,
+      },
+    );
+  }
 }
 
 /**
@@ -60,5 +90,8 @@ export async function promoteEnvironment(
     const r = await moveStages(session, sid.id, (m) => planPromote(sid.id, sid.environment, m, options.stage));
     if (r.moves.length > 0) results.push(r);
   }
-  return options.commit ? commitMoves(session, "promote", results) : results;
+  const done = options.commit ? await commitMoves(session, "promote", results) : results;
+  const finished: RolloutResult[] = [];
+  for (const r of done) finished.push(await finishOnPromote(session, r));
+  return finished;
 }

@@ -5,8 +5,11 @@
  */
 import type { SecretManifest } from "../core/model.js";
 import type { StageMove } from "../core/rollout.js";
+import { appliesCredential, refuseRevoked } from "../core/rotation.js";
+import { stageNames } from "../core/stages.js";
 import { setManifestStages } from "../storage/manifests.js";
 import { commitChange } from "./commit.js";
+import type { FinishResult } from "./finish.js";
 import type { Session } from "./session.js";
 
 /** What a promotion or rollback did to one secret. */
@@ -23,20 +26,41 @@ export interface RolloutResult {
    * (`promote ID --stage S`).
    */
   pending?: { version: number; stage: string };
+  /** The finish a promote ran (`rotation.finishOnPromote`). */
+  finished?: FinishResult;
 }
 
-/** Applies a planned stage move to a secret's manifest, under its lock. */
+/**
+ * Applies a planned stage move to a secret's manifest, under its lock. For
+ * a rotation that changes the credential where it lives, no stage moves to
+ * a retired credential, and the version the last stage moves to is stamped
+ * `released` (revokeAfter counts from there).
+ * @throws LockstepError `ROLLOUT_REFUSED` for a move to a revoked version.
+ */
 export function moveStages(
   session: Session,
   id: string,
   plan: (m: SecretManifest) => StageMove[],
 ): Promise<RolloutResult> {
   const file = session.files.manifestFile(id);
+  const last = stageNames(session.secretId(id).environment).at(-1);
   return session.files.withLock(file, async () => {
     const manifest = await session.manifest(id);
     const moves = plan(manifest.data);
     if (moves.length > 0) {
-      await setManifestStages(session.files, manifest, Object.fromEntries(moves.map((m) => [m.stage, m.to])));
+      const applies = appliesCredential(manifest.data.rotation);
+      if (applies) for (const m of moves) refuseRevoked(manifest.data, m.to, id, file);
+      const released = moves.find((m) => m.stage === last);
+      const when = session
+        .now()
+        .toISOString()
+        .replace(/\.\d{3}Z$/, "Z");
+      await setManifestStages(
+        session.files,
+        manifest,
+        Object.fromEntries(moves.map((m) => [m.stage, m.to])),
+        applies && released ? [{ version: released.to, key: "released", when }] : [],
+      );
     }
     return { id, file, moves };
   });

@@ -83,3 +83,29 @@ export function removeVersions(doc: Document, numbers: ReadonlySet<number>): voi
   const versions = doc.get("versions", true) as YAMLSeq;
   versions.items = versions.items.filter((n) => !(isMap(n) && numbers.has(n.get("version") as number)));
 }
+
+/** A time set on one version: `released` (the last stage got it), `revoked` (its credential was retired). */
+export interface VersionStamp {
+  version: number;
+  key: "released" | "revoked";
+  /** An RFC 3339 UTC time. */
+  when: string;
+  /** Leave a time already there (a credential is retired once). */
+  keep?: boolean;
+}
+
+/** Sets a time on a version, after its `created` (and any other time) where a reader looks for dates. */
+export function stampVersion(doc: Document, stamp: VersionStamp): void {
+  const versions = doc.get("versions", true) as YAMLSeq;
+  const node = versions.items.find((n) => isMap(n) && n.get("version") === stamp.version) as YAMLMap | undefined;
+  if (!node || (stamp.keep && node.has(stamp.key))) return;
+  if (node.has(stamp.key)) {
+    node.set(stamp.key, stamp.when);
+    return;
+  }
+  const keyAt = (i: number) => (node.items[i]?.key as Scalar | undefined)?.value;
+  let at = node.items.findIndex((_, i) => keyAt(i) === "created");
+  if (at === -1) at = node.items.length - 1;
+  while (keyAt(at + 1) === "released" || keyAt(at + 1) === "revoked") at++;
+  node.items.splice(at + 1, 0, doc.createPair(stamp.key, stamp.when));
+}

@@ -14,11 +14,14 @@ import type { SecretManifest, SecretType, SecretVersion } from "../core/model.js
 import { LockstepError } from "../errors.js";
 import { removeFile } from "./fs.js";
 import { type RepositoryFiles, SECRETS_DIR } from "./layout.js";
+import type { VersionStamp } from "./manifest-doc.js";
 import { emitManifest, rewriteManifest } from "./manifest-emit.js";
 import { editedText, parseYamlFile, stringifyDocument, type YamlFile } from "./yaml-file.js";
 
 /** A manifest as read: its data, validated, its text, and the line of any path in it. */
 export type StoredManifest = YamlFile<SecretManifest>;
+
+export type { VersionStamp } from "./manifest-doc.js";
 
 /** The Document edits, loaded on first use: they bring the `yaml` package (160 KB). */
 const editing = () => import("./manifest-doc.js");
@@ -106,6 +109,8 @@ export interface VersionChange {
   metadata?: { type?: SecretType; description?: string; schema?: string; env?: string };
   /** To keep as `rotation.generate`. */
   generator?: string;
+  /** Times to set on versions (a rotation retires older credentials). */
+  stamps?: readonly VersionStamp[];
 }
 
 /** Adds a version at the top of an existing manifest (newest first), with its metadata and stage moves. */
@@ -114,7 +119,7 @@ export async function addManifestVersion(
   current: StoredManifest,
   change: VersionChange,
 ): Promise<void> {
-  const { addVersion, setGenerator, setMetadata } = await editing();
+  const { addVersion, setGenerator, setMetadata, stampVersion } = await editing();
   const text = await editedText(current, (doc) => {
     const m = change.metadata ?? {};
     setMetadata(doc, "type", m.type);
@@ -122,19 +127,38 @@ export async function addManifestVersion(
     setMetadata(doc, "schema", m.schema);
     setMetadata(doc, "env", m.env);
     if (change.generator !== undefined) setGenerator(doc, change.generator);
+    for (const stamp of change.stamps ?? []) stampVersion(doc, stamp);
     addVersion(doc, change.version, change.stages);
   });
   await files.writeText(current.file, text);
 }
 
-/** Points stages of an existing manifest at other versions. */
+/** Points stages of an existing manifest at other versions (and sets times on versions). */
 export async function setManifestStages(
   files: RepositoryFiles,
   current: StoredManifest,
   stages: Record<string, number>,
+  stamps: readonly VersionStamp[] = [],
 ): Promise<void> {
-  const { setStages } = await editing();
-  await files.writeText(current.file, await editedText(current, (doc) => setStages(doc, stages)));
+  const { setStages, stampVersion } = await editing();
+  const text = await editedText(current, (doc) => {
+    setStages(doc, stages);
+    for (const stamp of stamps) stampVersion(doc, stamp);
+  });
+  await files.writeText(current.file, text);
+}
+
+/** Sets times on versions of an existing manifest (`rotate --finish`: `revoked`). */
+export async function stampManifestVersions(
+  files: RepositoryFiles,
+  current: StoredManifest,
+  stamps: readonly VersionStamp[],
+): Promise<void> {
+  const { stampVersion } = await editing();
+  const text = await editedText(current, (doc) => {
+    for (const stamp of stamps) stampVersion(doc, stamp);
+  });
+  await files.writeText(current.file, text);
 }
 
 /**

@@ -3,12 +3,14 @@
  * against their schema as they are read, and edited as documents so that a
  * user's comments and key order survive every write. The documents stay in
  * storage: the edits are manifests.ts's and access-file.ts's, through
- * {@link documentOf}.
+ * {@link documentOf}. `import`'s YAML and JSON input is read here too
+ * ({@link readYamlTrees}), into trees that hold no `yaml` type.
  */
 
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
-import type { Document, LineCounter, Node } from "yaml";
-import { FileFormatError } from "../errors.js";
+import type { Document, LineCounter, Node, Scalar } from "yaml";
+import type { ImportEntry, ImportMap, ImportNode, ScalarType } from "../core/import-tree.js";
+import { FileFormatError, LockstepError } from "../errors.js";
 import { scanManifest } from "./manifest-scan.js";
 import { describeErrors, type FileSchema, fileValidator } from "./schemas.js";
 
@@ -219,4 +221,93 @@ export function parseLenient<T>(text: string): T | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Reads the documents of an import's YAML or JSON input into trees that keep
+ * key order and each scalar's text as written (see core/import-tree.ts):
+ * `json` reads with YAML 1.2's JSON schema, for text `JSON.parse` accepted.
+ * @throws LockstepError `INVALID_VALUE` for a syntax error (with its line),
+ *   a document that is not a map, a key that is not a scalar, a merge key,
+ *   or an alias that contains itself.
+ */
+export async function readYamlTrees(text: string, source: string, as: "yaml" | "json"): Promise<ImportMap[]> {
+  const Y = await loadYamlPackage();
+  const lc = new Y.LineCounter();
+  const options = { lineCounter: lc, prettyErrors: false, uniqueKeys: true, ...(as === "json" && { schema: "json" }) };
+  const docs = as === "json" ? [Y.parseDocument(text, options)] : Y.parseAllDocuments(text, options);
+  if (!Array.isArray(docs)) return [];
+  return docs.map((doc) => documentToTree(Y, doc, lc, source, as === "json" ? "a JSON document" : "a YAML document"));
+}
+
+function invalidInput(source: string, message: string, line?: number, fix?: string): LockstepError {
+  return new LockstepError("INVALID_VALUE", `${source}${line !== undefined ? `:${line}` : ""}: ${message}`, {
+    file: source,
+    ...(line !== undefined && { line }),
+    ...(fix !== undefined && { fix }),
+  });
+}
+
+function documentToTree(Y: YamlPackage, doc: Document, lc: LineCounter, source: string, what: string): ImportMap {
+  const lineAt = (node: { range?: [number, number, number] | null } | null | undefined): number | undefined =>
+    node?.range ? lc.linePos(node.range[0]).line : undefined;
+  const [error] = doc.errors;
+  if (error) {
+    const line = lc.linePos(error.pos[0]).line;
+    throw invalidInput(source, error.message.split("\n")[0] ?? "not valid YAML", line, "fix the syntax at that line");
+  }
+  const active = new Set<Node>();
+  const convert = (node: unknown, line: number | undefined): ImportNode => {
+    if (node === null || node === undefined) return { kind: "scalar", type: "null", text: "" };
+    if (Y.isAlias(node)) {
+      const target = node.resolve(doc);
+      if (!target) throw invalidInput(source, `the alias *${node.source} has no anchor`, lineAt(node));
+      return convert(target, lineAt(node));
+    }
+    if (Y.isScalar(node)) return scalarNode(node);
+    if (!Y.isMap(node) && !Y.isSeq(node)) throw invalidInput(source, "holds a node of an unknown kind", line);
+    if (active.has(node)) throw invalidInput(source, "an alias refers to a node that contains it", line);
+    active.add(node);
+    try {
+      if (Y.isSeq(node)) return { kind: "list", items: node.items.map((item) => convert(item, lineAt(item as Node))) };
+      const entries: ImportEntry[] = [];
+      for (const pair of node.items) {
+        const keyNode = pair.key as Node | null;
+        const keyLine = lineAt(keyNode) ?? line;
+        if (!Y.isScalar(keyNode) || keyNode.value === null) {
+          throw invalidInput(source, "has a key that is not a plain string", keyLine, "use string keys only");
+        }
+        const key = keyNode.source ?? String(keyNode.value);
+        if (key === "<<" && keyNode.type === "PLAIN") {
+          throw invalidInput(source, "uses a YAML merge key (<<)", keyLine, "write the merged keys out in the map");
+        }
+        entries.push({ key, node: convert(pair.value, keyLine), ...(keyLine !== undefined && { line: keyLine }) });
+      }
+      return { kind: "map", entries };
+    } finally {
+      active.delete(node);
+    }
+  };
+  const root = doc.contents;
+  if (root === null || (Y.isScalar(root) && root.value === null)) return { kind: "map", entries: [] };
+  if (!Y.isMap(root) && !(Y.isAlias(root) && Y.isMap(root.resolve(doc)))) {
+    throw invalidInput(source, `expected ${what} that is a map of keys to values`, lineAt(root as Node));
+  }
+  const tree = convert(root, lineAt(root as Node));
+  return tree as ImportMap;
+}
+
+function scalarNode(node: Scalar): ImportNode {
+  const v = node.value;
+  const type: ScalarType =
+    v === null
+      ? "null"
+      : typeof v === "boolean"
+        ? "boolean"
+        : typeof v === "number" || typeof v === "bigint"
+          ? "number"
+          : "string";
+  // `source` is the scalar's text after quoting and escapes, before its type was resolved.
+  const text = type === "null" ? "" : (node.source ?? String(v));
+  return { kind: "scalar", type, text, ...(node.type === "PLAIN" && { plain: true }) };
 }

@@ -491,13 +491,17 @@ describe("import", () => {
     expect((await s.manifest("production/app/db_pass")).env).toBe("DB_PASS");
   });
 
-  it("reads JSON: strings stay strings, other values become json secrets", async () => {
+  it("reads JSON: nested objects become paths, lists json secrets; --keep-objects keeps objects whole", async () => {
     const file = join(s.home, "vars.json");
     await writeFile(file, JSON.stringify({ API_KEY: "k-123", LIMITS: { rps: 10, burst: [1, 2] } }));
     expectOk(await s.run(["import", "staging", file]));
     expect(await get("staging/api_key")).toBe("k-123");
-    expect(JSON.parse(await get("staging/limits"))).toEqual({ rps: 10, burst: [1, 2] });
-    expect((await s.manifest("staging/limits")).type).toBe("json");
+    expect(await get("staging/limits/rps")).toBe("10");
+    expect(await get("staging/limits/burst")).toBe("[1,2]");
+    expect((await s.manifest("staging/limits/burst")).type).toBe("json");
+    expectOk(await s.run(["import", "staging", file, "--keep-objects", "--prefix", "whole"]));
+    expect(JSON.parse(await get("staging/whole/limits"))).toEqual({ rps: 10, burst: [1, 2] });
+    expect((await s.manifest("staging/whole/limits")).type).toBe("json");
   });
 
   it("reads stdin with --format, and adds versions to existing secrets", async () => {
@@ -524,9 +528,9 @@ describe("import", () => {
 
   it("a bad JSON input leaves nothing imported", async () => {
     const r = await s.run(["import", "production", "--format", "json", "--prefix", "badjson"], {
-      input: '{"GOOD":"x","1BAD":"y"}',
+      input: '{"GOOD":"x","BAD KEY":"y"}',
     });
-    expectError(r, 1, /1BAD/);
+    expectError(r, 1, /BAD KEY/);
     expect(expectOk(await s.run(["ls", "production"])).stdout).not.toContain("badjson");
     expectError(await s.run(["import", "production", "--format", "json"], { input: "[1,2]" }), 1, /JSON object/);
   });

@@ -55,16 +55,17 @@ describe("promote, rollback, status", () => {
     expect((await showSecret(session, { id: b })).stages).toEqual({ canary: 2, stable: 1 });
   });
 
-  it("a commit that fails is NOT_COMMITTED carrying git's words, and says the moves are written", async () => {
+  it("a commit that fails is NOT_COMMITTED carrying git's words, saying the moves are written and how to commit them", async () => {
     const session = await s.open();
     // A manifest git refuses to add: ignored.
     await s.write(".gitignore", "*.key\nsecrets/\n");
     try {
       const error = await promoteSecret(session, { id: b, commit: true }).catch((e: unknown) => e);
-      // commit.ts (issue 13.5): git refusing at the commit leaves the change written and says how to commit it.
-      expect(error).toMatchObject({ code: "NOT_COMMITTED" });
-      expect((error as Error).message).toMatch(/the change is written but not committed: git said: .*ignored/);
-      expect((error as { fix: string }).fix).toContain(`commit -m 'lockstep promote: ${b}: stable 1 -> 2'`);
+      expect(error).toMatchObject({ code: "NOT_COMMITTED", cause: { code: "GIT", exitCode: 1 } });
+      expect((error as Error).message).toMatch(/written but not committed: git said: .*ignored/);
+      expect((error as { fix: string }).fix).toContain(
+        `commit -m 'lockstep promote: ${b}: stable 1 -> 2' -- secrets/${b}.yaml`,
+      );
       expect((await showSecret(session, { id: b })).stages).toEqual({ canary: 2, stable: 2 });
     } finally {
       await s.write(".gitignore", "*.key\n");

@@ -35,6 +35,13 @@ export function statusText(envs: readonly EnvironmentStatus[], config: ProjectCo
         );
       }
     }
+    for (const s of e.secrets) {
+      if (!s.finish) continue;
+      const when = s.finish.ready ? "finish is due" : `finish from ${s.finish.due}`;
+      lines.push(
+        `  ${s.id}: the credential of version ${s.finish.previous} still works, waiting for finish since ${s.finish.since} (${when}: lockstep rotate ${s.id} --finish)`,
+      );
+    }
     for (const c of e.consumers) {
       if (c.behind.length === 0) lines.push(`  consumer ${c.consumer} (${c.stage}): up to date`);
     }

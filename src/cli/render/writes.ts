@@ -2,8 +2,19 @@
  * What the commands that write say they did: set and rotate, import,
  * rekey, member add and rm, promote and rollback.
  */
-import type { AddMemberResult, RekeyResult, RemoveMemberResult, RolloutResult, SetResult } from "../../index.js";
-import { table } from "../output.js";
+import {
+  type AddMemberResult,
+  describeKeys,
+  type FinishResult,
+  type ImportResult,
+  type ImportValueKind,
+  type RekeyResult,
+  type RemoveMemberResult,
+  type RolloutResult,
+  type RotationOutcome,
+  type SetResult,
+} from "../../index.js";
+import { paint, table } from "../output.js";
 
 /** What a write did: `Created production/db/password: version 1 (stages: canary, stable)`. */
 export function describeWrite(r: SetResult): string {
@@ -11,14 +22,35 @@ export function describeWrite(r: SetResult): string {
   return `${r.created ? "Created" : "Updated"} ${r.id}: version ${r.version} (${where})`;
 }
 
-/** An import: a line per secret, and the counts. */
-export function describeImport(results: readonly SetResult[]): string {
-  const created = results.filter((r) => r.created).length;
+/** An import: a line per secret (where it came from, what it was, its variable name), the counts, how it was opened. */
+export function describeImport(result: ImportResult): string {
+  const rows = result.secrets.map((r) => [
+    r.created ? "created" : "updated",
+    r.id,
+    `version ${r.version}`,
+    `<- ${describeKeys(r.from.keys)}${KIND[r.from.was] ?? ""}`,
+    `as ${r.from.envName}`,
+  ]);
+  const created = result.secrets.filter((r) => r.created).length;
   return [
-    table(results.map((r) => [r.created ? "created" : "updated", r.id, `version ${r.version}`])),
-    `Imported ${results.length} secrets (${created} new, ${results.length - created} new versions).`,
+    table(rows),
+    ...result.skipped.map((s) => `Skipped ${describeKeys(s.keys)}: ${s.reason}.`),
+    ...(result.unchanged.length > 0
+      ? [`Unchanged (same value, no new version): ${result.unchanged.map((s) => s.id).join(", ")}.`]
+      : []),
+    `Imported ${result.secrets.length} secrets (${created} new, ${result.secrets.length - created} new versions${result.unchanged.length > 0 ? `, ${result.unchanged.length} unchanged` : ""}).`,
+    ...result.notes.map((n) => `From a ${n}.`),
   ].join("\n");
 }
+
+/** What a value was in the file, where it is not a string. */
+const KIND: Partial<Record<ImportValueKind, string>> = {
+  number: " (number)",
+  boolean: " (boolean)",
+  null: " (null -> empty)",
+  list: " (list -> json)",
+  object: " (object -> json)",
+};
 
 /** A rekey: a line per secret re-encrypted, who lost access, and what is left for others to rekey. */
 export function describeRekey(results: readonly RekeyResult[]): string {
@@ -88,7 +120,10 @@ export function describeMemberRm(r: RemoveMemberResult): string {
   ].join("\n");
 }
 
-/** Stage moves (`promoted  id: stable 1 -> 2`), and the commit that recorded them. */
+/**
+ * Stage moves (`promoted  id: stable 1 -> 2`), the commit that recorded
+ * them, and the finishes a promote ran (`finished  id: ...`).
+ */
 export function describeMoves(verb: "promote" | "roll back", results: readonly RolloutResult[]): string {
   const lines = results.flatMap((r) => r.moves.map((m) => `${r.id}: ${m.stage} ${m.from} -> ${m.to}`));
   if (lines.length === 0) {
@@ -104,5 +139,20 @@ export function describeMoves(verb: "promote" | "roll back", results: readonly R
   const out = lines.map((l) => `${verb === "promote" ? "promoted" : "rolled back"}  ${l}`);
   const commit = results.find((r) => r.commit !== undefined)?.commit;
   if (commit !== undefined) out.push(`Committed ${commit}`);
+  for (const r of results) {
+    if (!r.finished) continue;
+    out.push(...describeRotationNotes(r.finished.notes));
+    out.push(`finished  ${r.id}: the credential of version ${r.finished.previous} is retired`);
+  }
   return out.join("\n");
+}
+
+/** What the rotation steps reported (already scrubbed), a line each: `  set: created role app_clone`. */
+export function describeRotationNotes(notes: RotationOutcome["notes"]): string[] {
+  return notes.flatMap((n) => n.lines.map((line) => paint(process.stderr, "2", `  ${n.step}: ${line}`)));
+}
+
+/** `rotate --finish`: which version's credential was retired. */
+export function describeFinish(r: FinishResult): string {
+  return `Finished ${r.id}: the credential of version ${r.previous} is retired (every stage has version ${r.current})`;
 }

@@ -18,6 +18,7 @@
  *
  * The library (dist/index.js) stays as tsc wrote it.
  */
+import * as childProcess from "node:child_process";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -62,18 +63,29 @@ const vendored = {
 };
 
 /**
- * commander loads node:child_process at start-up, for executable
- * subcommands, which lockstep does not use; loading it costs about 6 ms of
- * every run. Its copy is loaded on first use instead.
+ * node:child_process brings node:net and more with it, about 6 ms of every
+ * run that loads it: commander loads it at start-up (for executable
+ * subcommands, which lockstep does not use), and the library's git runner
+ * (src/storage/git.ts) is reached by every command, though `get`, `ls` and
+ * `export` never run git. Every import of it in the bundle is a stand-in that
+ * loads it on first use.
  */
 const lazyChildProcess = {
   name: "lazy-child-process",
   setup(b) {
     b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
-      args.importer.includes("node_modules/commander/") ? { path: "child_process", namespace: "lazy" } : undefined,
+      args.namespace === "lazy" ? undefined : { path: "child_process", namespace: "lazy" },
     );
+    // Each of the module's functions, loading it when first called (a Proxy would not do: the ES
+    // module interop copies a module's own keys when it is imported).
+    const names = Object.keys(childProcess).filter((k) => typeof childProcess[k] === "function");
     b.onLoad({ filter: /.*/, namespace: "lazy" }, () => ({
-      contents: 'module.exports = new Proxy({}, { get: (_, key) => require("node:child_process")[key] });',
+      contents: `const load = () => require("node:child_process");
+for (const name of ${JSON.stringify(names)}) {
+  exports[name] = function (...args) {
+    return new.target ? Reflect.construct(load()[name], args, new.target) : load()[name].apply(this, args);
+  };
+}`,
       loader: "js",
     }));
   },

@@ -15,7 +15,7 @@ import { liveVersions } from "../core/stages.js";
 import { decryptArmored } from "../crypto/age.js";
 import { type AgeIdentity, AgeRecipient } from "../crypto/keys.js";
 import { withCryptoWorkers } from "../crypto/workers.js";
-import { LockstepError } from "../errors.js";
+import { GitError, LockstepError } from "../errors.js";
 import { readBytesIfExists } from "../storage/fs.js";
 import { codeownersPlace, trackedFiles, workTreeRoot } from "../storage/git.js";
 import { ACCESS_FILE, CONFIG_FILE, type RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
@@ -117,16 +117,27 @@ async function checkAccess(access: YamlFile<AccessConfig>, out: Finding[]): Prom
   }
 }
 
+/**
+ * The files git tracks, asked at once with the work tree's top (`top`):
+ * outside a work tree, where git fails, nothing is tracked.
+ */
+async function tracked(files: RepositoryFiles, top: Promise<string | undefined>): Promise<string[]> {
+  try {
+    return await trackedFiles(files.root);
+  } catch (e) {
+    if (e instanceof GitError && (await top) === undefined) return [];
+    throw e;
+  }
+}
+
 async function scanLeaks(
   files: RepositoryFiles,
-  top: string | undefined,
+  paths: Promise<string[]>,
   config: ProjectConfig | undefined,
   out: Finding[],
 ): Promise<void> {
-  // Outside a git work tree, nothing is tracked: nothing to scan.
-  if (top === undefined) return;
   const allow = config?.allow ?? [];
-  for (const path of await trackedFiles(files.root)) {
+  for (const path of await paths) {
     if (path.startsWith(`${SECRETS_DIR}/`) && path.endsWith(".yaml")) continue;
     if (allow.some((glob) => globMatches(glob, path))) continue;
     const buf = await readBytesIfExists(files.abs(path));
@@ -154,7 +165,7 @@ async function checkCodeowners(
 ): Promise<void> {
   const state = await codeownersState(files.root, top, access, ids);
   if (state.actual === undefined) return; // not used by this repository
-  if (state.actual !== state.text) {
+  if (state.actual !== state.expected()) {
     out.push(
       finding("codeowners-drift", {
         // Relative to the secrets repository, like every finding (`../../.github/CODEOWNERS` in a subfolder).
@@ -231,12 +242,11 @@ export async function checkRepository(session: Session, options: CheckOptions = 
   if (access) await checkAccess(access, out);
   const ids = await files.listSecretIds();
   // Leaks and CODEOWNERS ask git, whose processes run while the manifests are read.
-  const others = workTreeRoot(files.root).then((top) =>
-    Promise.all([
-      scanLeaks(files, top, config?.data, out),
-      access ? checkCodeowners(files, top, access.data, ids, out) : undefined,
-    ]),
-  );
+  const top = workTreeRoot(files.root);
+  const others = Promise.all([
+    scanLeaks(files, tracked(files, top), config?.data, out),
+    access ? top.then((t) => checkCodeowners(files, t, access.data, ids, out)) : undefined,
+  ]);
   others.catch(() => {}); // a failure is thrown where it is awaited, below, not as an unhandled rejection
   const manifests: { id: string; m: YamlFile<SecretManifest> }[] = [];
   const context = manifestContext(config?.data, access?.data, session.now());

@@ -9,19 +9,19 @@ import { readTextIfExists, writeFileAtomic } from "../storage/fs.js";
 import { codeownersPlace, workTreeRoot } from "../storage/git.js";
 import type { Session } from "./session.js";
 
-/** The CODEOWNERS lockstep would write, and the one there is. */
+/** The CODEOWNERS there is, and what access.yaml says it should hold. */
 export interface CodeownersState {
   /** Absolute path (at the top of the git work tree). */
   path: string;
   /** The path from the secrets repository's root, `/`-separated. */
   relative: string;
-  /** What access.yaml says it should hold. */
-  text: string;
   /** What it holds, if it exists. */
   actual: string | undefined;
+  /** What access.yaml says it should hold (worked out when called: a rule and an approver list per secret). */
+  expected(): string;
 }
 
-/** CODEOWNERS as it should be and as it is (`top`: the git work tree's top, if any). */
+/** CODEOWNERS as it is, and as it should be (`top`: the git work tree's top, if any). */
 export async function codeownersState(
   root: string,
   top: string | undefined,
@@ -32,8 +32,8 @@ export async function codeownersState(
   return {
     path: place.file,
     relative: relative(root, place.file).split(sep).join("/"),
-    text: renderCodeowners(access, ids, place.prefix),
     actual: await readTextIfExists(place.file),
+    expected: () => renderCodeowners(access, ids, place.prefix),
   };
 }
 
@@ -59,17 +59,18 @@ export interface CodeownersResult {
 export async function codeowners(session: Session, options: CodeownersOptions = {}): Promise<CodeownersResult> {
   const ids = await session.files.listSecretIds();
   const state = await codeownersState(session.root, await workTreeRoot(session.root), session.access, ids);
-  const result = { file: CODEOWNERS_FILE, text: state.text };
+  const text = state.expected();
+  const result = { file: CODEOWNERS_FILE, text };
   switch (options.mode ?? "print") {
     case "print":
       return result;
     case "write":
-      await writeFileAtomic(state.path, state.text);
+      await writeFileAtomic(state.path, text);
       return { ...result, status: "written" };
     case "check":
       return {
         ...result,
-        status: state.actual === state.text ? "up-to-date" : state.actual === undefined ? "missing" : "out-of-date",
+        status: state.actual === text ? "up-to-date" : state.actual === undefined ? "missing" : "out-of-date",
       };
   }
 }

@@ -31,12 +31,8 @@ function idOf(path: string): string | undefined {
     : undefined;
 }
 
+/** The files at `rev`, which exists. */
 async function snapshotAt(files: RepositoryFiles, rev: string): Promise<Snapshot> {
-  if (!(await revisionExists(files.root, rev))) {
-    throw new LockstepError("USAGE", `unknown revision "${rev}"`, {
-      fix: "pass a commit, branch or tag that exists here (fetch it first in a shallow CI clone)",
-    });
-  }
   const blobs = await treeBlobs(files.root, rev, [CONFIG_FILE, ACCESS_FILE, SECRETS_DIR]);
   const texts = await readBlobs(files.root, blobs.values());
   const text = (path: string) => {
@@ -122,8 +118,18 @@ export function renamedChange(
 export async function diffRepository(session: Session, options: { rev?: string } = {}): Promise<DiffReport> {
   const { files } = session;
   const rev = options.rev ?? "HEAD";
-  const before: Snapshot =
-    rev === "HEAD" && !(await hasCommits(files.root)) ? { manifests: new Map() } : await snapshotAt(files, rev);
+  let before: Snapshot;
+  if (rev === "HEAD") {
+    // Before the first commit, everything is new.
+    before = (await hasCommits(files.root)) ? await snapshotAt(files, rev) : { manifests: new Map() };
+  } else if (await revisionExists(files.root, rev)) {
+    before = await snapshotAt(files, rev);
+  } else {
+    // Only a revision that does not exist is the user's mistake; any other failure of git is GIT.
+    throw new LockstepError("USAGE", `unknown revision "${rev}"`, {
+      fix: "pass a commit, branch or tag that exists here (fetch it first in a shallow CI clone)",
+    });
+  }
   const after = await workingTree(files);
   const ids = [...new Set([...before.manifests.keys(), ...after.manifests.keys()])].sort();
   const renames = renamesBetween(before.manifests, after.manifests);

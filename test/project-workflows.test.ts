@@ -48,7 +48,9 @@ describe("the project's workflows", () => {
     expect(Object.keys(ci.on).sort()).toEqual(["pull_request", "push"]);
     const runs = (ci.jobs.test?.steps ?? []).map((s) => s.run ?? "").join("\n");
     const ciRun = await readFile(join(ROOT, ".ci", "run"), "utf8");
-    const debs = [...ciRun.matchAll(/^\s*apt_install ([a-z0-9 .+-]+)$/gm)].flatMap((m) => m[1]?.trim().split(/\s+/) ?? []);
+    const debs = [...ciRun.matchAll(/^\s*apt_install ([a-z0-9 .+-]+)$/gm)].flatMap(
+      (m) => m[1]?.trim().split(/\s+/) ?? [],
+    );
     expect(debs.length).toBeGreaterThan(0);
     for (const deb of debs) expect(runs).toMatch(new RegExp(`apt-get install .*\\b${deb}\\b`));
     const readme = await readFile(join(ROOT, "README.md"), "utf8");

@@ -17,6 +17,8 @@
  *   (`check` tells if it is not encrypted to today's readers).
  * - A version removed on one side (prune) and left alone on the other is
  *   removed; one that a merged stage points at never is.
+ * - A rotation's times on a kept version merge: retired (`revoked`) on
+ *   either side stays retired; `released` is the later one.
  * - Each stage: the side that moved it wins; when both moved it, the newer
  *   version, unless one of them rolled it back, then the older. Then the
  *   rollout order is restored without losing a release: earlier stages are
@@ -49,6 +51,24 @@ const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b)
  */
 function isSameVersion(base: SecretVersion, v: SecretVersion): boolean {
   return v.ciphertext === base.ciphertext || (v.created === base.created && !same(v.recipients, base.recipients));
+}
+
+/**
+ * A rotation's times on a version both sides kept: a credential retired on
+ * either side stays retired (the earlier time), and `released` is the later
+ * of the two (the last stage's newest arrival; revokeAfter counts from it).
+ * ISO 8601 UTC times compare as strings.
+ */
+function withStamps(pick: SecretVersion, o: SecretVersion | undefined, t: SecretVersion | undefined): SecretVersion {
+  const times = (key: "released" | "revoked") =>
+    [o?.[key], t?.[key]].filter((x): x is string => x !== undefined).sort();
+  const revoked = times("revoked")[0];
+  const released = times("released").at(-1);
+  return {
+    ...pick,
+    ...(released !== undefined && { released }),
+    ...(revoked !== undefined && { revoked }),
+  };
 }
 
 /**
@@ -115,7 +135,7 @@ export function mergeManifests(
       );
     }
     const pick = o && (oChanged || !tChanged) ? o : (t as SecretVersion);
-    versions.set(number, pick);
+    versions.set(number, withStamps(pick, o, t));
   }
   for (const v of ours.versions) if (!oursFromBase.has(v.version)) versions.set(v.version, v);
   const ourAdded = ours.versions.filter((v) => !oursFromBase.has(v.version));

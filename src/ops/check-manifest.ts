@@ -209,7 +209,7 @@ export async function checkManifest(
  * else `edit` or `set`, which take one from a person.
  */
 export function newValueCommand(id: string, m: SecretManifest, config: ProjectConfig | undefined): string {
-  const own = m.rotation as (SecretManifest["rotation"] & { strategy?: string }) | undefined;
+  const own = m.rotation;
   const generates =
     own?.generate !== undefined || own?.strategy !== undefined || config?.rotation?.generate !== undefined;
   return generates ? `lockstep rotate ${id}` : `lockstep edit ${id} (or lockstep set ${id}) with a new value`;

@@ -1,8 +1,11 @@
 /**
  * `prune`: drops old versions from a manifest. Never a version a stage
- * points at, nor one newer than every stage's (pending: on its way out);
+ * points at, nor one newer than every stage's (pending: on its way out),
+ * nor, for a rotation strategy that changes the credential where it lives,
+ * one whose credential still works there (`rotate --finish` needs it);
  * of the rest, the `keep` newest stay. Git history still holds what goes.
  */
+import { appliesCredential } from "../core/rotation.js";
 import { UsageError } from "../errors.js";
 import { removeManifestVersions } from "../storage/manifests.js";
 import { commitChange, committable, ensureCanCommit } from "./commit.js";
@@ -29,13 +32,21 @@ export interface PruneResult {
 
 /**
  * Which versions prune removes: all but the `keep` newest, the live ones
- * (a stage points at them) and the pending ones (newer than every stage's).
+ * (a stage points at them), the pending ones (newer than every stage's) and
+ * those in `working` (credentials not yet retired where they live).
  */
-export function prunable(versions: readonly number[], stages: Record<string, number>, keep: number): number[] {
+export function prunable(
+  versions: readonly number[],
+  stages: Record<string, number>,
+  keep: number,
+  working: ReadonlySet<number> = new Set(),
+): number[] {
   const live = new Set(Object.values(stages));
   const newestLive = Math.max(0, ...live);
   const newest = new Set([...versions].sort((a, b) => b - a).slice(0, keep));
-  return versions.filter((v) => !live.has(v) && v < newestLive && !newest.has(v)).sort((a, b) => a - b);
+  return versions
+    .filter((v) => !live.has(v) && v < newestLive && !newest.has(v) && !working.has(v))
+    .sort((a, b) => a - b);
 }
 
 /**
@@ -52,7 +63,10 @@ export async function pruneSecret(session: Session, options: PruneOptions & { id
   const result = await session.files.withLock(file, async () => {
     const m = await session.manifest(sid.id);
     const all = m.data.versions.map((v) => v.version);
-    const removed = prunable(all, m.data.stages, options.keep);
+    const working = appliesCredential(m.data.rotation)
+      ? new Set(m.data.versions.filter((v) => v.revoked === undefined).map((v) => v.version))
+      : new Set<number>();
+    const removed = prunable(all, m.data.stages, options.keep, working);
     if (removed.length > 0) await removeManifestVersions(session.files, m, new Set(removed));
     const kept = all.filter((v) => !removed.includes(v)).sort((a, b) => a - b);
     return { id: sid.id, file, removed, kept };

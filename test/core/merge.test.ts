@@ -108,6 +108,21 @@ describe("mergeManifests", () => {
     expect(r.manifest.versions.map((x) => x.version)).toEqual([3, 2, 1]);
   });
 
+  it("keeps a rotation's times: a credential retired on one side stays retired, released is the later", () => {
+    const revoked = { ...v(2, "2"), revoked: "2026-02-01T00:00:00Z" };
+    const releasedOurs = { ...v(3, "3"), released: "2026-01-20T00:00:00Z" };
+    const releasedTheirs = { ...v(3, "3"), released: "2026-01-25T00:00:00Z" };
+    const ours = m(base.stages, [releasedOurs, v(2, "2"), v(1, "1"), v(4, "4")]);
+    const theirs = m(base.stages, [releasedTheirs, revoked, v(1, "1")]);
+    const r = mergeManifests(base, ours, theirs, ORDER);
+    const at = (n: number) => r.manifest.versions.find((x) => x.version === n);
+    expect(at(2)?.revoked).toBe("2026-02-01T00:00:00Z");
+    expect(at(3)?.released).toBe("2026-01-25T00:00:00Z");
+    expect(at(1)).toEqual(v(1, "1"));
+    const back = mergeManifests(base, theirs, ours, ORDER);
+    expect(back.manifest.versions.find((x) => x.version === 2)?.revoked).toBe("2026-02-01T00:00:00Z");
+  });
+
   it("one commit on both sides (a cherry-pick) is one version", () => {
     const same = v(4, "same");
     const ours = m({ canary: 4, stable: 3 }, [...base.versions, same]);

@@ -113,6 +113,7 @@ describe("rm", () => {
     expect(await git(s, "status", "--porcelain")).toBe("");
     const events = await audit(s, "staging/api/key");
     expect(events[0]).toMatchObject({ kind: "deleted", id: "staging/api/key", versions: [1, 2] });
+    expect(expectOk(await s.run(["audit", "staging/api/key"])).stdout).toMatch(/deleted\s+staging\/api\/key\s+v1, v2/);
 
     const back = expectOk(await s.run(["restore", "staging/api/key", "--commit"]));
     expect(back.stdout).toMatch(/Restored staging\/api\/key from [0-9a-f]{12} \(versions 1, 2; canary: 2, stable: 1\)/);
@@ -146,7 +147,12 @@ describe("rm", () => {
     await commitAll(s, "wt");
     const before = await s.read("secrets/staging/wt.yaml");
     expectOk(await s.run(["rm", "staging/wt"]));
+    expect(expectOk(await s.run(["diff"])).stdout).toContain("staging/wt: deleted");
+    expect(JSON.parse(expectOk(await s.run(["diff", "--format", "json"])).stdout).secrets).toEqual([
+      expect.objectContaining({ id: "staging/wt", kind: "deleted" }),
+    ]);
     expectOk(await s.run(["restore", "staging/wt"]));
+    expect(expectOk(await s.run(["diff"])).stdout).not.toContain("staging/wt");
     expect(await s.read("secrets/staging/wt.yaml")).toBe(before);
   });
 });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { editSecret } from "../../src/ops/edit.js";
 import { getSecret } from "../../src/ops/get.js";
 import { mergeDriver } from "../../src/ops/merge-driver.js";
-import { prunable } from "../../src/ops/prune.js";
+import { prunable, pruneSecret } from "../../src/ops/prune.js";
 import { resolveSecret } from "../../src/ops/resolve.js";
 import { setSecret } from "../../src/ops/set.js";
 import { type Sandbox, sandbox } from "./support.js";
@@ -80,11 +80,27 @@ describe("lifecycle use cases", () => {
     expect(await getSecret(session, { id })).toBe('{"a":2}');
   });
 
+  it("prune keeps a credential that still works where it lives, for rotate --finish", async () => {
+    const session = await s.open();
+    const id = "production/app/login";
+    for (const value of ["one", "two", "three", "four"]) await setSecret(session, { id, value, stages: "all" });
+    const file = "secrets/production/app/login.yaml";
+    // A hook rotation: 1 and 2 retired by later rotations; 3 still works, awaiting rotate --finish.
+    const text = (await s.read(file))
+      .replace(/^stages:/m, "rotation:\n  strategy: hook\n  hooks:\n    set: [./set.sh]\nstages:")
+      .replace(/(- version: [12]\n {4}created: .*\n)/g, "$1    revoked: 2026-01-01T00:00:00Z\n");
+    await s.write(file, text);
+    const r = await pruneSecret(await s.open(), { id, keep: 0 });
+    expect(r).toMatchObject({ removed: [1, 2], kept: [3, 4] });
+  });
+
   it("prune's rule: never live, never pending, the N newest kept", () => {
     expect(prunable([1, 2, 3, 4, 5], { canary: 5, stable: 3 }, 0)).toEqual([1, 2, 4]);
     expect(prunable([1, 2, 3, 4, 5], { canary: 5, stable: 3 }, 2)).toEqual([1, 2]);
     expect(prunable([1, 2, 3, 4, 5], { canary: 3, stable: 3 }, 0)).toEqual([1, 2]);
     expect(prunable([1], { canary: 1, stable: 1 }, 0)).toEqual([]);
+    // A credential still working where it lives (awaiting rotate --finish) stays; retired ones go.
+    expect(prunable([1, 2, 3, 4], { canary: 4, stable: 4 }, 0, new Set([3, 4]))).toEqual([1, 2]);
   });
 
   it("the merge driver renumbers their version, re-encrypts it with our key, and writes the merged manifest", async () => {

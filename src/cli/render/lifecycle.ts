@@ -59,7 +59,9 @@ export function describeMove(r: MoveResult): string {
 
 /** `prune`: what went, what stays, and that history keeps it. */
 export function describePrune(r: PruneResult): string {
-  if (r.removed.length === 0) return `Nothing to prune in ${r.id}: ${versions(r.kept)} kept (live, pending or newest).`;
+  if (r.removed.length === 0) {
+    return `Nothing to prune in ${r.id}: ${versions(r.kept)} kept (live, pending, newest, or a credential not yet retired).`;
+  }
   return [
     `Pruned ${r.id}: ${versions(r.removed)} removed; ${versions(r.kept)} kept.`,
     "Git history still holds the removed versions: whoever could read them still can, from there.",

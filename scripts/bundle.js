@@ -12,7 +12,7 @@
  *   after a warm-up run of `get` in a throwaway repository. ID, the
  *   bundle's hash, is the bundle's last line.
  * - dist/cli/vendor/*.cjs: the large dependencies (yaml, ajv, pg,
- *   age-encryption, eciesjs), one file each, read only by the commands that use them:
+ *   age-encryption, eciesjs, sshpk), one file each, read only by the commands that use them:
  *   `get` and `--help` never parse them.
  * - dist/cli/crypto-worker.cjs: the worker thread's script.
  *
@@ -45,6 +45,8 @@ const VENDOR = {
   pg: { file: "pg", entry: 'module.exports = require("pg");', external: ["pg-native", "pg-cloudflare"] },
   // dotenvx's ECIES (with @noble/curves): only `import --from dotenvx` reads it.
   eciesjs: { file: "eciesjs", entry: 'module.exports = require("eciesjs");' },
+  // OpenSSH private keys: only `--identity` with an SSH key reads it.
+  sshpk: { file: "sshpk", entry: 'module.exports = require("sshpk");' },
 };
 
 /** Imports of a vendored package become a require of its vendor file, evaluated when first imported. */

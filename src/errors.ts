@@ -27,6 +27,8 @@ export type ErrorCode =
   | "GIT"
   | "NOT_COMMITTED"
   | "NO_IDENTITY"
+  | "PASSPHRASE_REQUIRED"
+  | "PLUGIN_MISSING"
   | "INTEGRITY";
 
 /** Options shared by every lockstep error. */

@@ -30,6 +30,8 @@ const TABLE: Record<ErrorCode, number> = {
   GIT: EXIT.failed,
   NOT_COMMITTED: EXIT.failed,
   NO_IDENTITY: EXIT.noIdentity,
+  PASSPHRASE_REQUIRED: EXIT.noIdentity,
+  PLUGIN_MISSING: EXIT.noIdentity,
   INTEGRITY: EXIT.integrity,
 };
 

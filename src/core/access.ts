@@ -2,6 +2,7 @@
  * Access rules resolved to people: who reads and who approves a secret.
  * Pure functions over a validated access.yaml.
  */
+import { recipientText } from "../crypto/index.js";
 import { LockstepError } from "../errors.js";
 import { globMatches } from "./glob.js";
 import type { AccessConfig, AccessRule, VersionRecipient } from "./model.js";
@@ -68,9 +69,11 @@ export function approversOf(access: AccessConfig, id: string): string[] {
  */
 export function recipientsFor(access: AccessConfig, id: string): VersionRecipient[] {
   const readers = readersOf(access, id);
-  const recipients = readers.flatMap((member) =>
-    (access.members[member]?.recipients ?? []).map((key) => ({ member, key })),
-  );
+  // As a version records them: an SSH key without its comment, and each key once per member.
+  const recipients = readers.flatMap((member) => {
+    const keys = (access.members[member]?.recipients ?? []).map(recipientText);
+    return (keys.length > 1 ? [...new Set(keys)] : keys).map((key) => ({ member, key }));
+  });
   if (recipients.length === 0) {
     throw new LockstepError("NO_READERS", `${id} has no readers: no rule in access.yaml gives it one`, {
       file: "access.yaml",

@@ -3,7 +3,7 @@
  * it plaintext bytes, recipients and identities.
  */
 import type { Identity, Stanza } from "age-encryption";
-import { IntegrityError, NoIdentityError } from "../errors.js";
+import { IntegrityError, LockstepError, NoIdentityError } from "../errors.js";
 import type { AgeIdentity, AgeRecipient } from "./keys.js";
 import {
   addRecipientsNative,
@@ -122,6 +122,10 @@ export async function decryptArmored(
   try {
     return await d.decrypt(bytes);
   } catch (e) {
+    // A passphrase nobody could give, a plugin's refusal: they say what happened themselves.
+    if (e instanceof LockstepError) throw e;
+    const unusable = identities.map((i) => i.failure()).find((f) => f !== undefined);
+    if (e instanceof Error && e.message.startsWith("no identity matched") && unusable) throw unusable;
     if (e instanceof Error && e.message.startsWith("no identity matched") && hint.ownStanzaFailed) {
       // The manifest says a stanza is ours, and it does not open under our key.
       throw new IntegrityError(`${place.what}: the recipient stanza for your key does not open: it was tampered with`, {
@@ -158,12 +162,14 @@ function hinted(identities: readonly AgeIdentity[], order: readonly string[]): I
       const checks = [...new Set(identities.flatMap((i) => (i.checkStanza ? [i.checkStanza] : [])))];
       for (const s of stanzas) for (const check of checks) check(s);
       for (const id of identities) {
+        if (id.recipientHint === undefined) continue;
         for (const [i, key] of order.entries()) {
           const stanza = stanzas[i];
-          if (key !== id.recipient || stanza === undefined) continue;
+          if (key !== id.recipientHint || stanza === undefined) continue;
           const fileKey = id.fast ? id.fast.unwrapStanza(stanza) : await id.unwrapper.unwrapFileKey([stanza]);
           if (fileKey !== null) return fileKey;
-          this.ownStanzaFailed = true;
+          // Only a recipient derived from the key makes a stanza that does not open tampering.
+          if (id.recipient !== undefined) this.ownStanzaFailed = true;
         }
       }
       return null;

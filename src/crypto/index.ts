@@ -19,8 +19,11 @@ export {
   AgeRecipient,
   type GeneratedKey,
   generateKey,
+  type IdentityOptions,
   type KeyKind,
   parseIdentityFile,
+  recipientText,
 } from "./keys.js";
+export { type KeyPrompts, NO_PROMPTS, terminalPrompts } from "./prompt.js";
 export { withCryptoWorkers } from "./workers.js";
 export { generateNativeX25519Identity as generateX25519Identity } from "./x25519.js";

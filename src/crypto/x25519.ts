@@ -27,7 +27,8 @@ const LABEL = "age-encryption.org/v1/X25519";
 const ZERO_NONCE = new Uint8Array(12);
 
 // JWK, not DER: Node imports and exports X25519 keys as JWK over ten times faster.
-function publicKeyObject(raw: Uint8Array): KeyObject {
+/** An X25519 public key object from its 32 raw bytes. */
+export function publicKeyObject(raw: Uint8Array): KeyObject {
   return createPublicKey({
     key: { kty: "OKP", crv: "X25519", x: Buffer.from(raw).toString("base64url") },
     format: "jwk",
@@ -41,7 +42,7 @@ function publicKeyObject(raw: Uint8Array): KeyObject {
  * destructor waits on the lock the export holds). JWK import is also far
  * faster than PKCS#8; X25519 takes the public `x` from `d`, so `x` is left empty.
  */
-function privateKeyObject(raw: Uint8Array): KeyObject {
+export function privateKeyObject(raw: Uint8Array): KeyObject {
   return createPrivateKey({
     key: { kty: "OKP", crv: "X25519", d: Buffer.from(raw).toString("base64url"), x: "" },
     format: "jwk",
@@ -49,7 +50,7 @@ function privateKeyObject(raw: Uint8Array): KeyObject {
 }
 
 /** The raw public key of a key object, public or private (a private key's JWK carries its public `x`). */
-function rawPublic(key: KeyObject): Uint8Array {
+export function rawPublic(key: KeyObject): Uint8Array {
   return new Uint8Array(Buffer.from(key.export({ format: "jwk" }).x as string, "base64url"));
 }
 

@@ -126,9 +126,9 @@ describe("withCryptoWorkers", () => {
     let seen: unknown;
     await withCryptoWorkers(async () => {
       // A small command: no threads.
-      expect(cryptoWorkers(100, [identity])).toBeUndefined();
-      // Its work passes 128 operations: the pool starts, holding the decrypting job's identity.
-      const pool = cryptoWorkers(100, [identity]);
+      expect(cryptoWorkers(40, [identity])).toBeUndefined();
+      // Its work passes 64 operations: the pool starts, holding the decrypting job's identity.
+      const pool = cryptoWorkers(40, [identity]);
       expect(pool).toBeInstanceOf(WorkerPool);
       expect(pool?.recipients).toEqual(new Set([identity.recipient]));
       expect(cryptoWorkers(1)).toBe(pool); // encryptions need no identity

@@ -54,11 +54,11 @@ export interface RunOptions {
   cwd?: string;
 }
 
-/** A clean environment for a child: no LOCKSTEP_* from the outside, HOME in `home`, fixed git identity. */
+/** A clean environment for a child: no LOCKSTEP_* or SOPS_* from the outside, HOME in `home`, fixed git identity. */
 export function childEnv(home: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (k.startsWith("LOCKSTEP_") || k.startsWith("GIT_") || k === "XDG_CONFIG_HOME") continue;
+    if (k.startsWith("LOCKSTEP_") || k.startsWith("SOPS_") || k.startsWith("GIT_") || k === "XDG_CONFIG_HOME") continue;
     env[k] = v;
   }
   Object.assign(env, {

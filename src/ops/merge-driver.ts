@@ -24,6 +24,9 @@ import { manifestText, parseManifest } from "../storage/manifests.js";
 import { Session } from "./session.js";
 import { rebindVersion } from "./versions.js";
 
+/** Errors that mean this process cannot decrypt here, not that the manifest is wrong. */
+const CANNOT_OPEN_HERE: ReadonlySet<string> = new Set(["NO_IDENTITY", "PASSPHRASE_REQUIRED", "PLUGIN_MISSING"]);
+
 /** Options of {@link mergeDriver}: the files git names. */
 export interface MergeDriverOptions extends IdentitySources {
   /** %O: the common ancestor's version of the file (empty when both sides added it). */
@@ -124,7 +127,10 @@ export async function mergeDriver(options: MergeDriverOptions): Promise<MergeDri
         versions.push(await rebindVersion(session, id, v, options.path ?? "merged manifest"));
         continue;
       } catch (e) {
-        if (!(e instanceof NoIdentityError)) throw e;
+        // No key here, or one that cannot be used here (a passphrase with no terminal, a plugin not on
+        // PATH): the conflict stays for `resolve`, never a driver failure that would drop their side.
+        if (!(e instanceof LockstepError && CANNOT_OPEN_HERE.has(e.code))) throw e;
+        if (!(e instanceof NoIdentityError)) merged.notes.push(`version ${v.version}: ${e.message.split("\n")[0]}`);
       }
     }
     unresolved.push(v.version);

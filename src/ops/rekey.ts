@@ -42,8 +42,12 @@ export async function rekeySecrets(
 ): Promise<RekeyResult[]> {
   const { ids } = options;
   const targets = ids && ids.length > 0 ? ids.map((i) => session.secretId(i).id) : await session.files.listSecretIds();
-  // Without an identity, nothing goes to threads; a version that needs one says so.
-  const identities = await session.identities().catch(() => []);
+  // Without an identity, nothing goes to threads; a version that needs one says so. An identity that
+  // cannot be loaded here (an encrypted file and no terminal) stops the rekey before anything is written.
+  const identities = await session.identities().catch((e) => {
+    if (e instanceof NoIdentityError) return [];
+    throw e;
+  });
   const plans = targets.map((id) => ({ id, recipients: recipientsOf(session, id) }));
   // At most, every version is encrypted anew to all its readers.
   const stanzas = plans.reduce((n, p) => n + p.recipients.keys.length, 0);

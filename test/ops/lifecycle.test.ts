@@ -7,7 +7,9 @@ import { existsSync } from "node:fs";
 import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { armor, Encrypter } from "age-encryption";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { NO_PROMPTS } from "../../src/crypto/index.js";
 import { editSecret } from "../../src/ops/edit.js";
 import { getSecret } from "../../src/ops/get.js";
 import { mergeDriver } from "../../src/ops/merge-driver.js";
@@ -138,6 +140,26 @@ describe("lifecycle use cases", () => {
     await expect(getSecret(session, { id, version: 3 })).rejects.toMatchObject({ code: "CONFLICT" });
     expect(await resolveSecret(session, { id })).toMatchObject({ id, versions: [3], staged: false });
     expect(await getSecret(session, { id, version: 3 })).toBe("theirs");
+
+    // A key behind a passphrase, with nobody to ask (git run from a GUI, CI): the conflict stays for resolve.
+    await writeFile(a, ours);
+    const e = new Encrypter();
+    e.setPassphrase("hunter2 hunter2");
+    e.setScryptWorkFactor(12);
+    const locked = join(scratch, "alice.key.age");
+    await writeFile(locked, armor.encode(await e.encrypt(await readFile(s.keys.alice as string, "utf8"))));
+    const asked = await mergeDriver({
+      base: o,
+      ours: a,
+      theirs: b,
+      path: "secrets/production/db/pw.yaml",
+      dir: s.dir,
+      files: [locked],
+      prompts: NO_PROMPTS,
+    });
+    expect(asked).toMatchObject({ clean: false, unresolved: [3] });
+    expect(asked.notes.join("\n")).toMatch(/version 3: .*alice\.key\.age/);
+    expect(await readFile(a, "utf8")).toMatch(/mergedFrom: 2/);
 
     await writeFile(a, ours);
     const keyed = await mergeDriver({

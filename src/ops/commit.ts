@@ -69,3 +69,18 @@ export async function committable(session: Session, paths: readonly string[]): P
   }
   return kept;
 }
+
+/**
+ * Commits the files a lifecycle command wrote or removed, as far as git can
+ * record them ({@link committable}); `undefined` when there is nothing to
+ * record (a file git never tracked, removed again).
+ * @throws LockstepError `NOT_COMMITTED` as {@link commitChange}.
+ */
+export async function commitWritten(
+  session: Session,
+  paths: readonly string[],
+  message: string,
+): Promise<string | undefined> {
+  const kept = await committable(session, paths);
+  return kept.length === 0 ? undefined : commitChange(session, kept, message);
+}

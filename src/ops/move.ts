@@ -10,7 +10,7 @@ import type { SecretVersion } from "../core/model.js";
 import { stageNames } from "../core/stages.js";
 import { LockstepError, NoIdentityError } from "../errors.js";
 import { moveManifest, readManifest } from "../storage/manifests.js";
-import { commitChange, committable, ensureCanCommit } from "./commit.js";
+import { commitWritten, ensureCanCommit } from "./commit.js";
 import type { Session } from "./session.js";
 import { decryptVersion, encryptVersion, recipientsOf } from "./versions.js";
 
@@ -109,14 +109,10 @@ export async function moveSecret(
     }),
   );
   if (!options.commit) return result;
-  const paths = await committable(session, [from, to]);
-  const commit =
-    paths.length === 0
-      ? undefined
-      : await commitChange(
-          session,
-          paths,
-          `lockstep mv: ${src.id} -> ${dst.id}\n\nEvery version re-encrypted, bound to the new id.\n`,
-        );
+  const commit = await commitWritten(
+    session,
+    [from, to],
+    `lockstep mv: ${src.id} -> ${dst.id}\n\nEvery version re-encrypted, bound to the new id.\n`,
+  );
   return commit === undefined ? result : { ...result, commit };
 }

@@ -8,7 +8,7 @@
 import { appliesCredential } from "../core/rotation.js";
 import { UsageError } from "../errors.js";
 import { removeManifestVersions } from "../storage/manifests.js";
-import { commitChange, committable, ensureCanCommit } from "./commit.js";
+import { commitWritten, ensureCanCommit } from "./commit.js";
 import type { Session } from "./session.js";
 
 /** Options of {@link pruneSecret}. */
@@ -72,14 +72,10 @@ export async function pruneSecret(session: Session, options: PruneOptions & { id
     return { id: sid.id, file, removed, kept };
   });
   if (!options.commit || result.removed.length === 0) return result;
-  const paths = await committable(session, [file]);
-  const commit =
-    paths.length === 0
-      ? undefined
-      : await commitChange(
-          session,
-          paths,
-          `lockstep prune: ${sid.id}: versions ${result.removed.join(", ")} removed\n\nGit history still holds them.\n`,
-        );
+  const commit = await commitWritten(
+    session,
+    [file],
+    `lockstep prune: ${sid.id}: versions ${result.removed.join(", ")} removed\n\nGit history still holds them.\n`,
+  );
   return commit === undefined ? result : { ...result, commit };
 }

@@ -7,7 +7,7 @@
 import { servesConsumer } from "../core/status.js";
 import { LockstepError } from "../errors.js";
 import { deleteManifest } from "../storage/manifests.js";
-import { commitChange, committable, ensureCanCommit } from "./commit.js";
+import { commitWritten, ensureCanCommit } from "./commit.js";
 import type { Session } from "./session.js";
 
 /** Options of {@link removeSecret}. */
@@ -58,14 +58,10 @@ export async function removeSecret(
     return { id: sid.id, file, versions: m.data.versions.map((v) => v.version).sort((a, b) => a - b), deployedTo };
   });
   if (!options.commit) return result;
-  const paths = await committable(session, [file]);
-  const commit =
-    paths.length === 0
-      ? undefined
-      : await commitChange(
-          session,
-          paths,
-          `lockstep rm: ${sid.id}\n\nVersions ${result.versions.join(", ")} stay in Git history.\n`,
-        );
+  const commit = await commitWritten(
+    session,
+    [file],
+    `lockstep rm: ${sid.id}\n\nVersions ${result.versions.join(", ")} stay in Git history.\n`,
+  );
   return commit === undefined ? result : { ...result, commit };
 }

@@ -5,7 +5,7 @@
 import { LockstepError } from "../errors.js";
 import { commitOf, fileAt, lastDeletion } from "../storage/git-files.js";
 import { readManifest, writeManifestText } from "../storage/manifests.js";
-import { commitChange, committable, ensureCanCommit } from "./commit.js";
+import { commitWritten, ensureCanCommit } from "./commit.js";
 import type { Session } from "./session.js";
 
 /** Options of {@link restoreSecret}. */
@@ -72,11 +72,7 @@ export async function restoreSecret(
     };
   });
   if (!options.commit) return result;
-  const paths = await committable(session, [file]);
-  const commit =
-    paths.length === 0
-      ? undefined
-      : await commitChange(session, paths, `lockstep restore: ${sid.id}\n\nAs it was at ${result.from}.\n`);
+  const commit = await commitWritten(session, [file], `lockstep restore: ${sid.id}\n\nAs it was at ${result.from}.\n`);
   return commit === undefined ? result : { ...result, commit };
 }
 

@@ -9,21 +9,17 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chmod, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { CLI, childEnv, expectError, expectOk, makeSandbox, requireBuiltCli, type Sandbox } from "./helpers.js";
+import { describe, expect, it, vi } from "vitest";
+import { CLI, childEnv, expectError, expectOk, requireBuiltCli, type Sandbox, sandboxPerTest } from "./helpers.js";
 
 requireBuiltCli();
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
-const sandboxes: Sandbox[] = [];
-afterEach(async () => {
-  await Promise.all(sandboxes.splice(0).map((s) => s.cleanup()));
-});
+const makeSandbox = sandboxPerTest();
 
 /** A sandbox with `production/app/config` (json) at version 1 and `production/app/token` (string). */
 async function sandbox(): Promise<Sandbox> {
   const s = await makeSandbox();
-  sandboxes.push(s);
   expectOk(await s.run(["set", "production/app/token"], { input: "old-token" }));
   expectOk(await s.run(["set", "production/app/config", "--type", "json"], { input: '{"port":1}' }));
   return s;

@@ -5,8 +5,8 @@
  * the repository, and commands that advise what works (status and promote
  * after a rollback, check's fix for an exposed version).
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
-import { expectError, expectOk, makeSandbox, requireBuiltCli, type Sandbox } from "./helpers.js";
+import { describe, expect, it, vi } from "vitest";
+import { expectError, expectOk, requireBuiltCli, sandboxPerTest, setValue } from "./helpers.js";
 
 requireBuiltCli();
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
@@ -21,19 +21,9 @@ const SPLIT_RULES = `rules:
     approvers: [platform]
 `;
 
-const sandboxes: Sandbox[] = [];
-async function sandbox(rules?: string): Promise<Sandbox> {
-  const s = await makeSandbox(rules === undefined ? {} : { rules });
-  sandboxes.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(sandboxes.splice(0).map((s) => s.cleanup()));
-});
-
-async function set(s: Sandbox, id: string, value: string, ...args: string[]): Promise<void> {
-  expectOk(await s.run(["set", id, ...args], { input: value }));
-}
+const makeSandbox = sandboxPerTest();
+const sandbox = (rules?: string) => makeSandbox(rules === undefined ? {} : { rules });
+const set = setValue;
 
 interface MembersJson {
   members: {

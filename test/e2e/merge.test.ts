@@ -7,26 +7,23 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { parse } from "yaml";
 import {
   childEnv,
   expectError,
   expectOk,
-  makeSandbox,
   type RunResult,
   requireBuiltCli,
   runTool,
   type Sandbox,
+  sandboxPerTest,
 } from "./helpers.js";
 
 requireBuiltCli();
 vi.setConfig({ testTimeout: 240_000, hookTimeout: 120_000 });
 
-const sandboxes: Sandbox[] = [];
-afterEach(async () => {
-  await Promise.all(sandboxes.splice(0).map((s) => s.cleanup()));
-});
+const makeSandbox = sandboxPerTest();
 
 const ID = "staging/db/password";
 const FILE = `secrets/${ID}.yaml`;
@@ -60,7 +57,6 @@ async function commit(s: Sandbox, message: string): Promise<void> {
  */
 async function diverged(): Promise<Sandbox> {
   const s = await makeSandbox();
-  sandboxes.push(s);
   await set(s, "base");
   await commit(s, "base");
   await gitOk(s, ["checkout", "-q", "-b", "feature"]);
@@ -77,7 +73,6 @@ const value = async (s: Sandbox, ...args: string[]) => expectOk(await s.as("ci",
 describe("setup-git", () => {
   it("init wrote .gitattributes and the driver; setup-git writes them again in a clone, once", async () => {
     const s = await makeSandbox();
-    sandboxes.push(s);
     expect(await s.read(".gitattributes")).toContain("secrets/**/*.yaml merge=lockstep\n");
     expect(await gitOk(s, ["config", "merge.lockstep.driver"])).toMatch(/merge-driver %O %A %B %P\n$/);
     await gitOk(s, ["config", "--unset", "merge.lockstep.driver"]);
@@ -138,7 +133,6 @@ describe("git merge", () => {
 
   it("merges a promotion on one branch with a rotation on the other", async () => {
     const s = await makeSandbox();
-    sandboxes.push(s);
     await set(s, "v1");
     await set(s, "v2");
     await commit(s, "v2 on canary");

@@ -4,34 +4,25 @@
  * from history, `prune` of old versions, `mv` to a new id; what `audit`,
  * `diff` and `check` say of each.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   childEnv,
   expectError,
   expectOk,
-  makeSandbox,
   type RunResult,
   requireBuiltCli,
   runTool,
   type Sandbox,
+  sandboxPerTest,
+  setValue,
 } from "./helpers.js";
 
 requireBuiltCli();
 vi.setConfig({ testTimeout: 180_000, hookTimeout: 120_000 });
 
-const sandboxes: Sandbox[] = [];
-async function sandbox(rules?: string): Promise<Sandbox> {
-  const s = await makeSandbox(rules === undefined ? {} : { rules });
-  sandboxes.push(s);
-  return s;
-}
-afterEach(async () => {
-  await Promise.all(sandboxes.splice(0).map((s) => s.cleanup()));
-});
-
-async function set(s: Sandbox, id: string, value: string, ...args: string[]): Promise<void> {
-  expectOk(await s.run(["set", id, ...args], { input: value }));
-}
+const makeSandbox = sandboxPerTest();
+const sandbox = (rules?: string) => makeSandbox(rules === undefined ? {} : { rules });
+const set = setValue;
 
 async function git(s: Sandbox, ...args: string[]): Promise<string> {
   const r: RunResult = await runTool("git", args, { cwd: s.repo, env: childEnv(s.home) });

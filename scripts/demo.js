@@ -249,7 +249,7 @@ function tour() {
   lockstep(["rotate", "production/api/token"]);
   writeFileSync(
     join(sandbox, "staging-new.env"),
-    "REDIS_URL=redis://cache:6379/1\nSMTP_PASSWORD=demo-smtp-pass-2\nFEATURE_FLAGS=beta,search\n",
+    "REDIS_URL=redis://cache:6379/1\nSMTP_PASSWORD=demo-smtp-pass-2\nFEATURE_FLAGS=beta,search,export\n",
   );
   lockstep(["import", "staging", "../staging-new.env"]);
   lockstep(["promote", "--env", "production", "--all"]);

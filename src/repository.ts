@@ -8,7 +8,7 @@ import { approversOf, readersOf } from "./core/access.js";
 import { parseGenerator } from "./core/generators.js";
 import type { SecretId } from "./core/ids.js";
 import type { AccessConfig, EnvironmentConfig, ProjectConfig } from "./core/model.js";
-import type { AgeIdentity } from "./crypto/keys.js";
+import type { AgeIdentity } from "./crypto/index.js";
 import { type AddMemberOptions, type AddMemberResult, addMember } from "./ops/add-member.js";
 import { type AuditOptions, type AuditReport, auditEvents } from "./ops/audit.js";
 import { type CheckOptions, type CheckReport, checkRepository } from "./ops/check.js";

@@ -4,7 +4,7 @@
  * operating system's cryptographic randomness.
  */
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
-import { generateNativeX25519Identity } from "../crypto/x25519.js";
+import { generateX25519Identity } from "../crypto/index.js";
 import { UsageError } from "../errors.js";
 
 const PASSWORD_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.~!#%+=@^";
@@ -45,7 +45,7 @@ export function parseGenerator(spec: string): Generator {
     case "uuid":
       return plain(() => randomUUID());
     case "age-identity":
-      return plain(() => generateNativeX25519Identity());
+      return plain(() => generateX25519Identity());
     default:
       throw new UsageError(`unknown generator "${spec}"`, {
         fix: "use password:LEN, hex:BYTES, base64:BYTES, uuid or age-identity",

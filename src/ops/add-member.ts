@@ -2,7 +2,7 @@
  * `member add`: a member of access.yaml, or more keys for one, and the
  * groups it belongs to. The file keeps its comments and order.
  */
-import { AgeRecipient } from "../crypto/keys.js";
+import { AgeRecipient } from "../crypto/index.js";
 import { LockstepError, UsageError } from "../errors.js";
 import { editAccess } from "../storage/access-file.js";
 import { ACCESS_FILE } from "../storage/layout.js";

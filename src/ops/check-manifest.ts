@@ -15,8 +15,7 @@ import type {
 import { appliesCredential, checkRotationSettings } from "../core/rotation.js";
 import { liveVersions, stageNames, stageProblems } from "../core/stages.js";
 import { type SecretStatus, secretStatus } from "../core/status.js";
-import { countStanzas } from "../crypto/age.js";
-import { AgeRecipient } from "../crypto/keys.js";
+import { AgeRecipient, countStanzas } from "../crypto/index.js";
 import type { LockstepError } from "../errors.js";
 import { ACCESS_FILE, CONFIG_FILE } from "../storage/layout.js";
 import type { YamlFile } from "../storage/yaml-file.js";

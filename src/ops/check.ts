@@ -12,9 +12,7 @@ import { isSecretId } from "../core/ids.js";
 import { scanText } from "../core/leaks.js";
 import type { AccessConfig, ProjectConfig, SecretManifest } from "../core/model.js";
 import { liveVersions } from "../core/stages.js";
-import { decryptArmored } from "../crypto/age.js";
-import { type AgeIdentity, AgeRecipient } from "../crypto/keys.js";
-import { withCryptoWorkers } from "../crypto/workers.js";
+import { type AgeIdentity, AgeRecipient, decryptArmored, withCryptoWorkers } from "../crypto/index.js";
 import { GitError, LockstepError } from "../errors.js";
 import { readBytesIfExists } from "../storage/fs.js";
 import { codeownersPlace, trackedFiles, workTreeRoot } from "../storage/git.js";
@@ -191,7 +189,7 @@ async function checkValues(
       return v ? [{ id, m, n, i, v }] : [];
     }),
   );
-  await withCryptoWorkers(jobs.length, identities, () =>
+  await withCryptoWorkers(() =>
     mapLimit(jobs, BULK_CONCURRENCY, async ({ id, m, n, i, v }) => {
       try {
         const bytes = await decryptArmored(

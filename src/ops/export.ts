@@ -6,7 +6,7 @@ import { defaultEnvName } from "../core/ids.js";
 import type { EnvironmentConfig } from "../core/model.js";
 import { stageNames, versionAtStage } from "../core/stages.js";
 import { servesConsumer, stageOfConsumer } from "../core/status.js";
-import { withCryptoWorkers } from "../crypto/workers.js";
+import { withCryptoWorkers } from "../crypto/index.js";
 import { LockstepError } from "../errors.js";
 import type { Session } from "./session.js";
 import { decryptVersion } from "./versions.js";
@@ -52,8 +52,7 @@ export async function exportValues(session: Session, options: ExportSelector & {
   const ids = await session.files.listSecretIds(env);
   // Threads start now, and boot while this thread reads the manifests.
   // Without an identity, nothing goes to threads; the first decryption says so.
-  const identities = await session.identities().catch(() => []);
-  return withCryptoWorkers(ids.length, identities, () => decryptAll(session, env, stage, selector, config, ids));
+  return withCryptoWorkers(() => decryptAll(session, env, stage, selector, config, ids));
 }
 
 async function decryptAll(

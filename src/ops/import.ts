@@ -93,10 +93,10 @@ export async function importSecrets(
     ...(options.keepObjects !== undefined && { keepObjects: options.keepObjects }),
   });
   // Every secret needs readers: fail before writing any.
-  const stanzas = plan.secrets.reduce((n, s) => n + recipientsOf(session, s.id).keys.length, 0);
+  for (const s of plan.secrets) recipientsOf(session, s.id);
   const { secrets, unchanged, unread } = await session.files.withBulkLock(async () => {
     const checked = await checkAgainstExisting(session, plan.secrets);
-    const written = await withCryptoWorkers(stanzas, [], () =>
+    const written = await withCryptoWorkers(() =>
       mapLimit(checked.write, BULK_CONCURRENCY, async ({ planned: s, existing }) => ({
         ...(await setSecret(session, {
           id: s.id,

@@ -3,7 +3,7 @@
  * (mode 0600), or handed back.
  */
 import { resolve } from "node:path";
-import { generateKey } from "../crypto/keys.js";
+import { generateKey } from "../crypto/index.js";
 import { writeFileExclusive } from "../storage/fs.js";
 
 /** Options of {@link keygen}. */

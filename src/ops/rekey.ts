@@ -6,8 +6,7 @@
 import { recipientKey, sameRecipients } from "../core/access.js";
 import { openEnvelope } from "../core/envelope.js";
 import type { SecretVersion } from "../core/model.js";
-import { addRecipientsArmored } from "../crypto/age.js";
-import { withCryptoWorkers } from "../crypto/workers.js";
+import { addRecipientsArmored, withCryptoWorkers } from "../crypto/index.js";
 import { NoIdentityError } from "../errors.js";
 import { replaceManifestVersions } from "../storage/manifests.js";
 import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
@@ -42,18 +41,10 @@ export async function rekeySecrets(
 ): Promise<RekeyResult[]> {
   const { ids } = options;
   const targets = ids && ids.length > 0 ? ids.map((i) => session.secretId(i).id) : await session.files.listSecretIds();
-  // Without an identity, nothing goes to threads; a version that needs one says so. An identity that
-  // cannot be loaded here (an encrypted file and no terminal) stops the rekey before anything is written.
-  const identities = await session.identities().catch((e) => {
-    if (e instanceof NoIdentityError) return [];
-    throw e;
-  });
   const plans = targets.map((id) => ({ id, recipients: recipientsOf(session, id) }));
-  // At most, every version is encrypted anew to all its readers.
-  const stanzas = plans.reduce((n, p) => n + p.recipients.keys.length, 0);
-  const rekeyed = await session.files.withBulkLock(() =>
-    withCryptoWorkers(stanzas, identities, () => rekeyAll(session, plans)),
-  );
+  // The worker pool sizes itself from the work it sees (src/crypto/workers.ts). An identity that
+  // cannot be used here (an encrypted file and no terminal) fails every version before any write.
+  const rekeyed = await session.files.withBulkLock(() => withCryptoWorkers(() => rekeyAll(session, plans)));
   return rekeyed.filter((r) => r.versions.length > 0 || (r.skipped?.length ?? 0) > 0);
 }
 

@@ -7,7 +7,7 @@
  */
 import { parseSecretId, type SecretId } from "../core/ids.js";
 import type { AccessConfig, EnvironmentConfig, ProjectConfig } from "../core/model.js";
-import type { AgeIdentity } from "../crypto/keys.js";
+import type { AgeIdentity } from "../crypto/index.js";
 import { LockstepError } from "../errors.js";
 import { type IdentitySources, loadIdentities } from "../storage/identities.js";
 import { findRoot, RepositoryFiles } from "../storage/layout.js";

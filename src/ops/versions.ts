@@ -6,8 +6,7 @@
 import { recipientsFor } from "../core/access.js";
 import { openEnvelope, sealEnvelope } from "../core/envelope.js";
 import type { SecretVersion, VersionRecipient } from "../core/model.js";
-import { decryptArmored, encryptArmored } from "../crypto/age.js";
-import { AgeRecipient } from "../crypto/keys.js";
+import { AgeRecipient, decryptArmored, encryptArmored } from "../crypto/index.js";
 import { LockstepError } from "../errors.js";
 import type { Session } from "./session.js";
 

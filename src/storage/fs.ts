@@ -76,7 +76,8 @@ function sweepOnce(folder: string): void {
     if (!m) continue;
     const file = join(folder, name);
     try {
-      if (isDeadProcess(Number(m[1])) || Date.now() - statSync(file).mtimeMs > 60_000) unlinkSync(file);
+      const { mtimeMs } = statSync(file);
+      if (isDeadProcess(Number(m[1]), mtimeMs) || Date.now() - mtimeMs > 60_000) unlinkSync(file);
     } catch {
       // gone already
     }
@@ -153,14 +154,49 @@ export async function writeFileExclusive(path: string, data: string, mode: numbe
 /** This process's temporary files and locks: its pid and a random tag, then a count (one random draw per process). */
 export const PROCESS_TAG = `${process.pid}.${randomBytes(4).toString("hex")}`;
 
-/** Whether no process of this pid runs on this machine (in this pid namespace). */
-export function isDeadProcess(pid: number): boolean {
+/**
+ * Whether the process of this pid that made (or last touched) a file is gone
+ * from this machine (this pid namespace): no process has the pid, or, given
+ * `since` (the file's mtime, ms since the epoch), the process that has it now
+ * started after the file was last touched, so it reuses a dead process's pid
+ * (Linux: a pid space of 32768 wraps within minutes on a busy machine).
+ */
+export function isDeadProcess(pid: number, since?: number): boolean {
   if (pid === process.pid) return false;
   try {
     process.kill(pid, 0);
-    return false;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === "ESRCH";
+  }
+  if (since === undefined) return false;
+  const started = processStart(pid);
+  // btime is in whole seconds: a margin of two keeps a live owner from ever being taken for a dead one.
+  return started !== undefined && started > since + 2000;
+}
+
+/** Boot time, ms since the epoch (proc(5): `btime` in /proc/stat); `null` where there is no /proc. */
+let bootMs: number | null | undefined;
+
+/**
+ * When the process `pid` started, ms since the epoch, or `undefined` if it
+ * cannot be told (not Linux, the process is gone). proc(5): field 22 of
+ * /proc/PID/stat, `starttime`, in clock ticks since boot; USER_HZ is 100 on
+ * every Linux architecture Node runs on.
+ */
+function processStart(pid: number): number | undefined {
+  try {
+    if (bootMs === undefined) {
+      const m = /^btime (\d+)$/m.exec(readFileSync("/proc/stat", "utf8"));
+      bootMs = m ? Number(m[1]) * 1000 : null;
+    }
+    if (bootMs === null) return undefined;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // After "PID (COMM) ", whose COMM may hold spaces and parentheses, field 3 comes first: 22 is [19].
+    const ticks = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+    return Number.isFinite(ticks) ? bootMs + ticks * 10 : undefined;
+  } catch {
+    if (bootMs === undefined) bootMs = null;
+    return undefined;
   }
 }
 let tmpCount = 0;

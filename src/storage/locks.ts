@@ -186,10 +186,20 @@ function isHeld(dir: string): boolean {
  * gone: its pid is dead on this machine, or it was not refreshed for a minute.
  */
 function isDeadOwner(owner: string, token: string): boolean {
-  if (isOld(owner)) return true;
+  const touched = touchedAt(owner);
+  if (touched === undefined || Date.now() - touched > LOCK_STALE_MS) return true;
   const parts = token.split(".");
   const pid = Number(parts[0]);
-  return parts.length === 4 && parts[3] === thisHost() && Number.isInteger(pid) && isDeadProcess(pid);
+  return parts.length === 4 && parts[3] === thisHost() && Number.isInteger(pid) && isDeadProcess(pid, touched);
+}
+
+/** A file's mtime (ms since the epoch), or `undefined` once it is gone. */
+function touchedAt(path: string): number | undefined {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
 }
 
 function isOld(path: string): boolean {
@@ -285,7 +295,9 @@ export function locksIn(folder: string, display: string, prefix: string): LockFi
     if (name.endsWith(".new")) {
       const pid = Number(name.split(".").at(-5));
       const path = join(folder, name);
-      if (!taking.has(path) && (isOld(path) || (Number.isInteger(pid) && isDeadProcess(pid)))) {
+      const touched = touchedAt(path);
+      const old = touched === undefined || Date.now() - touched > LOCK_STALE_MS;
+      if (!taking.has(path) && (old || (Number.isInteger(pid) && isDeadProcess(pid, touched)))) {
         for (const f of readdirQuietly(path)) removeQuietly(join(path, f));
         removeFolderQuietly(path);
       }

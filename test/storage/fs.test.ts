@@ -54,6 +54,15 @@ async function plantLock(path: string, { ageMs = 5 * 60_000, pid = 99999, host =
   return owner;
 }
 
+/** This machine's tag, as locks.ts makes it: the host name and pid namespace, digested. */
+function thisHostTag(): string {
+  let ns = "-";
+  try {
+    ns = readlinkSync("/proc/self/ns/pid");
+  } catch {}
+  return createHash("sha256").update(`${hostname()} ${ns}`).digest("hex").slice(0, 12);
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("withFileLock", () => {
@@ -112,15 +121,27 @@ describe("withFileLock", () => {
       const child = spawn(process.execPath, ["-e", ""]);
       child.on("exit", () => resolve({ pid: child.pid ?? 0 }));
     });
-    // This machine's tag, as locks.ts makes it: the host name and pid namespace, digested.
-    let ns = "-";
-    try {
-      ns = readlinkSync("/proc/self/ns/pid");
-    } catch {}
-    const host = createHash("sha256").update(`${hostname()} ${ns}`).digest("hex").slice(0, 12);
-    await plantLock(lock.path, { ageMs: 0, pid, host });
+    await plantLock(lock.path, { ageMs: 0, pid, host: thisHostTag() });
     expect(await withFileLock(lock, "x.yaml", async () => "ran")).toBe("ran");
   });
+
+  it.skipIf(process.platform !== "linux")(
+    "takes over at once a lock whose pid a later process reuses (the owner file is older than that process)",
+    async () => {
+      const { lock } = await lockSetUp();
+      // Last refreshed 10 s ago (fresh: a lock is stale after a minute), by a pid that a process started
+      // just now holds: the writer that made the lock is gone, and its pid came round again.
+      const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60_000)"]);
+      try {
+        await new Promise((resolve) => child.once("spawn", resolve));
+        await plantLock(lock.path, { ageMs: 10_000, pid: child.pid ?? 0, host: thisHostTag() });
+        // Taken for live, the lock would end the wait in LOCKED (15 s) long before it is stale (60 s).
+        expect(await withFileLock(lock, "x.yaml", async () => "ran")).toBe("ran");
+      } finally {
+        child.kill();
+      }
+    },
+  );
 
   it("waits for a fresh lock of another machine, then fails with LOCKED naming the lock and the fix", async () => {
     const { lock } = await lockSetUp();

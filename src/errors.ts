@@ -24,6 +24,7 @@ export type ErrorCode =
   | "ROLLOUT_REFUSED"
   | "ROTATION_FAILED"
   | "LOCKED"
+  | "CONFLICT"
   | "IO"
   | "UNSAFE_PATH"
   | "GIT"

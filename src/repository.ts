@@ -14,6 +14,7 @@ import { type AuditOptions, type AuditReport, auditEvents } from "./ops/audit.js
 import { type CheckOptions, type CheckReport, checkRepository } from "./ops/check.js";
 import { type CodeownersOptions, type CodeownersResult, codeowners } from "./ops/codeowners.js";
 import { type DiffReport, diffRepository } from "./ops/diff.js";
+import { type EditOptions, type EditResult, editSecret } from "./ops/edit.js";
 import { type ExecEnvironmentOptions, environmentValues, execEnvironment } from "./ops/exec.js";
 import { type ExportSelector, exportValues } from "./ops/export.js";
 import { type ExportToOptions, type ExportToResult, exportTo } from "./ops/export-to.js";
@@ -22,14 +23,21 @@ import type { FinishResult } from "./ops/finish.js";
 import { type GetOptions, getSecret, getSecretBytes } from "./ops/get.js";
 import { type ImportOptions, type ImportResult, importSecrets } from "./ops/import.js";
 import { listSecrets } from "./ops/list.js";
+import { listMembers, type MembersReport } from "./ops/list-members.js";
+import { type MoveOptions, type MoveResult, moveSecret } from "./ops/move.js";
 import { type PromoteOptions, promoteEnvironment, promoteSecret } from "./ops/promote.js";
+import { type PruneOptions, type PruneResult, pruneSecret } from "./ops/prune.js";
 import { type RekeyResult, rekeySecrets } from "./ops/rekey.js";
 import { type RemoveMemberResult, removeMember } from "./ops/remove-member.js";
+import { type RemoveSecretOptions, type RemoveSecretResult, removeSecret } from "./ops/remove-secret.js";
+import { type ResolveResult, resolveSecret } from "./ops/resolve.js";
+import { type RestoreOptions, type RestoreResult, restoreSecret } from "./ops/restore.js";
 import { type RollbackOptions, rollbackSecret } from "./ops/rollback.js";
 import { type RotateOptions, type RotateResult, rotateSecret } from "./ops/rotate.js";
 import { type OpenOptions, Session } from "./ops/session.js";
 import { type NewValue, type SetOptions, type SetResult, setSecret } from "./ops/set.js";
 import { type MetadataChange, type MetadataResult, setSecretMetadata } from "./ops/set-metadata.js";
+import { type SetupGitOptions, type SetupGitResult, setupGit } from "./ops/setup-git.js";
 import { type SecretInfo, showSecret } from "./ops/show.js";
 import type { RolloutResult } from "./ops/stage-moves.js";
 import { type EnvironmentStatus, rolloutStatus } from "./ops/status.js";
@@ -142,6 +150,45 @@ export class Repository {
   }
 
   /**
+   * Edits a secret's newest value with `options.editor` (a private file on a
+   * memory file system where there is one); adds a version only if it
+   * changed and still fits the secret's type and schema.
+   */
+  edit(id: string, options: EditOptions): Promise<EditResult> {
+    return editSecret(this.#session, { ...options, id });
+  }
+
+  /** Deletes a secret (refused while a consumer deploys it, unless `force`). Git history keeps it. */
+  remove(id: string, options: RemoveSecretOptions = {}): Promise<RemoveSecretResult> {
+    return removeSecret(this.#session, { ...options, id });
+  }
+
+  /** Brings a deleted secret back from Git history, as it was: versions, stages and all. */
+  restore(id: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+    return restoreSecret(this.#session, { ...options, id });
+  }
+
+  /** Renames a secret, re-encrypting every version bound to the new id (needs a key that reads them all). */
+  move(from: string, to: string, options: MoveOptions = {}): Promise<MoveResult> {
+    return moveSecret(this.#session, { ...options, from, to });
+  }
+
+  /** Removes old versions no stage points at, keeping the `keep` newest. */
+  prune(id: string, options: PruneOptions): Promise<PruneResult> {
+    return pruneSecret(this.#session, { ...options, id });
+  }
+
+  /** Finishes a merge the driver could not: re-encrypts renumbered versions, marks the file resolved. */
+  resolve(id: string): Promise<ResolveResult> {
+    return resolveSecret(this.#session, { id });
+  }
+
+  /** Sets up git's merge driver for manifests (.gitattributes and this clone's git configuration). */
+  setupGit(options: SetupGitOptions = {}): Promise<SetupGitResult> {
+    return setupGit(this.#session, options);
+  }
+
+  /**
    * Retires the previous credential of a secret whose rotation changes it
    * where it lives, once the last stage has the new version and
    * `rotation.revokeAfter` has passed (`rotate --finish`).
@@ -172,6 +219,11 @@ export class Repository {
   /** Adds a member (or more keys to one) to access.yaml. */
   addMember(name: string, options: AddMemberOptions): Promise<AddMemberResult> {
     return addMember(this.#session, { ...options, name });
+  }
+
+  /** Every member with its groups, keys and what it reads; every group with its members. */
+  members(): Promise<MembersReport> {
+    return listMembers(this.#session);
   }
 
   /** Removes a member from access.yaml, and from every group and rule. */

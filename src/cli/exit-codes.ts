@@ -27,6 +27,7 @@ const TABLE: Record<ErrorCode, number> = {
   ROLLOUT_REFUSED: EXIT.failed,
   ROTATION_FAILED: EXIT.failed,
   LOCKED: EXIT.failed,
+  CONFLICT: EXIT.failed,
   IO: EXIT.failed,
   UNSAFE_PATH: EXIT.failed,
   GIT: EXIT.failed,

@@ -12,6 +12,13 @@ import { actionReference } from "./package-info.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError("expected a whole number, 0 or more");
+  return n;
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number from 1 up");
@@ -32,9 +39,9 @@ function selectOptions<A extends unknown[], O extends OptionValues, G extends Op
     .option("--consumer <name>", "the values of the stage that deploys this consumer, and only its secrets");
 }
 
-/** `--commit` (promote, rollback). */
+/** `--commit` (promote, rollback, rm, restore, mv, prune). */
 function commitOption<A extends unknown[], O extends OptionValues, G extends OptionValues>(c: Command<A, O, G>) {
-  return c.option("--commit", "commit the changed manifests with a message saying what moved");
+  return c.option("--commit", "commit the changed manifests with a message saying what changed");
 }
 
 /** The positional arguments a command's action gets. */
@@ -87,8 +94,13 @@ const memberAdd = member
   .description("add a member, or more keys to one")
   .requiredOption("--key <recipient>", "age recipient, age1... (repeatable)", collect)
   .option("--github <user>", "GitHub user name, for CODEOWNERS")
-  .option("--group <group>", "add to this group, made if new (repeatable)", collect);
+  .option("--group <group>", "add to this group, made if new (repeatable)", collect)
+  .option("--rekey", "also rekey the secrets it now reads, so that it can open them (needs a reader's key)");
 const memberRm = member.command("rm <name>").description("remove a member from access.yaml, its groups and rules");
+const memberLs = member
+  .command("ls")
+  .description("members, their groups and keys, and what each reads (and what awaits a rekey)")
+  .option("--json", "one JSON document");
 
 const set = stageOptions(
   program
@@ -117,6 +129,14 @@ const get = program
   .option("--version <n>", "this version", positiveInt)
   .option("--stage <stage>", "the version this stage points at");
 
+const edit = stageOptions(
+  program
+    .command("edit <id>")
+    .description(
+      "edit the newest value in $VISUAL or $EDITOR (a private file, on /dev/shm where there is one); a version is added only if it changed",
+    ),
+);
+
 const rotate = stageOptions(
   program
     .command("rotate <id>")
@@ -136,6 +156,33 @@ const show = program
   .command("show <id>")
   .description("a secret's metadata, readers, stages and versions, never its value")
   .option("--json", "one JSON document");
+
+const mv = commitOption(
+  program
+    .command("mv <old> <new>")
+    .description("rename a secret: every version re-encrypted bound to the new id (needs a key that reads them all)"),
+);
+
+const rm = commitOption(
+  program
+    .command("rm <id>")
+    .description("delete a secret (Git history keeps it; see restore)")
+    .option("--force", "delete it even while consumers still deploy it"),
+);
+
+const restore = commitOption(
+  program
+    .command("restore <id>")
+    .description("bring a deleted secret back from Git history, versions and stages intact")
+    .option("--from <rev>", "take it as it was at REV (default: just before its last deletion)"),
+);
+
+const prune = commitOption(
+  program
+    .command("prune <id>")
+    .description("remove old versions no stage points at (Git history still holds them)")
+    .requiredOption("--keep <n>", "keep the N newest versions besides the live and pending ones", wholeNumber),
+);
 
 const importCommand = program
   .command("import <env> [file]")
@@ -273,6 +320,20 @@ const exec = selectOptions(
     .usage("[options] <env> -- <command...>"),
 );
 
+const setupGitCommand = program
+  .command("setup-git")
+  .description(
+    "make git merge secret manifests with lockstep's merge driver (.gitattributes and this clone's git config)",
+  );
+
+const mergeDriverCommand = program
+  .command("merge-driver <base> <ours> <theirs> [path]")
+  .description("git's merge driver for manifests (run by git as %O %A %B %P; see setup-git)");
+
+const resolve = program
+  .command("resolve <id>")
+  .description("finish a merge the driver left for want of a key: re-encrypt renumbered versions, git add the file");
+
 const completion = program
   .command("completion")
   .description("print a shell completion script: commands, flags, environments, stages and secret ids")
@@ -296,11 +357,17 @@ export const commands = {
   init,
   memberAdd,
   memberRm,
+  memberLs,
   set,
   get,
+  edit,
   rotate,
   ls,
   show,
+  mv,
+  rm,
+  restore,
+  prune,
   import: importCommand,
   rekey,
   check,
@@ -313,6 +380,10 @@ export const commands = {
   status,
   export: exportCommand,
   exec,
+  setupGit: setupGitCommand,
+  mergeDriver: mergeDriverCommand,
+  resolve,
+
   completion,
   help,
 };

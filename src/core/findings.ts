@@ -36,7 +36,8 @@ export type FindingCode =
   | "duplicate-recipient"
   | "version-rewritten"
   | "version-renumbered"
-  | "version-removed";
+  | "version-removed"
+  | "merge-unresolved";
 
 /** How bad a finding is: errors fail `check`, warnings do not. */
 export type Severity = "error" | "warning";

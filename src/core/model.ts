@@ -92,6 +92,12 @@ export interface SecretVersion {
   revoked?: string;
   /** Who could decrypt it before `rekey` took them off (still exposed to them). */
   formerRecipients?: VersionRecipient[];
+  /**
+   * Left by the merge driver when it renumbered a version without a key to
+   * re-encrypt it: the ciphertext is still bound to this number, and
+   * `lockstep resolve` binds it to `version`. Never in a finished manifest.
+   */
+  mergedFrom?: number;
 }
 
 /** A secret's manifest, `secrets/<env>/<path>.yaml`. Versions are newest first. */
@@ -108,6 +114,8 @@ export interface SecretManifest {
   env?: string;
   consumers?: string[];
   rotation?: SecretRotation;
+  /** The id it had before `lockstep mv` gave it this one. */
+  renamedFrom?: string;
   stages: Record<string, number>;
   versions: SecretVersion[];
 }

@@ -6,6 +6,8 @@ import { AgeRecipient, recipientText } from "../crypto/index.js";
 import { LockstepError, UsageError } from "../errors.js";
 import { editAccess } from "../storage/access-file.js";
 import { ACCESS_FILE } from "../storage/layout.js";
+import { awaitingRekey } from "./list-members.js";
+import { type RekeyResult, rekeySecrets } from "./rekey.js";
 import type { Session } from "./session.js";
 
 /** Options of {@link addMember}. */
@@ -16,6 +18,8 @@ export interface AddMemberOptions {
   github?: string;
   /** Groups to add the member to, made if new. */
   groups?: readonly string[];
+  /** Also rekey the secrets it now reads, so that it can open them (needs a reader's key). */
+  rekey?: boolean;
 }
 
 /** What `member add` changed. */
@@ -25,6 +29,14 @@ export interface AddMemberResult {
   addedKeys: string[];
   /** Groups it joined (not those it was in already). */
   groups: string[];
+  /**
+   * Secrets it reads now whose live versions are not encrypted to its keys
+   * yet: it cannot open them until a `rekey` (left after `rekey` only where
+   * none of our identities could open them).
+   */
+  needsRekey: string[];
+  /** With `rekey`: what the rekey did. */
+  rekeyed?: RekeyResult[];
 }
 
 /** Member and group names. */
@@ -45,7 +57,7 @@ export async function addMember(
   }
   if (options.keys.length === 0) throw new UsageError("member add needs at least one --key age1...");
   for (const k of options.keys) AgeRecipient.parse(k);
-  const result = await editAccess(session.files, (data, edit): AddMemberResult => {
+  const result = await editAccess(session.files, (data, edit): Omit<AddMemberResult, "needsRekey"> => {
     if (data.groups?.[name] !== undefined) {
       throw new LockstepError("ALREADY_EXISTS", `access.yaml: "${name}" is already a group`, {
         file: ACCESS_FILE,
@@ -88,5 +100,8 @@ export async function addMember(
     return { name, created: !existing, addedKeys, groups: joined };
   });
   await session.reloadAccess();
-  return result;
+  const needsRekey = await awaitingRekey(session, name);
+  if (!options.rekey || needsRekey.length === 0) return { ...result, needsRekey };
+  const rekeyed = await rekeySecrets(session, { ids: needsRekey });
+  return { ...result, needsRekey: await awaitingRekey(session, name), rekeyed };
 }

@@ -143,6 +143,17 @@ export async function checkManifest(
     );
   }
   for (const [i, v] of data.versions.entries()) {
+    if (v.mergedFrom !== undefined) {
+      out.push(
+        finding("merge-unresolved", {
+          file,
+          id,
+          ...(await lineOf(m, ["versions", i, "mergedFrom"])),
+          message: `version ${v.version} came from the other side of a merge as version ${v.mergedFrom} and is still encrypted as ${v.mergedFrom}: it cannot be read as ${v.version} until it is re-encrypted`,
+          fix: `lockstep resolve ${id}, with the key of one of: ${[...new Set(v.recipients.map((r) => r.member))].join(", ")}`,
+        }),
+      );
+    }
     for (const [j, r] of v.recipients.entries()) {
       if (!validRecipient(r.key)) {
         out.push(
@@ -187,7 +198,7 @@ export async function checkManifest(
         file,
         id,
         message: `version ${status.latest} is older than its maximum age (rotation was due ${status.rotationDue})`,
-        fix: `lockstep rotate ${id}`,
+        fix: `${newValueCommand(id, data, config)}, then promote it`,
       }),
     );
   }
@@ -236,11 +247,23 @@ export async function checkManifest(
           id,
           ...(await lineOf(m, ["versions", i])),
           message: `live version ${v.version} could be decrypted by ${members.join(", ")}, no longer ${members.length === 1 ? "a reader" : "readers"}`,
-          fix: `lockstep rotate ${id}, then promote the new version to every stage`,
+          fix: `${newValueCommand(id, data, config)}, then promote the new version to every stage`,
         }),
       );
     }
   }
+}
+
+/**
+ * The command that gives a secret a new value: `rotate` when it has a way to
+ * make one (a generator or rotation strategy of its own or lockstep.yaml's),
+ * else `edit` or `set`, which take one from a person.
+ */
+export function newValueCommand(id: string, m: SecretManifest, config: ProjectConfig | undefined): string {
+  const own = m.rotation;
+  const generates =
+    own?.generate !== undefined || own?.strategy !== undefined || config?.rotation?.generate !== undefined;
+  return generates ? `lockstep rotate ${id}` : `lockstep edit ${id} (or lockstep set ${id}) with a new value`;
 }
 
 function describe(prefix: string, names: string[]): string {

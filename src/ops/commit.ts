@@ -5,8 +5,10 @@
  * changes nothing; what git refuses only at the commit (a pre-commit hook)
  * leaves the change written, and the error says so and how to finish.
  */
+import { existsSync } from "node:fs";
 import { GitError, LockstepError } from "../errors.js";
 import { commitPaths, commitProblem, uncommittedFiles } from "../storage/git.js";
+import { isTracked } from "../storage/git-files.js";
 import type { Session } from "./session.js";
 
 /**
@@ -68,4 +70,31 @@ export async function commitChange(session: Session, paths: readonly string[], m
 /** A word for sh, quoted only when it needs to be. */
 function shellQuote(s: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * Of `paths` (files written or removed), those git can record: a removed
+ * file that git never tracked is left out.
+ */
+export async function committable(session: Session, paths: readonly string[]): Promise<string[]> {
+  const kept: string[] = [];
+  for (const p of paths) {
+    if (existsSync(session.files.abs(p)) || (await isTracked(session.root, p))) kept.push(p);
+  }
+  return kept;
+}
+
+/**
+ * Commits the files a lifecycle command wrote or removed, as far as git can
+ * record them ({@link committable}); `undefined` when there is nothing to
+ * record (a file git never tracked, removed again).
+ * @throws LockstepError `NOT_COMMITTED` as {@link commitChange}.
+ */
+export async function commitWritten(
+  session: Session,
+  paths: readonly string[],
+  message: string,
+): Promise<string | undefined> {
+  const kept = await committable(session, paths);
+  return kept.length === 0 ? undefined : commitChange(session, kept, message);
 }

@@ -5,7 +5,7 @@
 
 import { recipientsFor } from "../core/access.js";
 import { type AccessChange, compareAccess, compareSecret, type SecretChange } from "../core/changes.js";
-import type { AccessConfig, ProjectConfig, VersionRecipient } from "../core/model.js";
+import type { AccessConfig, ProjectConfig, SecretManifest, VersionRecipient } from "../core/model.js";
 import { hasCommits } from "../storage/git-history.js";
 import { CONFIG_FILE } from "../storage/layout.js";
 import type { Session } from "./session.js";
@@ -28,6 +28,47 @@ function readersOf(access: AccessConfig | undefined, id: string): { readers?: Ve
 }
 
 /**
+ * The secrets of `after` that `lockstep mv` made from one of `before` that
+ * is gone: new id -> old id (the manifest's `renamedFrom`).
+ */
+export function renamesBetween(
+  before: ReadonlyMap<string, SecretManifest>,
+  after: ReadonlyMap<string, SecretManifest>,
+): Map<string, string> {
+  const renames = new Map<string, string>();
+  for (const [id, m] of after) {
+    const from = m.renamedFrom;
+    if (from !== undefined && !before.has(id) && before.has(from) && !after.has(from)) renames.set(id, from);
+  }
+  return renames;
+}
+
+/** A rename as one change of the new id: what moved with it (re-encrypted versions, readers, stages). */
+export function renamedChange(
+  id: string,
+  from: string,
+  before: SecretManifest | undefined,
+  after: SecretManifest | undefined,
+): SecretChange {
+  const change = compareSecret(id, before, after);
+  const base: SecretChange = {
+    id,
+    kind: "changed",
+    versionsAdded: [],
+    versionsRemoved: [],
+    stageMoves: [],
+    rekeyed: [],
+    recipientsAdded: [],
+    recipientsRemoved: [],
+    metadata: [],
+    rewritten: [],
+    renumbered: [],
+  };
+  // renamedFrom itself is the rename, not a change of metadata.
+  return { ...base, ...change, id, kind: "changed", renamedFrom: from };
+}
+
+/**
  * Compares the working tree with `rev` (default HEAD; before the first
  * commit, with nothing). Files are read leniently: a broken one is compared
  * as far as it can be read.
@@ -46,13 +87,20 @@ export async function diffRepository(session: Session, options: { rev?: string }
   const after = await workingSnapshot(session);
   const ids = [...new Set([...before.manifests.keys(), ...after.manifests.keys()])].sort();
   const allowVariables = (after.config as ProjectConfig | undefined)?.allowVariables;
-  const secrets = ids.flatMap(
-    (id) =>
-      compareSecret(id, before.manifests.get(id), after.manifests.get(id), {
-        ...readersOf(after.access, id),
-        ...(Array.isArray(allowVariables) && { allowVariables }),
-      }) ?? [],
-  );
+  const renames = renamesBetween(before.manifests, after.manifests);
+  const secrets = ids.flatMap((id) => {
+    if ([...renames.values()].includes(id)) return []; // shown under its new id
+    const from = renames.get(id);
+    if (from === undefined) {
+      return (
+        compareSecret(id, before.manifests.get(id), after.manifests.get(id), {
+          ...readersOf(after.access, id),
+          ...(Array.isArray(allowVariables) && { allowVariables }),
+        }) ?? []
+      );
+    }
+    return [renamedChange(id, from, before.manifests.get(from), after.manifests.get(id))];
+  });
   const access = compareAccess(before.access, after.access);
   if (JSON.stringify(before.config) !== JSON.stringify(after.config)) {
     access.push({ kind: "config-changed", subject: CONFIG_FILE });

@@ -8,23 +8,33 @@ import { openEnvelopeBytes } from "../core/envelope.js";
 import { assertRecordedId, assertVersionList } from "../core/manifest-integrity.js";
 import type { SecretVersion } from "../core/model.js";
 import { addRecipientsArmored, withCryptoWorkers } from "../crypto/index.js";
+import { NoIdentityError } from "../errors.js";
 import { replaceManifestVersions } from "../storage/manifests.js";
 import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
 import type { Session } from "./session.js";
 import { decryptVersion, encryptVersion, type Recipients, recipientsOf } from "./versions.js";
 
-/** What `rekey` re-encrypted. */
+/** What `rekey` re-encrypted, and what it could not. */
 export interface RekeyResult {
   id: string;
   versions: number[];
   /** Members who could read one of these versions before, and no longer can through it. */
   removed: string[];
+  /**
+   * Versions that need a rekey which none of this process's identities can
+   * open: left as they were, with the members who can rekey them (those the
+   * version is encrypted to, readers today first).
+   */
+  skipped?: { version: number; canRekey: string[] }[];
 }
 
 /**
  * Re-encrypts every version whose recipients differ from the secret's
  * readers today (all secrets, or those named), 16 secrets at a time,
- * holding the repository's bulk lock. Returns the secrets that changed.
+ * holding the repository's bulk lock. A version that none of this
+ * process's identities opens is left as it is and listed in `skipped`
+ * with who can rekey it; everything else is still done. Returns the
+ * secrets that changed or were skipped.
  */
 export async function rekeySecrets(
   session: Session,
@@ -33,9 +43,10 @@ export async function rekeySecrets(
   const { ids } = options;
   const targets = ids && ids.length > 0 ? ids.map((i) => session.secretId(i).id) : await session.secretIds();
   const plans = targets.map((id) => ({ id, recipients: recipientsOf(session, id) }));
-  // The worker pool sizes itself from the work it sees (src/crypto/workers.ts).
+  // The worker pool sizes itself from the work it sees (src/crypto/workers.ts). An identity that
+  // cannot be used here (an encrypted file and no terminal) fails every version before any write.
   const rekeyed = await session.files.withBulkLock(() => withCryptoWorkers(() => rekeyAll(session, plans)));
-  return rekeyed.filter((r) => r.versions.length > 0);
+  return rekeyed.filter((r) => r.versions.length > 0 || (r.skipped?.length ?? 0) > 0);
 }
 
 function rekeyAll(session: Session, plans: readonly { id: string; recipients: Recipients }[]): Promise<RekeyResult[]> {
@@ -49,8 +60,16 @@ function rekeyAll(session: Session, plans: readonly { id: string; recipients: Re
       const stale = manifest.data.versions.filter((v) => !sameRecipients(v.recipients, recipients.list));
       const updates = new Map<number, SecretVersion>();
       const removed = new Set<string>();
+      const skipped: { version: number; canRekey: string[] }[] = [];
       for (const v of stale) {
-        const next = await reencrypt(session, id, v, recipients, manifest.file);
+        let next: SecretVersion;
+        try {
+          next = await reencrypt(session, id, v, recipients, manifest.file);
+        } catch (e) {
+          if (!(e instanceof NoIdentityError)) throw e;
+          skipped.push({ version: v.version, canRekey: whoCanOpen(v, recipients) });
+          continue;
+        }
         // Who loses access keeps what they could read: remember them, so check reports the exposure.
         const kept = new Set(next.recipients.map(recipientKey));
         const former = [...v.recipients, ...(v.formerRecipients ?? [])].filter(
@@ -60,10 +79,21 @@ function rekeyAll(session: Session, plans: readonly { id: string; recipients: Re
         for (const r of v.recipients) if (!kept.has(recipientKey(r))) removed.add(r.member);
       }
       if (updates.size > 0) await replaceManifestVersions(session.files, manifest, updates);
-      return { versions: stale.map((v) => v.version), removed: [...removed].sort() };
+      return {
+        versions: [...updates.keys()],
+        removed: [...removed].sort(),
+        ...(skipped.length > 0 && { skipped }),
+      };
     });
     return { id, ...done };
   });
+}
+
+/** The members a version is encrypted to, those still readers first: who can open it to rekey it. */
+export function whoCanOpen(v: SecretVersion, readers: Recipients): string[] {
+  const members = [...new Set(v.recipients.map((r) => r.member))];
+  const today = new Set(readers.list.map((r) => r.member));
+  return [...members.filter((m) => today.has(m)), ...members.filter((m) => !today.has(m))];
 }
 
 /**

@@ -30,6 +30,11 @@ export interface SetOptions {
   generator?: string;
   /** Store an empty value (refused otherwise: an empty input is most often a mistake). */
   allowEmpty?: boolean;
+  /**
+   * Write only if the newest version is still this one (`edit`: the value
+   * was changed from it); else `CONFLICT` and nothing is written.
+   */
+  ifLatest?: number;
 }
 
 /** What a write did. */
@@ -119,7 +124,15 @@ export async function setSecret(
     }
     const type = options.type ?? existing?.data.type ?? "string";
     await validateValue(session.files, sid.id, value, type, options.schema ?? existing?.data.schema);
-    const version = existing ? Math.max(...existing.data.versions.map((v) => v.version)) + 1 : 1;
+    const latest = existing ? Math.max(...existing.data.versions.map((v) => v.version)) : 0;
+    if (options.ifLatest !== undefined && latest !== options.ifLatest) {
+      throw new LockstepError(
+        "CONFLICT",
+        `${sid.id} changed while you edited it: its newest version is now ${latest}, not ${options.ifLatest}; nothing was written`,
+        { file, fix: `run \`lockstep edit ${sid.id}\` again, on version ${latest}` },
+      );
+    }
+    const version = latest + 1;
     const entry = await encryptVersion(session, sid.id, version, value, recipients);
     if (!existing) {
       const manifest: SecretManifest = {

@@ -74,14 +74,32 @@ export async function decryptVersion(
   v: SecretVersion,
   file: string,
 ): Promise<Uint8Array> {
+  if (v.mergedFrom !== undefined) {
+    throw new LockstepError(
+      "CONFLICT",
+      `${id} version ${v.version} is unfinished: a merge renumbered it from ${v.mergedFrom} without a key to re-encrypt it`,
+      { file, fix: `lockstep resolve ${id} (with the key of one of: ${v.recipients.map((r) => r.member).join(", ")})` },
+    );
+  }
+  return openVersion(session, id, v, v.version, file);
+}
+
+/** Decrypts `v` expecting its plaintext bound to `id` and `bound`; the value's bytes. */
+async function openVersion(
+  session: Session,
+  id: string,
+  v: SecretVersion,
+  bound: number,
+  file: string,
+): Promise<Uint8Array> {
   const identities = await session.identities();
   const bytes = await decryptArmored(
     v.ciphertext,
     identities,
     v.recipients.map((r) => r.key),
-    { file, what: `${id} version ${v.version}` },
+    { file, what: `${id} version ${bound}` },
   );
-  return openEnvelopeBytes(bytes, { id, version: v.version }, file);
+  return openEnvelopeBytes(bytes, { id, version: bound }, file);
 }
 
 /**
@@ -103,4 +121,31 @@ export async function decryptVersionText(
     });
   }
   return text;
+}
+
+/**
+ * A version renumbered by a merge (`mergedFrom`), re-encrypted bound to its
+ * new number, for the same recipients; its date stays.
+ * @throws NoIdentityError (exit 3), IntegrityError (exit 4), LockstepError `INVALID_KEY`.
+ */
+export async function rebindVersion(
+  session: Session,
+  id: string,
+  v: SecretVersion,
+  file: string,
+): Promise<SecretVersion> {
+  const { mergedFrom, ...rest } = v;
+  const value = await openVersion(session, id, v, mergedFrom ?? v.version, file);
+  const keys = v.recipients.map((r) => {
+    try {
+      return AgeRecipient.parse(r.key);
+    } catch (e) {
+      throw new LockstepError("INVALID_KEY", `${id} version ${v.version} lists an invalid recipient of ${r.member}`, {
+        file,
+        cause: e,
+      });
+    }
+  });
+  const next = await encryptVersion(session, id, v.version, value, { list: v.recipients, keys }, v.created);
+  return { ...rest, recipients: next.recipients, ciphertext: next.ciphertext };
 }

@@ -4,7 +4,7 @@
  */
 import { createHash } from "node:crypto";
 import { type Dirent, existsSync, lstatSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
-import { readFile } from "node:fs/promises";
+import { readFile, rmdir } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { isSecretId } from "../core/ids.js";
 import type { AccessConfig, ProjectConfig } from "../core/model.js";
@@ -189,6 +189,16 @@ export class RepositoryFiles {
   async writeText(rel: string, text: string): Promise<void> {
     this.assertInside(dirname(rel));
     await writeFileAtomic(this.abs(rel), text);
+  }
+
+  /** Removes a repository-relative folder if it is empty; returns whether it did. */
+  async removeEmptyFolder(rel: string): Promise<boolean> {
+    try {
+      await rmdir(this.abs(rel));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Reads a value schema, `schemas/<name>.schema.json` in the repository. */

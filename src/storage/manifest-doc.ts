@@ -45,6 +45,7 @@ export function replaceVersionCiphertext(doc: Document, v: SecretVersion): void 
   if (!node) throw new Error(`version ${v.version} not in document`);
   node.set("recipients", doc.createNode(v.recipients));
   node.set("ciphertext", v.ciphertext);
+  node.delete("mergedFrom");
   if (v.formerRecipients && v.formerRecipients.length > 0)
     node.set("formerRecipients", doc.createNode(v.formerRecipients));
   else node.delete("formerRecipients");
@@ -88,6 +89,12 @@ export function setMetadata(doc: Document, key: keyof SecretManifest, value: unk
   const pair = doc.createPair(key, value);
   if (at === -1) map.items.push(pair);
   else map.items.splice(at, 0, pair);
+}
+
+/** Removes versions by number. */
+export function removeVersions(doc: Document, numbers: ReadonlySet<number>): void {
+  const versions = doc.get("versions", true) as YAMLSeq;
+  versions.items = versions.items.filter((n) => !(isMap(n) && numbers.has(n.get("version") as number)));
 }
 
 /** A time set on one version: `released` (the last stage got it), `revoked` (its credential was retired). */

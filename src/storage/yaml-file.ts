@@ -201,9 +201,27 @@ function keyStart(Y: YamlPackage, doc: Document, path: readonly (string | number
   return (pair?.key as Node | undefined)?.range?.[0];
 }
 
-/** Serializes a document as lockstep writes YAML: no line folding. */
-export function stringifyDocument(doc: Document): string {
-  return doc.toString({ lineWidth: 0, flowCollectionPadding: true });
+/**
+ * Serializes a document as lockstep writes YAML: no line folding, flow
+ * collections padded (`[ a ]`) unless `padding` is `false`.
+ */
+export function stringifyDocument(doc: Document, padding = true): string {
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: padding });
+}
+
+/**
+ * Applies `edit` to the document of `file` and returns the file's new text:
+ * the lines the edit did not change stay byte for byte as the file had
+ * them (see keep-lines.ts), and new lines follow the file's own padding of
+ * flow collections.
+ */
+export async function editedText(file: YamlFile<unknown>, edit: (doc: Document) => void): Promise<string> {
+  // Loaded here, not at the top: read-only commands never edit (node-diff3 stays unloaded).
+  const [doc, { flowPadding, keepUntouchedLines }] = await Promise.all([documentOf(file), import("./keep-lines.js")]);
+  const padding = flowPadding(file.text) ?? true;
+  const before = stringifyDocument(doc, padding);
+  edit(doc);
+  return keepUntouchedLines(file.text, before, stringifyDocument(doc, padding));
 }
 
 /**

@@ -368,7 +368,7 @@ describe("recipients-drift and exposed-to-former-reader", () => {
     expect((await checkJson(s)).findings).toEqual([]);
   });
 
-  it("a removed reader: recipients-drift and exposed-to-former-reader (fix: rotate) on the version", async () => {
+  it("a removed reader: recipients-drift and exposed-to-former-reader (fix: a new value by edit or set: it has no generator) on the version", async () => {
     await setRules(s, DEFAULT_RULES.replace(/readers: \[platform, ci\]/g, "readers: [platform]"));
     const json = await checkJson(s);
     const text = await s.read(manifestFile(ID));
@@ -380,7 +380,7 @@ describe("recipients-drift and exposed-to-former-reader", () => {
         line: lineNo(text, "- version: 1"),
         id: ID,
         message: expect.stringMatching(/live version 1 could be decrypted by ci/),
-        fix: expect.stringMatching(new RegExp(`^lockstep rotate ${ID}`)),
+        fix: `lockstep edit ${ID} (or lockstep set ${ID}) with a new value, then promote the new version to every stage`,
       },
       expect.objectContaining({
         code: "recipients-drift",
@@ -642,7 +642,8 @@ describe("rotation-overdue", () => {
         file: manifestFile(OWN),
         id: OWN,
         message: expect.stringMatching(/^version 1 is older than its maximum age/),
-        fix: `lockstep rotate ${OWN}`,
+        // Set by hand, with no generator: rotate could not make a value.
+        fix: `lockstep edit ${OWN} (or lockstep set ${OWN}) with a new value, then promote it`,
       },
     ]);
     expect(json.summary).toMatchObject({ errors: 0, warnings: 1 });

@@ -13,6 +13,7 @@ describe("add-member and remove-member", () => {
   afterAll(() => s.cleanup());
 
   it("adds a member to a new group and an existing one, keeps the comments, and the session sees it", async () => {
+    const before = await s.read("access.yaml");
     const session = await s.open();
     const key = (await generateKey(false)).recipient;
     const result = await addMember(session, {
@@ -21,12 +22,24 @@ describe("add-member and remove-member", () => {
       github: "carol-gh",
       groups: ["platform", "oncall"],
     });
-    expect(result).toEqual({ name: "carol", created: true, addedKeys: [key], groups: ["platform", "oncall"] });
+    expect(result).toEqual({
+      name: "carol",
+      created: true,
+      addedKeys: [key],
+      groups: ["platform", "oncall"],
+      needsRekey: [],
+    });
     const text = await s.read("access.yaml");
     expect(text.startsWith("# who reads what\n")).toBe(true);
-    expect(text).toContain(`carol:\n    recipients: [ ${key} ]\n    github: carol-gh`);
-    expect(text).toContain("platform: [ alice, carol ]");
-    expect(text).toContain("oncall: [ carol ]");
+    // New lines follow the file's own style of flow lists ([a], not [ a ]).
+    expect(text).toContain(`carol:\n    recipients: [${key}]\n    github: carol-gh`);
+    expect(text).toContain("platform: [alice, carol]");
+    expect(text).toContain("oncall: [carol]");
+    // Every line the edit did not mean to change is as it was, byte for byte.
+    const kept = before.split("\n").filter((l) => l !== "  platform: [alice]");
+    const after = text.split("\n");
+    for (const line of kept) expect(after).toContain(line);
+    expect(text).toContain("    readers: [platform, ci-production]\n");
     expect(session.access.groups?.oncall).toEqual(["carol"]);
   });
 

@@ -83,13 +83,14 @@ module.exports = {
     {
       name: "one-git-runner",
       comment:
-        "Every process lockstep starts for git goes through storage/git.ts; exec's child is the CLI's; a " +
-        "rotation hook's command is rotation/hook.ts's; an age plugin's is crypto/plugin-session.ts's.",
+        "Every process lockstep starts for git goes through storage/git.ts; exec's child and edit's editor are " +
+        "the CLI's; a rotation hook's command is rotation/hook.ts's; an age plugin's is crypto/plugin-session.ts's.",
       severity: "error",
       from: {
         path: "^src/",
         pathNot:
-          "^src/storage/git\\.ts$|^src/cli/commands/exec\\.ts$|^src/rotation/hook\\.ts$|^src/crypto/plugin-session\\.ts$",
+          "^src/storage/git\\.ts$|^src/cli/commands/exec\\.ts$|^src/cli/editor\\.ts$|^src/rotation/hook\\.ts$|" +
+          "^src/crypto/plugin-session\\.ts$",
       },
       to: { path: "^(node:)?child_process$" },
     },

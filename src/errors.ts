@@ -19,11 +19,15 @@ export type ErrorCode =
   | "INVALID_ID"
   | "INVALID_KEY"
   | "INVALID_VALUE"
+  | "INVALID_NAME"
+  | "UNREPRESENTABLE_VALUE"
   | "NO_READERS"
   | "ROLLOUT_REFUSED"
   | "ROTATION_FAILED"
   | "LOCKED"
+  | "CONFLICT"
   | "IO"
+  | "UNSAFE_PATH"
   | "GIT"
   | "NOT_COMMITTED"
   | "NO_IDENTITY"
@@ -73,8 +77,17 @@ export class UsageError extends LockstepError {
 
 /** A file of the secrets repository is not YAML, or breaks its schema (exit 1). */
 export class FileFormatError extends LockstepError {
-  constructor(code: "YAML_INVALID" | "SCHEMA_INVALID", message: string, details: ErrorDetails) {
-    super(code, message, details);
+  /** Whether the file holds git's conflict markers: a merge left it unresolved. */
+  readonly mergeConflict: boolean;
+
+  constructor(
+    code: "YAML_INVALID" | "SCHEMA_INVALID",
+    message: string,
+    details: ErrorDetails & { mergeConflict?: boolean },
+  ) {
+    const { mergeConflict, ...rest } = details;
+    super(code, message, rest);
+    this.mergeConflict = mergeConflict === true;
   }
 }
 

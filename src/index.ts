@@ -9,10 +9,19 @@
  */
 
 export { approversOf, readersOf } from "./core/access.js";
+export { isUtf8, utf8Text } from "./core/bytes.js";
 export type { AccessChange, SecretChange, StageChange } from "./core/changes.js";
 export { CODEOWNERS_FILE } from "./core/codeowners.js";
-export { type DotenvEntry, parseDotenv } from "./core/dotenv.js";
-export { EXPORT_FORMATS, type ExportFormat } from "./core/export-formats.js";
+export { type DotenvEntry, type DotenvImport, parseDotenv, readDotenv } from "./core/dotenv.js";
+export { isVariableName } from "./core/env-names.js";
+export {
+  EXPORT_FORMATS,
+  type ExportEntry,
+  type ExportFormat,
+  formatsCarrying,
+  githubEnvTexts,
+  maskedParts,
+} from "./core/export-formats.js";
 export type { Finding, FindingCode, Severity } from "./core/findings.js";
 export { type Generator, parseGenerator } from "./core/generators.js";
 export { defaultEnvName, parseSecretId, type SecretId } from "./core/ids.js";
@@ -64,6 +73,7 @@ export type { CheckOptions, CheckReport } from "./ops/check.js";
 export type { CodeownersOptions, CodeownersResult } from "./ops/codeowners.js";
 export { completionWords, type DynamicKind } from "./ops/completion-words.js";
 export type { DiffReport } from "./ops/diff.js";
+export type { EditOptions, EditResult } from "./ops/edit.js";
 export type { ExecEnvironmentOptions } from "./ops/exec.js";
 export type { ExportedSecret, ExportResult, ExportSelector } from "./ops/export.js";
 export { checkExportOptions, type ExportToOptions, type ExportToResult } from "./ops/export-to.js";
@@ -74,14 +84,23 @@ export { type AuditEvent, EVENT_KINDS, type EventKind, type EventPerson } from "
 export type { ImportedSecret, ImportFormat, ImportFrom, ImportOptions, ImportResult } from "./ops/import.js";
 export { type InitOptions, type InitResult, initRepository } from "./ops/init.js";
 export { type KeygenOptions, type KeygenResult, keygen } from "./ops/keygen.js";
+export type { MemberInfo, MembersReport } from "./ops/list-members.js";
 export type { RuleInfo, RulesReport } from "./ops/list-rules.js";
+export { type MergeDriverOptions, type MergeDriverResult, mergeDriver } from "./ops/merge-driver.js";
+export type { MoveOptions, MoveResult } from "./ops/move.js";
 export type { PromoteOptions } from "./ops/promote.js";
+export type { PruneOptions, PruneResult } from "./ops/prune.js";
 export type { RekeyResult } from "./ops/rekey.js";
 export type { RemoveMemberResult } from "./ops/remove-member.js";
+export type { RemoveSecretOptions, RemoveSecretResult } from "./ops/remove-secret.js";
+export type { ResolveResult } from "./ops/resolve.js";
+export type { RestoreOptions, RestoreResult } from "./ops/restore.js";
 export type { RollbackOptions } from "./ops/rollback.js";
 export type { RotateOptions, RotateResult } from "./ops/rotate.js";
 export type { OpenOptions } from "./ops/session.js";
 export type { NewValue, SetOptions, SetResult } from "./ops/set.js";
+export type { MetadataChange, MetadataOptions, MetadataResult } from "./ops/set-metadata.js";
+export type { SetupGitOptions, SetupGitResult } from "./ops/setup-git.js";
 export type { SecretInfo } from "./ops/show.js";
 export type { RolloutResult } from "./ops/stage-moves.js";
 export type { EnvironmentStatus } from "./ops/status.js";

@@ -15,23 +15,32 @@ import { type AuditOptions, type AuditReport, auditEvents } from "./ops/audit.js
 import { type CheckOptions, type CheckReport, checkRepository } from "./ops/check.js";
 import { type CodeownersOptions, type CodeownersResult, codeowners } from "./ops/codeowners.js";
 import { type DiffReport, diffRepository } from "./ops/diff.js";
-import { type ExecEnvironmentOptions, execEnvironment } from "./ops/exec.js";
+import { type EditOptions, type EditResult, editSecret } from "./ops/edit.js";
+import { type ExecEnvironmentOptions, environmentValues, execEnvironment } from "./ops/exec.js";
 import { type ExportSelector, exportValues } from "./ops/export.js";
 import { type ExportToOptions, type ExportToResult, exportTo } from "./ops/export-to.js";
 import { type ExposureReport, exposure } from "./ops/exposure.js";
 import type { FinishResult } from "./ops/finish.js";
-import { type GetOptions, getSecret, readSecret, type SecretRead } from "./ops/get.js";
+import { type GetOptions, getSecret, getSecretBytes, readSecret, type SecretRead } from "./ops/get.js";
 import { type ImportOptions, type ImportResult, importSecrets } from "./ops/import.js";
 import { listSecrets } from "./ops/list.js";
+import { listMembers, type MembersReport } from "./ops/list-members.js";
 import { listRules, type RulesReport } from "./ops/list-rules.js";
+import { type MoveOptions, type MoveResult, moveSecret } from "./ops/move.js";
 import { type PromoteOptions, promoteEnvironment, promoteSecret } from "./ops/promote.js";
+import { type PruneOptions, type PruneResult, pruneSecret } from "./ops/prune.js";
 import { type RekeyResult, rekeySecrets } from "./ops/rekey.js";
 import { type RemoveMemberResult, removeMember } from "./ops/remove-member.js";
 import { removeRule } from "./ops/remove-rule.js";
+import { type RemoveSecretOptions, type RemoveSecretResult, removeSecret } from "./ops/remove-secret.js";
+import { type ResolveResult, resolveSecret } from "./ops/resolve.js";
+import { type RestoreOptions, type RestoreResult, restoreSecret } from "./ops/restore.js";
 import { type RollbackOptions, rollbackSecret } from "./ops/rollback.js";
 import { type RotateOptions, type RotateResult, rotateSecret } from "./ops/rotate.js";
 import { type OpenOptions, Session } from "./ops/session.js";
 import { type NewValue, type SetOptions, type SetResult, setSecret } from "./ops/set.js";
+import { type MetadataOptions, type MetadataResult, setSecretMetadata } from "./ops/set-metadata.js";
+import { type SetupGitOptions, type SetupGitResult, setupGit } from "./ops/setup-git.js";
 import { type SecretInfo, showSecret } from "./ops/show.js";
 import type { RolloutResult } from "./ops/stage-moves.js";
 import { type EnvironmentStatus, rolloutStatus } from "./ops/status.js";
@@ -109,16 +118,34 @@ export class Repository {
   }
 
   /**
-   * Decrypts a version (default: the newest) and checks its binding.
-   * @throws NoIdentityError (exit 3), IntegrityError (exit 4).
+   * Changes a secret's description, value schema or variable name, and adds
+   * no version (`lockstep set ID --keep-value`).
+   */
+  setMetadata(id: string, change: MetadataOptions): Promise<MetadataResult> {
+    return setSecretMetadata(this.#session, { ...change, id });
+  }
+
+  /**
+   * Decrypts a version (default: the newest), checks its binding, and
+   * returns the value as text.
+   * @throws LockstepError `UNREPRESENTABLE_VALUE` for a value that is not UTF-8 text (use {@link getBytes}); NoIdentityError (exit 3), IntegrityError (exit 4).
    */
   get(id: string, options: GetOptions = {}): Promise<string> {
     return getSecret(this.#session, { ...options, id });
   }
 
-  /** As {@link get}, with the version read and the version each stage points at. */
+  /** As {@link getBytes}, with the version read and the version each stage points at. */
   read(id: string, options: GetOptions = {}): Promise<SecretRead> {
     return readSecret(this.#session, { ...options, id });
+  }
+
+  /**
+   * Decrypts a version (default: the newest), checks its binding, and
+   * returns the value's bytes, exactly as stored.
+   * @throws NoIdentityError (exit 3), IntegrityError (exit 4).
+   */
+  getBytes(id: string, options: GetOptions = {}): Promise<Uint8Array> {
+    return getSecretBytes(this.#session, { ...options, id });
   }
 
   /**
@@ -128,6 +155,45 @@ export class Repository {
    */
   rotate(id: string, options: RotateOptions = {}): Promise<RotateResult> {
     return rotateSecret(this.#session, { ...options, id });
+  }
+
+  /**
+   * Edits a secret's newest value with `options.editor` (a private file on a
+   * memory file system where there is one); adds a version only if it
+   * changed and still fits the secret's type and schema.
+   */
+  edit(id: string, options: EditOptions): Promise<EditResult> {
+    return editSecret(this.#session, { ...options, id });
+  }
+
+  /** Deletes a secret (refused while a consumer deploys it, unless `force`). Git history keeps it. */
+  remove(id: string, options: RemoveSecretOptions = {}): Promise<RemoveSecretResult> {
+    return removeSecret(this.#session, { ...options, id });
+  }
+
+  /** Brings a deleted secret back from Git history, as it was: versions, stages and all. */
+  restore(id: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+    return restoreSecret(this.#session, { ...options, id });
+  }
+
+  /** Renames a secret, re-encrypting every version bound to the new id (needs a key that reads them all). */
+  move(from: string, to: string, options: MoveOptions = {}): Promise<MoveResult> {
+    return moveSecret(this.#session, { ...options, from, to });
+  }
+
+  /** Removes old versions no stage points at, keeping the `keep` newest. */
+  prune(id: string, options: PruneOptions): Promise<PruneResult> {
+    return pruneSecret(this.#session, { ...options, id });
+  }
+
+  /** Finishes a merge the driver could not: re-encrypts renumbered versions, marks the file resolved. */
+  resolve(id: string): Promise<ResolveResult> {
+    return resolveSecret(this.#session, { id });
+  }
+
+  /** Sets up git's merge driver for manifests (.gitattributes and this clone's git configuration). */
+  setupGit(options: SetupGitOptions = {}): Promise<SetupGitResult> {
+    return setupGit(this.#session, options);
   }
 
   /**
@@ -163,6 +229,11 @@ export class Repository {
     return addMember(this.#session, { ...options, name });
   }
 
+  /** Every member with its groups, keys and what it reads; every group with its members. */
+  members(): Promise<MembersReport> {
+    return listMembers(this.#session);
+  }
+
   /** Removes a member from access.yaml, and from every group and rule. */
   removeMember(name: string, options: { commit?: boolean } = {}): Promise<RemoveMemberResult> {
     return removeMember(this.#session, { ...options, name });
@@ -196,10 +267,12 @@ export class Repository {
 
   /**
    * The values a stage (or a consumer's stage; default: the last stage) of
-   * `env` gets, by variable name: what an app loads at start.
+   * `env` gets, by variable name, as an environment holds them: what an app
+   * loads at start.
+   * @throws LockstepError `UNREPRESENTABLE_VALUE` for a value that is not text without NUL (use {@link exportTo} with `files` or `k8s`).
    */
   async export(env: string, selector: ExportSelector = {}): Promise<Record<string, string>> {
-    return (await exportValues(this.#session, { ...selector, env })).values;
+    return environmentValues((await exportValues(this.#session, { ...selector, env })).entries);
   }
 
   /**

@@ -149,11 +149,12 @@ export async function installCli(actionDir: string): Promise<string> {
   return bin;
 }
 
-/** Every non-blank line of every value, masked before anything else can reach the log. */
-function maskValues(values: Record<string, string>): void {
-  for (const v of Object.values(values)) {
-    for (const line of v.split(/\r?\n/)) if (line.trim() !== "") core.setSecret(line);
-  }
+/**
+ * Every part of every value between CR, LF or CRLF (where the runner's log
+ * splits lines), masked before anything else can reach the log.
+ */
+function maskValues(values: readonly string[], maskedParts: (value: string) => string[]): void {
+  for (const v of values) for (const part of maskedParts(v)) core.setSecret(part);
 }
 
 /** What the step exported: where from, and which secret and version each variable holds. */
@@ -187,9 +188,14 @@ export async function exportValues(repo: Repository, inputs: ActionInputs): Prom
     },
   });
   const values = JSON.parse(json) as Record<string, string>;
-  maskValues(values);
+  const { githubEnvTexts, maskedParts } = await library();
+  // Names the runner refuses or overrides, and NUL (JSON carries it, an environment does not), are coded errors.
+  const texts = githubEnvTexts(
+    result.secrets.map((s) => ({ name: s.name, id: s.id, value: Buffer.from(values[s.name] ?? "", "utf8") })),
+  );
+  maskValues(texts, maskedParts);
   // $GITHUB_ENV is the runner's own file, outside the workspace: @actions/core appends to it.
-  for (const [name, value] of Object.entries(values)) core.exportVariable(name, value);
+  for (const [i, s] of result.secrets.entries()) core.exportVariable(s.name, texts[i]);
   return result;
 }
 

@@ -61,6 +61,7 @@ const OPTION_KINDS: Record<string, Kind> = {
 const ARGUMENT_KINDS: Record<string, Kind> = {
   id: "ids",
   ids: "ids",
+  old: "ids",
   env: "envs",
   member: "members",
   target: ["ids", "envs"],

@@ -14,11 +14,13 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
   ],
   keygen: ["lockstep keygen -o ~/.config/lockstep/identity.txt", "lockstep keygen --pq -o ci-production.txt"],
   init: ["lockstep init", "lockstep init --env staging --env production", "lockstep init --github"],
-  member: ["lockstep member add alice --key age1... --group platform", "lockstep member rm bob"],
+  member: ["lockstep member add alice --key age1... --group platform", "lockstep member ls", "lockstep member rm bob"],
   "member add": [
     "lockstep member add alice --key age1... --github alice-gh --group platform",
     "lockstep member add ci-production --key age1...",
+    "lockstep member add carol --key age1... --group platform --rekey",
   ],
+  "member ls": ["lockstep member ls", "lockstep member ls --json"],
   "member rm": ["lockstep member rm bob && lockstep rekey", "lockstep member rm bob --commit"],
   rule: [
     'lockstep rule add "production/**" --readers platform,ci-production --approvers platform',
@@ -35,6 +37,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "lockstep set production/api/token --generate hex:32",
     "lockstep set production/tls/cert --file cert.pem --all-stages",
     "lockstep set production/api/token --generate hex:32 --commit",
+    "lockstep set production/api/token --keep-value --consumers api,worker --max-age 30d",
   ],
   get: [
     "lockstep get production/db/password",
@@ -42,6 +45,14 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     "lockstep get production/db/password --version 3",
     "lockstep get secrets/production/db/password.yaml   # a manifest's path stands for its id",
   ],
+  edit: ["lockstep edit production/db/password", "EDITOR='code --wait' lockstep edit production/app/config --no-stage"],
+  mv: ["lockstep mv production/redis_url production/cache/url --commit"],
+  rm: ["lockstep rm production/old/token --commit", "lockstep rm production/old/token --force"],
+  restore: ["lockstep restore production/old/token", "lockstep restore production/old/token --from HEAD~3"],
+  prune: ["lockstep prune production/db/password --keep 3", "lockstep prune production/db/password --keep 0 --commit"],
+  "setup-git": ["lockstep setup-git"],
+  "merge-driver": ["git config merge.lockstep.driver 'lockstep merge-driver %O %A %B %P'   # what setup-git writes"],
+  resolve: ["lockstep resolve production/db/password && git rebase --continue"],
   rotate: [
     "lockstep rotate production/api/token",
     "lockstep rotate production/db/password --generate password:32",

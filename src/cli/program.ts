@@ -12,6 +12,13 @@ import { actionReference } from "./package-info.js";
 
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
 
+function wholeNumber(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n))
+    throw new InvalidArgumentError("expected a whole number, 0 or more");
+  return n;
+}
+
 function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError("expected a whole number from 1 up");
@@ -32,7 +39,7 @@ function selectOptions<A extends unknown[], O extends OptionValues, G extends Op
     .option("--consumer <name>", "the values of the stage that deploys this consumer, and only its secrets");
 }
 
-/** `--commit`: every command that writes (set, rotate, import, rekey, member, rule, promote, rollback). */
+/** `--commit`: every command that writes (set, edit, rotate, import, rekey, member, rule, promote, rollback, rm, restore, mv, prune). */
 function commitOption<A extends unknown[], O extends OptionValues, G extends OptionValues>(c: Command<A, O, G>) {
   return c.option("--commit", "commit exactly the files it changed, with a message saying what happened");
 }
@@ -97,11 +104,16 @@ const memberAdd = commitOption(
     .description("add a member, or more keys to one")
     .requiredOption("--key <recipient>", "age recipient, age1... (repeatable)", collect)
     .option("--github <user>", "GitHub user name, for CODEOWNERS")
-    .option("--group <group>", "add to this group, made if new (repeatable)", collect),
+    .option("--group <group>", "add to this group, made if new (repeatable)", collect)
+    .option("--rekey", "also rekey the secrets it now reads, so that it can open them (needs a reader's key)"),
 );
 const memberRm = commitOption(
   member.command("rm <name>").description("remove a member from access.yaml, its groups and rules"),
 );
+const memberLs = member
+  .command("ls")
+  .description("members, their groups and keys, and what each reads (and what awaits a rekey)")
+  .option("--json", "one JSON document");
 
 const rule = program.command("rule").description("edit the access rules of access.yaml: who reads and approves what");
 const ruleAdd = commitOption(
@@ -130,11 +142,22 @@ const set = commitOption(
       .description(
         "create a secret or add a version; the value comes from stdin (its final newline dropped), --file or --generate",
       )
-      .option("--file <file>", "read the value from FILE, exactly")
+      .option("--file <file>", "read the value from FILE, exactly (any bytes)")
       .option("--generate <spec>", "generate it: password:LEN, hex:BYTES, base64:BYTES, uuid, age-identity")
       .addOption(new Option("--type <type>", "value type").choices(["string", "json"] as const))
       .option("--description <text>", "what the secret is for")
-      .option("--schema <name>", "value schema: schemas/<name>.schema.json in the secrets repository"),
+      .option("--schema <name>", "value schema: schemas/<name>.schema.json in the secrets repository")
+      .option("--env <name>", "variable name on export (default: the path upper-cased, other characters as _)")
+      .option("--allow-empty", "store an empty value (refused otherwise)")
+      .option("--consumers <names>", "with --keep-value: the consumers it goes to, comma-separated")
+      .option(
+        "--max-age <duration>",
+        "with --keep-value: how old its newest version may get (rotation.maxAge), e.g. 30d",
+      )
+      .option(
+        "--keep-value",
+        "change only --description, --schema, --env, --consumers or --max-age: no value is read, no version added",
+      ),
   ),
 );
 
@@ -143,6 +166,16 @@ const get = program
   .description("write a value to stdout, exactly as stored (default: the newest version)")
   .option("--version <n>", "this version", positiveInt)
   .option("--stage <stage>", "the version this stage points at");
+
+const edit = commitOption(
+  stageOptions(
+    program
+      .command("edit <id>")
+      .description(
+        "edit the newest value in $VISUAL or $EDITOR (a private file, on /dev/shm where there is one); a version is added only if it changed",
+      ),
+  ),
+);
 
 const rotate = commitOption(
   stageOptions(
@@ -166,6 +199,33 @@ const show = program
   .description("a secret's metadata, readers, stages and versions, never its value")
   .option("--json", "one JSON document");
 
+const mv = commitOption(
+  program
+    .command("mv <old> <new>")
+    .description("rename a secret: every version re-encrypted bound to the new id (needs a key that reads them all)"),
+);
+
+const rm = commitOption(
+  program
+    .command("rm <id>")
+    .description("delete a secret (Git history keeps it; see restore)")
+    .option("--force", "delete it even while consumers still deploy it"),
+);
+
+const restore = commitOption(
+  program
+    .command("restore <id>")
+    .description("bring a deleted secret back from Git history, versions and stages intact")
+    .option("--from <rev>", "take it as it was at REV (default: just before its last deletion)"),
+);
+
+const prune = commitOption(
+  program
+    .command("prune <id>")
+    .description("remove old versions no stage points at (Git history still holds them)")
+    .requiredOption("--keep <n>", "keep the N newest versions besides the live and pending ones", wholeNumber),
+);
+
 const importCommand = program
   .command("import <env> [file]")
   .description(
@@ -183,6 +243,8 @@ const importCommand = program
     ] as const),
   )
   .option("--prefix <path>", "path prefix under the environment")
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dotenv's reference syntax, not a template
+  .option("--expand", "dotenv: expand $VAR and ${VAR} references as dotenv-expand does (default: keep them, and warn)")
   .option("--keep-objects", "keep each top-level object whole, as one json secret")
   .option("--env-keys-file <file>", "dotenvx's .env.keys (default: the one beside FILE)")
   .option("--commit", "commit exactly the files it changed, with a message saying what happened");
@@ -203,7 +265,11 @@ const check = program
       .choices(["text", "json", "github", "markdown"] as const)
       .default("text" as const),
   )
-  .option("--decrypt", "also decrypt every live version and check its binding and value schema");
+  .option("--decrypt", "also decrypt every live version and check its binding and value schema")
+  .option(
+    "--base <rev>",
+    "also compare with REV (a pull request's base): versions rewritten, renumbered, moved or removed; with --decrypt, re-encrypted versions must hold their value at REV",
+  );
 
 const diff = program
   .command("diff [rev]")
@@ -219,7 +285,11 @@ const diff = program
 const exposure = program
   .command("exposure <member>")
   .description("every secret version MEMBER could ever decrypt (Git history and working tree), and which are live")
-  .option("--json", "one JSON document");
+  .option("--json", "one JSON document")
+  .option(
+    "--allow-shallow",
+    "in a shallow clone, report from the history there is (exit 0) instead of warning and exiting 1: the history is complete enough",
+  );
 
 const audit = program
   .command("audit [target]")
@@ -295,6 +365,20 @@ const exec = selectOptions(
     .usage("[options] <env> -- <command...>"),
 );
 
+const setupGitCommand = program
+  .command("setup-git")
+  .description(
+    "make git merge secret manifests with lockstep's merge driver (.gitattributes and this clone's git config)",
+  );
+
+const mergeDriverCommand = program
+  .command("merge-driver <base> <ours> <theirs> [path]")
+  .description("git's merge driver for manifests (run by git as %O %A %B %P; see setup-git)");
+
+const resolve = program
+  .command("resolve <id>")
+  .description("finish a merge the driver left for want of a key: re-encrypt renumbered versions, git add the file");
+
 const completion = program
   .command("completion")
   .description("print a shell completion script: commands, flags, environments, stages and secret ids")
@@ -318,14 +402,20 @@ export const commands = {
   init,
   memberAdd,
   memberRm,
+  memberLs,
   ruleAdd,
   ruleRm,
   ruleLs,
   set,
   get,
+  edit,
   rotate,
   ls,
   show,
+  mv,
+  rm,
+  restore,
+  prune,
   import: importCommand,
   rekey,
   check,
@@ -338,6 +428,10 @@ export const commands = {
   status,
   export: exportCommand,
   exec,
+  setupGit: setupGitCommand,
+  mergeDriver: mergeDriverCommand,
+  resolve,
+
   completion,
   help,
 };

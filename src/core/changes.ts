@@ -4,7 +4,10 @@
  * access lists. Shared by `diff` (working tree against a revision) and
  * `audit` (commit against its parent). Never holds a value or ciphertext.
  */
-import type { AccessConfig, SecretManifest } from "./model.js";
+import { defaultEnvName } from "./ids.js";
+import type { AccessConfig, SecretManifest, VersionRecipient } from "./model.js";
+import { versionsAgainstBase } from "./rewrites.js";
+import { steersExecution } from "./steering.js";
 
 /** One stage that moved. */
 export interface StageChange {
@@ -22,8 +25,26 @@ export interface SecretChange {
   versionsAdded: number[];
   versionsRemoved: number[];
   stageMoves: StageChange[];
-  /** Versions whose ciphertext or recipients changed under the same number. */
+  /**
+   * Versions re-encrypted under the same number, their recipients now
+   * exactly the readers of today (a rekey; without readers to compare with,
+   * any version whose ciphertext and recipients both changed).
+   */
   rekeyed: number[];
+  /**
+   * Versions whose ciphertext or recipients changed under the same number
+   * otherwise: not what a rekey does (see core/rewrites.ts). A forged value
+   * looks like this.
+   */
+  rewritten: number[];
+  /** Versions whose ciphertext now stands under another number (their binding refuses them there). */
+  renumbered: { from: number; to: number }[];
+  /**
+   * The variable the secret exports as, when that name steers what a
+   * process runs or loads (`PATH`, `LD_PRELOAD`...) and the change made it
+   * so (created, or its `env:` changed); `allowed` when lockstep.yaml allows it.
+   */
+  steering?: { name: string; allowed: boolean };
   /** Members that the secret's versions are newly encrypted to. */
   recipientsAdded: string[];
   /** Members that no version is encrypted to any more. */
@@ -57,11 +78,25 @@ function members(m: SecretManifest | undefined): Set<string> {
   return new Set((m?.versions ?? []).flatMap((v) => (v.recipients ?? []).map((r) => r.member)));
 }
 
+/** What a secret's change is judged against, as far as it is known. */
+export interface CompareContext {
+  /** The secret's readers today, as recipients: a rekey makes a version's recipients exactly these. */
+  readers?: readonly VersionRecipient[];
+  /** lockstep.yaml's `allowVariables`. */
+  allowVariables?: readonly string[];
+}
+
+/** The variable a manifest exports as. */
+function exportName(id: string, m: SecretManifest): string {
+  return m.env ?? defaultEnvName(id.slice(id.indexOf("/") + 1));
+}
+
 /** Compares two states of one secret's manifest (either may be absent). */
 export function compareSecret(
   id: string,
   before: SecretManifest | undefined,
   after: SecretManifest | undefined,
+  context: CompareContext = {},
 ): SecretChange | undefined {
   if (!before && !after) return undefined;
   const bv = new Map((before?.versions ?? []).map((v) => [v.version, v]));
@@ -75,22 +110,29 @@ export function compareSecret(
   }
   const bm = members(before);
   const am = members(after);
+  const versions =
+    before && after
+      ? versionsAgainstBase(before, after, context.readers)
+      : { rekeyed: [], rewritten: [], renumbered: [], removed: [] };
+  const name = after ? exportName(id, after) : undefined;
+  const newName = name !== undefined && (!before || exportName(id, before) !== name);
   const change: SecretChange = {
     id,
     kind: !before ? "created" : !after ? "deleted" : "changed",
     versionsAdded: [...av.keys()].filter((n) => !bv.has(n)).sort((a, b) => a - b),
     versionsRemoved: [...bv.keys()].filter((n) => !av.has(n)).sort((a, b) => a - b),
     stageMoves: before && after ? stageMoves : [],
-    rekeyed: [...av.entries()]
-      .filter(([n, v]) => {
-        const old = bv.get(n);
-        return old !== undefined && (old.ciphertext !== v.ciphertext || !same(old.recipients, v.recipients));
-      })
-      .map(([n]) => n)
-      .sort((a, b) => a - b),
+    rekeyed: versions.rekeyed,
+    rewritten: versions.rewritten.map((r) => r.version),
+    renumbered: versions.renumbered,
     recipientsAdded: before ? [...am].filter((m) => !bm.has(m)).sort() : [],
     recipientsRemoved: after ? [...bm].filter((m) => !am.has(m)).sort() : [],
     metadata: before && after ? METADATA.filter((k) => !same(before[k], after[k])) : [],
+    ...(name !== undefined &&
+      newName &&
+      steersExecution(name) && {
+        steering: { name, allowed: (context.allowVariables ?? []).includes(name) },
+      }),
   };
   const empty =
     change.kind === "changed" &&
@@ -98,6 +140,8 @@ export function compareSecret(
     change.versionsRemoved.length === 0 &&
     change.stageMoves.length === 0 &&
     change.rekeyed.length === 0 &&
+    change.rewritten.length === 0 &&
+    change.renumbered.length === 0 &&
     change.metadata.length === 0;
   return empty ? undefined : change;
 }

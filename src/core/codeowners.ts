@@ -26,9 +26,17 @@ function rulePattern(prefix: string, match: string): string {
  * added later; then one line per secret with the union of its approvers
  * (CODEOWNERS takes the last matching line, not the union). `prefix` is
  * the secrets repository's folder in the git repository (`""` at its top,
- * else ending in `/`): CODEOWNERS paths start at the git root.
+ * else ending in `/`): CODEOWNERS paths start at the git root. `realPaths`
+ * gives, for a manifest reached through a link inside the repository, the
+ * path it really has (repository-relative): its owners own that path too,
+ * where git records its changes.
  */
-export function renderCodeowners(access: AccessConfig, secretIds: readonly string[], prefix = ""): string {
+export function renderCodeowners(
+  access: AccessConfig,
+  secretIds: readonly string[],
+  prefix = "",
+  realPaths: ReadonlyMap<string, string> = new Map(),
+): string {
   const lines = [
     "# Written by `lockstep codeowners --write` from access.yaml; do not edit by hand.",
     "# Changes to a secret need the review of its approvers.",
@@ -47,7 +55,11 @@ export function renderCodeowners(access: AccessConfig, secretIds: readonly strin
   }
   for (const id of secretIds) {
     const h = handles(access, approversOf(access, id));
-    if (h.length > 0) lines.push(`/${prefix}secrets/${id}.yaml ${h.join(" ")}`);
+    if (h.length === 0) continue;
+    lines.push(`/${prefix}secrets/${id}.yaml ${h.join(" ")}`);
+    // A manifest reached through a link: a change lands at its real path, which needs the same owners.
+    const real = realPaths.get(id);
+    if (real !== undefined) lines.push(`/${prefix}${real} ${h.join(" ")}`);
   }
   if (adminHandles.length > 0) {
     lines.push(`/${prefix}lockstep.yaml ${adminHandles.join(" ")}`, `/${prefix}access.yaml ${adminHandles.join(" ")}`);

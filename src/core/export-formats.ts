@@ -1,105 +1,101 @@
 /**
  * Rendering exported values in each format of `lockstep export`. Pure
- * functions from variable name -> value to text; where it goes is the
- * caller's business.
+ * functions from entries (variable name, secret id, value bytes) to the
+ * bytes of the output; where it goes is the caller's business. A format
+ * that cannot carry a value exactly refuses it (see export-entry.ts); none
+ * ever writes something its readers would read back differently.
  */
-import { randomUUID } from "node:crypto";
+import { textBytes } from "./bytes.js";
+import { dotenvQuote } from "./dotenv-quote.js";
+import { cannotCarry, carries, type ExportEntry, entryText } from "./export-entry.js";
+import { type K8sOptions, renderK8sSecret } from "./k8s.js";
+import { yamlStringMap } from "./yaml-scalars.js";
 
-/** Variable name -> value, in a stable order. */
-export type ExportedValues = Record<string, string>;
+export {
+  cannotCarry,
+  carries,
+  EXPORT_FORMATS,
+  type ExportEntry,
+  type ExportFormat,
+  formatsCarrying,
+} from "./export-entry.js";
+export {
+  type GithubExport,
+  type GithubExportOptions,
+  githubEnvTexts,
+  maskedParts,
+  renderGithubExport,
+} from "./github-export.js";
+export { checkK8sOptions, defaultSecretName, type K8sOptions } from "./k8s.js";
 
-/** The text formats (`files` writes a folder instead). */
+/** The formats rendered as one output (`files` writes a folder, `github` two outputs). */
 export type TextFormat = "dotenv" | "shell" | "json" | "yaml" | "k8s";
 
-/** Every export format. */
-export const EXPORT_FORMATS = ["dotenv", "json", "yaml", "shell", "k8s", "github", "files"] as const;
-/** One export format. */
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+const QUOTE = 0x27;
+const ESCAPED_QUOTE = textBytes(`'\\''`);
 
 /**
- * A dotenv value, quoted so that dotenv tools read it back exactly: single
- * quotes (literal, may span lines) unless the value holds one; else
- * backticks; else double quotes with backslash escapes.
+ * A POSIX shell word for any bytes but NUL: single-quoted, with `'` written
+ * as `'\''`. Inside single quotes bash and dash keep every byte as it is.
  */
-export function dotenvQuote(value: string): string {
-  if (!value.includes("'")) return `'${value}'`;
-  if (!value.includes("`")) return `\`${value}\``;
-  return `"${value
-    .replace(/[\\"$]/g, "\\$&")
-    .replace(/\n/g, "\\n")
-    .replace(/\r/g, "\\r")}"`;
+export function shellQuoteBytes(value: Uint8Array): Uint8Array {
+  let quotes = 0;
+  for (const b of value) if (b === QUOTE) quotes++;
+  const out = new Uint8Array(value.length + 2 + quotes * (ESCAPED_QUOTE.length - 1));
+  let o = 0;
+  out[o++] = QUOTE;
+  for (const b of value) {
+    if (b === QUOTE) {
+      out.set(ESCAPED_QUOTE, o);
+      o += ESCAPED_QUOTE.length;
+    } else {
+      out[o++] = b;
+    }
+  }
+  out[o++] = QUOTE;
+  return out;
 }
 
-/** A POSIX shell word: single-quoted, with `'` written as `'\''`. */
+/** A POSIX shell word for text: single-quoted, with `'` written as `'\''`. */
 export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Options of the `k8s` format. */
-export interface K8sOptions {
-  name: string;
-  namespace?: string;
-  labels?: Record<string, string>;
-}
-
-/** Renders values in a text format. */
-export async function renderText(format: TextFormat, values: ExportedValues, k8s?: K8sOptions): Promise<string> {
-  const entries = Object.entries(values);
-  // The yaml package is loaded only for the formats that need it: it is large, and dotenv exports are the hot path.
-  const stringify = async (data: unknown) => (await import("yaml")).stringify(data, { lineWidth: 0 });
-  switch (format) {
-    case "dotenv":
-      return entries.map(([k, v]) => `${k}=${dotenvQuote(v)}\n`).join("");
-    case "shell":
-      return entries.map(([k, v]) => `export ${k}=${shellQuote(v)}\n`).join("");
-    case "json":
-      return `${JSON.stringify(values, null, 2)}\n`;
-    case "yaml":
-      return entries.length === 0 ? "{}\n" : stringify(values);
-    case "k8s":
-      return stringify({
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: {
-          name: k8s?.name ?? "secrets",
-          ...(k8s?.namespace !== undefined && { namespace: k8s.namespace }),
-          ...(k8s?.labels !== undefined && Object.keys(k8s.labels).length > 0 && { labels: k8s.labels }),
-        },
-        type: "Opaque",
-        data: Object.fromEntries(entries.map(([k, v]) => [k, Buffer.from(v, "utf8").toString("base64")])),
-      });
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
   }
-}
-
-/** What the `github` format produces: mask commands for stdout, and text to append to `$GITHUB_ENV`. */
-export interface GithubExport {
-  masks: string;
-  envFile: string;
+  return out;
 }
 
 /**
- * The `github` format: `::add-mask::` for every non-empty line of every
- * value (the runner masks line by line), and `$GITHUB_ENV` entries in
- * heredoc form with a random delimiter that occurs in no value.
+ * Renders entries in a text format.
+ * @param k8s the Secret's name, namespace and labels (`k8s` only; required there).
+ * @throws LockstepError `UNREPRESENTABLE_VALUE` naming the first secret the
+ *   format cannot carry and the formats that can; for `k8s`, see {@link renderK8sSecret}.
  */
-export function renderGithub(values: ExportedValues): GithubExport {
-  const masks: string[] = [];
-  for (const v of Object.values(values)) {
-    for (const line of v.split(/\r?\n/)) {
-      if (line.trim() !== "") masks.push(`::add-mask::${escapeCommandData(line)}\n`);
-    }
+export function renderExport(format: TextFormat, entries: readonly ExportEntry[], k8s?: K8sOptions): Uint8Array {
+  switch (format) {
+    case "dotenv":
+      return textBytes(entries.map((e) => `${e.name}=${dotenvQuote(entryText(e, "dotenv"))}\n`).join(""));
+    case "shell":
+      return concat(
+        entries.flatMap((e) => {
+          if (!carries("shell", e.value)) throw cannotCarry(e, "shell");
+          return [textBytes(`export ${e.name}=`), shellQuoteBytes(e.value), textBytes("\n")];
+        }),
+      );
+    case "json":
+      return textBytes(
+        `${JSON.stringify(Object.fromEntries(entries.map((e) => [e.name, entryText(e, "json")])), null, 2)}\n`,
+      );
+    case "yaml":
+      return textBytes(yamlStringMap(entries.map((e) => [e.name, entryText(e, "yaml")] as const)));
+    case "k8s":
+      if (k8s === undefined) throw new TypeError("the k8s format needs the Secret's name");
+      return textBytes(renderK8sSecret(entries, k8s));
   }
-  const envFile = Object.entries(values)
-    .map(([k, v]) => {
-      let delimiter = `ghadelimiter_${randomUUID()}`;
-      while (v.includes(delimiter)) delimiter = `ghadelimiter_${randomUUID()}`;
-      return `${k}<<${delimiter}\n${v}\n${delimiter}\n`;
-    })
-    .join("");
-  return { masks: masks.join(""), envFile };
-}
-
-/** Workflow command data escaping, as the Actions toolkit does it. */
-function escapeCommandData(s: string): string {
-  return s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 }

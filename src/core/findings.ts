@@ -3,7 +3,13 @@
  * where it is, and what to do about it.
  */
 
-/** Finding codes of DESIGN section 4. */
+/**
+ * Finding codes of DESIGN section 4, and those of the gate against careless
+ * or hostile changes (issue 14): versions rewritten, renumbered or removed
+ * against a base revision, manifests moved or copied, merge leftovers,
+ * links out of the repository, ids that collide, variables that steer
+ * execution, and keys claimed twice.
+ */
 export type FindingCode =
   | "schema-invalid"
   | "unknown-member"
@@ -18,7 +24,20 @@ export type FindingCode =
   | "finish-overdue"
   | "codeowners-drift"
   | "value-invalid"
-  | "leftover-file";
+  | "invalid-variable-name"
+  | "duplicate-variable-name"
+  | "leftover-file"
+  | "versions-invalid"
+  | "merge-conflict"
+  | "manifest-moved"
+  | "link-outside"
+  | "id-collision"
+  | "steering-variable"
+  | "duplicate-recipient"
+  | "version-rewritten"
+  | "version-renumbered"
+  | "version-removed"
+  | "merge-unresolved";
 
 /** How bad a finding is: errors fail `check`, warnings do not. */
 export type Severity = "error" | "warning";
@@ -41,6 +60,7 @@ const WARNINGS: ReadonlySet<FindingCode> = new Set([
   "finish-overdue",
   "codeowners-drift",
   "leftover-file",
+  "version-removed",
 ]);
 
 /** The severity of a finding code. */

@@ -47,6 +47,8 @@ export interface ProjectConfig {
   rotation?: RotationPolicy;
   /** Leak-scan allow-list: globs of tracked paths `check` does not scan. */
   allow?: string[];
+  /** Variable names that steer execution which secrets may export as nonetheless (see core/steering.ts). */
+  allowVariables?: string[];
 }
 
 /** A member of access.yaml: a person or a CI job, with one or more age recipients. */
@@ -90,16 +92,30 @@ export interface SecretVersion {
   revoked?: string;
   /** Who could decrypt it before `rekey` took them off (still exposed to them). */
   formerRecipients?: VersionRecipient[];
+  /**
+   * Left by the merge driver when it renumbered a version without a key to
+   * re-encrypt it: the ciphertext is still bound to this number, and
+   * `lockstep resolve` binds it to `version`. Never in a finished manifest.
+   */
+  mergedFrom?: number;
 }
 
 /** A secret's manifest, `secrets/<env>/<path>.yaml`. Versions are newest first. */
 export interface SecretManifest {
+  /**
+   * The secret's id, as lockstep writes it: a manifest whose path is not
+   * `secrets/<id>.yaml` was moved or copied by hand. Absent in manifests
+   * written before it was recorded.
+   */
+  id?: string;
   description?: string;
   type?: SecretType;
   schema?: string;
   env?: string;
   consumers?: string[];
   rotation?: SecretRotation;
+  /** The id it had before `lockstep mv` gave it this one. */
+  renamedFrom?: string;
   stages: Record<string, number>;
   versions: SecretVersion[];
 }

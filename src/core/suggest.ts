@@ -72,3 +72,24 @@ export function fixWithSuggestion(
   const hint = didYouMean(typed, candidates, quote);
   return hint === "" ? rest : `${hint} (${rest})`;
 }
+
+/** The Levenshtein distance between two strings (the `leven` package). */
+export function editDistance(a: string, b: string): number {
+  return leven(a, b);
+}
+
+/**
+ * The candidates closest to `name` (case-insensitively), at most a third of
+ * its length away (and at least 2), nearest first (ties in name order);
+ * empty when none is close. `check`'s gate findings list all of the nearest.
+ */
+export function closestNames(name: string, candidates: Iterable<string>): string[] {
+  const wanted = name.toLowerCase();
+  const limit = Math.max(2, Math.floor(wanted.length / 3));
+  const scored = [...new Set(candidates)]
+    .map((c) => ({ c, d: leven(wanted, c.toLowerCase()) }))
+    .filter((x) => x.d <= limit)
+    .sort((x, y) => x.d - y.d || x.c.localeCompare(y.c));
+  const best = scored[0]?.d;
+  return scored.filter((x) => x.d === best).map((x) => x.c);
+}

@@ -188,6 +188,20 @@ export class AgeIdentity {
       if (line === "") hint = undefined;
       if (line === "" || line.startsWith("#")) continue;
       const entry = identityKindOf(line);
+      if (!entry && recipientKindOf(line)) {
+        // A public key (`id_ed25519.pub`, a `.keys` line, an age1... recipient) given where the private key goes.
+        throw new LockstepError(
+          "INVALID_KEY",
+          `${source}:${i + 1}: this is a public key (a recipient), not an identity`,
+          {
+            file: source,
+            line: i + 1,
+            fix: source.endsWith(".pub")
+              ? `give the private key beside it: --identity ${source.slice(0, -".pub".length)}`
+              : "give the private key that goes with it (AGE-SECRET-KEY-... from `lockstep keygen`, or an SSH private key); public keys go in access.yaml",
+          },
+        );
+      }
       if (!entry) {
         throw new LockstepError("INVALID_KEY", `${source}:${i + 1}: not an age identity line`, {
           file: source,

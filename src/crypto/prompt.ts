@@ -47,7 +47,11 @@ function openTerminal(): { fd: number; close(): void } | undefined {
   }
 }
 
-/** Reads one line from the terminal, echoing it or not. Ctrl-C or Ctrl-D on an empty line: `undefined`. */
+/**
+ * Reads one line from the terminal, echoing it or not. Ctrl-D on an empty
+ * line: `undefined`. Ctrl-C (which raw mode hands over as a character)
+ * interrupts the process as it would at any other moment: SIGINT.
+ */
 function readLine(fd: number, prompt: string, echo: boolean): Promise<string | undefined> {
   const { ReadStream } = builtin<typeof import("node:tty")>("node:tty");
   const input = new ReadStream(fd);
@@ -67,7 +71,18 @@ function readLine(fd: number, prompt: string, echo: boolean): Promise<string | u
     const onData = (chunk: Buffer) => {
       for (const ch of chunk.toString("utf8")) {
         if (ch === "\r" || ch === "\n") return finish(line);
-        if (ch === "\u0003" || (ch === "\u0004" && line === "")) return finish(undefined);
+        if (ch === "\u0003") {
+          // No answer: the process ends as Ctrl-C ends it (the CLI's handler releases what it holds).
+          input.off("data", onData);
+          input.setRawMode(false);
+          input.destroy();
+          writeSync(fd, "\n");
+          process.kill(process.pid, "SIGINT");
+          // The signal is handled on a later turn of the event loop: keep the loop alive until then.
+          setTimeout(() => {}, 2000);
+          return;
+        }
+        if (ch === "\u0004" && line === "") return finish(undefined);
         if (ch === "\u007f" || ch === "\b") {
           if (line.length > 0) {
             line = [...line].slice(0, -1).join("");

@@ -31,7 +31,7 @@ import { base64nopad } from "@scure/base";
 import type { Identity, Recipient, Stanza } from "age-encryption";
 import { hkdf32 } from "./hkdf.js";
 import { randomKeyBytes } from "./random.js";
-import { privateKeyObject, publicKeyObject, rawPublic } from "./x25519.js";
+import { checkNotLowOrder, privateKeyObject, publicKeyObject, rawPublic } from "./x25519.js";
 
 const ED25519_LABEL = "age-encryption.org/v1/ssh-ed25519";
 const RSA_LABEL = Buffer.from("age-encryption.org/v1/ssh-rsa");
@@ -217,10 +217,12 @@ export class SshEd25519Recipient implements Recipient {
   private readonly tag: string;
   private readonly point: Uint8Array;
 
-  /** @throws Error if the key is not a valid Ed25519 point. */
+  /** @throws Error if the key is not a valid Ed25519 point, or one of small order. */
   constructor(private readonly key: SshPublicKey & { ed25519?: Uint8Array }) {
     if (!key.ed25519) throw new Error("not an ssh-ed25519 key");
     this.point = ed25519ToX25519(key.ed25519);
+    // A small-order Ed25519 point (y = -1 gives u = 0) is a low-order X25519 key: every stanza to it would fail.
+    checkNotLowOrder(publicKeyObject(this.point));
     this.tag = tagOf(key.wire);
   }
 

@@ -60,6 +60,29 @@ function wrapKey(shared: Uint8Array, share: Uint8Array, recipient: Uint8Array): 
   return hkdf32(shared, salt, LABEL);
 }
 
+let probe: KeyObject | undefined;
+
+/**
+ * Refuses a public key of low order (the all-zero key, and the other points
+ * of order dividing 8, on the curve or its twist). Every stanza wrapped to
+ * such a key has an all-zero shared secret, which age refuses (and OpenSSL
+ * fails to derive, with an "internal error"), so a member with such a key
+ * makes every write to their secrets fail. Every X25519 scalar is clamped
+ * to a multiple of 8, so one Diffie-Hellman with any fixed scalar is zero
+ * exactly for these points (RFC 7748 section 6.1: check the all-zero output).
+ * @throws Error for a low-order key.
+ */
+export function checkNotLowOrder(key: KeyObject): void {
+  probe ??= privateKeyObject(new Uint8Array(32).fill(0x42));
+  let shared: Buffer;
+  try {
+    shared = diffieHellman({ privateKey: probe, publicKey: key });
+  } catch {
+    throw new Error("a low-order X25519 public key");
+  }
+  if (shared.every((b) => b === 0)) throw new Error("a low-order X25519 public key");
+}
+
 /** Decodes a Bech32 key string, checking its human-readable part and length. */
 export function decodeBech32Key(s: string, hrp: string): Uint8Array {
   const { prefix, bytes } = bech32.decodeToBytes(s);
@@ -76,11 +99,12 @@ export class NativeX25519Recipient implements Recipient {
   private readonly raw: Uint8Array;
   private readonly key: KeyObject;
 
-  /** @throws Error if `s` is not a valid `age1...` X25519 recipient. */
+  /** @throws Error if `s` is not a valid `age1...` X25519 recipient, or is a point of low order. */
   constructor(s: string) {
     if (!s.startsWith("age1")) throw new Error("not an age1 recipient");
     this.raw = decodeBech32Key(s, "age");
     this.key = publicKeyObject(this.raw);
+    checkNotLowOrder(this.key);
     this.text = s;
   }
 

@@ -65,7 +65,7 @@ export async function addRule(session: Session, options: RuleOptions & { match: 
     });
   }
   checkRuleMatch(match, Object.keys(session.config.environments));
-  if (options.commit) await ensureCanCommit(session);
+  if (options.commit) await ensureCanCommit(session, [ACCESS_FILE]);
   const edited = await editAccess(session.files, (data, edit) => {
     checkRuleNames(data, [...readers, ...approvers]);
     const rules = data.rules ?? [];

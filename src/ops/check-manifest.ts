@@ -4,7 +4,9 @@
  * the rest of the gate).
  */
 import { recipientKey as key, recipientKeys, recipientsResolver, sameRecipients } from "../core/access.js";
+import { exportName, suggestVariableName, variableNameProblem } from "../core/env-names.js";
 import { type Finding, finding } from "../core/findings.js";
+import { misplacedFix, versionListProblems } from "../core/manifest-integrity.js";
 import type {
   AccessConfig,
   EnvironmentConfig,
@@ -15,6 +17,7 @@ import type {
 import { appliesCredential, checkRotationSettings } from "../core/rotation.js";
 import { liveVersions, stageNames, stageProblems } from "../core/stages.js";
 import { type SecretStatus, secretStatus } from "../core/status.js";
+import { steeringFix, variableAllowed } from "../core/steering.js";
 import { AgeRecipient, countStanzas } from "../crypto/index.js";
 import type { LockstepError } from "../errors.js";
 import { ACCESS_FILE, CONFIG_FILE } from "../storage/layout.js";
@@ -78,6 +81,55 @@ export async function checkManifest(
     return;
   }
   const data = m.data;
+  // An explicit env: is held to the pattern by the schema; a default name can still be no variable name.
+  const name = exportName(id, data.env);
+  const nameProblem = variableNameProblem(name);
+  if (nameProblem !== undefined) {
+    out.push(
+      finding("invalid-variable-name", {
+        file,
+        id,
+        message: `${id} exports as ${name} by default, which is not a valid variable name (${nameProblem}): a shell stops at it, and export refuses it`,
+        fix: `lockstep set ${id} --keep-value --env ${suggestVariableName(name)}`,
+      }),
+    );
+  }
+  if (data.id !== undefined && data.id !== id) {
+    out.push(
+      finding("manifest-moved", {
+        file,
+        id,
+        ...(await lineOf(m, ["id"])),
+        message: `the manifest records the secret ${data.id}, but its path names ${id}: it was moved or copied by hand, and its versions are bound to ${data.id} (get and export would refuse them, exit 4)`,
+        fix: misplacedFix(data.id, id),
+      }),
+    );
+  }
+  for (const p of versionListProblems(data)) {
+    out.push(
+      finding("versions-invalid", {
+        file,
+        id,
+        ...(await lineOf(m, ["versions", p.index])),
+        message: `${p.message}${p.kind === "duplicate" ? ": get and export refuse to choose between them (exit 4)" : ""}`,
+        fix:
+          p.kind === "duplicate"
+            ? "a merge probably kept both sides: keep one version per number (take one side with `git checkout --ours` or `--theirs`, then add the other side's value again with `lockstep set`)"
+            : "list the versions newest first (highest number at the top)",
+      }),
+    );
+  }
+  if (!variableAllowed(name, config?.allowVariables)) {
+    out.push(
+      finding("steering-variable", {
+        file,
+        id,
+        ...(await lineOf(m, data.env === undefined ? [] : ["env"])),
+        message: `${id} exports as ${name}, a variable that steers what a process runs or loads: exec and deploys would run what the secret's author chose`,
+        fix: steeringFix(name, CONFIG_FILE),
+      }),
+    );
+  }
   const versionIndex = new Map(data.versions.map((v, i) => [v.version, i]));
   for (const p of env ? stageProblems(env, data) : []) {
     out.push(
@@ -91,6 +143,17 @@ export async function checkManifest(
     );
   }
   for (const [i, v] of data.versions.entries()) {
+    if (v.mergedFrom !== undefined) {
+      out.push(
+        finding("merge-unresolved", {
+          file,
+          id,
+          ...(await lineOf(m, ["versions", i, "mergedFrom"])),
+          message: `version ${v.version} came from the other side of a merge as version ${v.mergedFrom} and is still encrypted as ${v.mergedFrom}: it cannot be read as ${v.version} until it is re-encrypted`,
+          fix: `lockstep resolve ${id}, with the key of one of: ${[...new Set(v.recipients.map((r) => r.member))].join(", ")}`,
+        }),
+      );
+    }
     for (const [j, r] of v.recipients.entries()) {
       if (!validRecipient(r.key)) {
         out.push(
@@ -135,7 +198,7 @@ export async function checkManifest(
         file,
         id,
         message: `version ${status.latest} is older than its maximum age (rotation was due ${status.rotationDue})`,
-        fix: `lockstep rotate ${id}`,
+        fix: `${newValueCommand(id, data, config)}, then promote it`,
       }),
     );
   }
@@ -184,11 +247,23 @@ export async function checkManifest(
           id,
           ...(await lineOf(m, ["versions", i])),
           message: `live version ${v.version} could be decrypted by ${members.join(", ")}, no longer ${members.length === 1 ? "a reader" : "readers"}`,
-          fix: `lockstep rotate ${id}, then promote the new version to every stage`,
+          fix: `${newValueCommand(id, data, config)}, then promote the new version to every stage`,
         }),
       );
     }
   }
+}
+
+/**
+ * The command that gives a secret a new value: `rotate` when it has a way to
+ * make one (a generator or rotation strategy of its own or lockstep.yaml's),
+ * else `edit` or `set`, which take one from a person.
+ */
+export function newValueCommand(id: string, m: SecretManifest, config: ProjectConfig | undefined): string {
+  const own = m.rotation;
+  const generates =
+    own?.generate !== undefined || own?.strategy !== undefined || config?.rotation?.generate !== undefined;
+  return generates ? `lockstep rotate ${id}` : `lockstep edit ${id} (or lockstep set ${id}) with a new value`;
 }
 
 function describe(prefix: string, names: string[]): string {

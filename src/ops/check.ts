@@ -6,20 +6,29 @@
  */
 import { posix } from "node:path";
 import { unknownNameFix } from "../core/access.js";
-import { openEnvelope } from "../core/envelope.js";
+import { exportName, exportNameClashes } from "../core/env-names.js";
+import { openEnvelopeBytes } from "../core/envelope.js";
 import { type Finding, finding, sortFindings } from "../core/findings.js";
 import { globMatches } from "../core/glob.js";
-import { isSecretId } from "../core/ids.js";
+import { idCollisions } from "../core/ids.js";
 import { scanText } from "../core/leaks.js";
 import type { AccessConfig, ProjectConfig, SecretManifest } from "../core/model.js";
 import { liveVersions } from "../core/stages.js";
-import { type AgeIdentity, AgeRecipient, decryptArmored, withCryptoWorkers } from "../crypto/index.js";
-import { GitError, LockstepError } from "../errors.js";
+import { type AgeIdentity, AgeRecipient, decryptArmored, recipientText, withCryptoWorkers } from "../crypto/index.js";
+import { FileFormatError, GitError, LockstepError } from "../errors.js";
 import { readBytesIfExists } from "../storage/fs.js";
 import { codeownersPlace, trackedFiles, workTreeRoot } from "../storage/git.js";
-import { ACCESS_FILE, CONFIG_FILE, type RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
+import {
+  ACCESS_FILE,
+  CONFIG_FILE,
+  outsideLinkError,
+  type RepositoryFiles,
+  SECRETS_DIR,
+  type SecretFiles,
+} from "../storage/layout.js";
 import { readManifest } from "../storage/manifests.js";
 import type { YamlFile } from "../storage/yaml-file.js";
+import { checkAgainstBase } from "./check-base.js";
 import { checkManifest, lineOf, manifestContext } from "./check-manifest.js";
 import { codeownersState } from "./codeowners.js";
 import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
@@ -30,6 +39,13 @@ import { validateValue } from "./values.js";
 export interface CheckOptions {
   /** Also decrypt every live version (with the session's identities) and check its binding and value schema. */
   decrypt?: boolean;
+  /**
+   * A base revision (the pull request's target): versions that exist there
+   * and were rewritten, renumbered, moved or removed are findings; with
+   * `decrypt`, every version re-encrypted under its number must decrypt to
+   * its value there.
+   */
+  base?: string;
   /**
    * Name files by their path from the git work tree's root instead of the
    * secrets repository's (they differ when it is a folder of a larger
@@ -57,6 +73,27 @@ async function readChecked<T>(
   try {
     return await read();
   } catch (e) {
+    if (e instanceof FileFormatError && e.mergeConflict) {
+      out.push(
+        finding("merge-conflict", {
+          file,
+          ...(e.line !== undefined && { line: e.line }),
+          message: "the file holds git's conflict markers: a merge left it unresolved",
+          ...(e.fix !== undefined && { fix: e.fix }),
+        }),
+      );
+      return undefined;
+    }
+    if (e instanceof LockstepError && e.code === "UNSAFE_PATH") {
+      out.push(
+        finding("link-outside", {
+          file: e.file ?? file,
+          message: e.message,
+          ...(e.fix !== undefined && { fix: e.fix }),
+        }),
+      );
+      return undefined;
+    }
     if (e instanceof LockstepError && (e.code === "SCHEMA_INVALID" || e.code === "YAML_INVALID")) {
       out.push(
         finding("schema-invalid", {
@@ -100,20 +137,41 @@ async function checkAccess(access: YamlFile<AccessConfig>, out: Finding[]): Prom
       }),
     );
   }
+  const claimed = new Map<string, string>();
   for (const [member, m] of Object.entries(a.members)) {
     for (const [i, key] of m.recipients.entries()) {
+      const text = recipientText(key); // an SSH key line's comment aside
+      const first = claimed.get(text);
+      if (first === undefined) claimed.set(text, member);
+      else if (first !== member) {
+        out.push(
+          finding("duplicate-recipient", {
+            file: ACCESS_FILE,
+            ...(await lineOf(access, ["members", member, "recipients", i])),
+            message: `members ${first} and ${member} both claim the key ${abbreviate(key)}: whoever holds it reads as both, and removing one of them leaves it a reader`,
+            fix: "a key belongs to one member: keep it under the one who holds the identity, give the other its own key (`lockstep keygen`)",
+          }),
+        );
+      }
       if (!AgeRecipient.isValid(key)) {
         out.push(
           finding("invalid-recipient", {
             file: ACCESS_FILE,
             ...(await lineOf(access, ["members", member, "recipients", i])),
             message: `member ${member} has a recipient that is not a valid age recipient`,
-            fix: "replace it with the public key printed by `lockstep keygen` or `age-keygen` (age1...)",
+            fix: "replace it with a public key: printed by `lockstep keygen` or `age-keygen` (age1...), or an SSH key line (ssh-ed25519 AAAA...)",
           }),
         );
       }
     }
   }
+}
+
+/** A key, short: an age key's start; an SSH key's type and end (every ssh-ed25519 key starts alike). */
+function abbreviate(key: string): string {
+  const [type, b64] = key.split(/\s+/);
+  if (b64 !== undefined && b64.length > 16) return `${type} ...${b64.slice(-12)}`;
+  return key.length > 24 ? `${key.slice(0, 20)}...` : key;
 }
 
 /**
@@ -162,7 +220,7 @@ async function checkCodeowners(
   ids: string[],
   out: Finding[],
 ): Promise<void> {
-  const state = await codeownersState(files.root, top, access, ids);
+  const state = await codeownersState(files, top, access, ids);
   if (state.actual === undefined) return; // not used by this repository
   if (state.actual !== state.expected()) {
     out.push(
@@ -199,7 +257,7 @@ async function checkValues(
           v.recipients.map((r) => r.key),
           { file: m.file, what: `${id} version ${n}` },
         );
-        const value = openEnvelope(bytes, { id, version: n }, m.file);
+        const value = openEnvelopeBytes(bytes, { id, version: n }, m.file);
         await validateValue(files, id, value, m.data.type ?? "string", m.data.schema);
       } catch (e) {
         if (e instanceof LockstepError && e.code === "NO_IDENTITY") {
@@ -231,7 +289,8 @@ async function checkValues(
 /**
  * Checks the whole repository: every file is read, and a broken one is a
  * finding, not an error (open the session with `strict: false`).
- * @throws what cannot be a finding: a file system or git failure; with `decrypt`, NoIdentityError if no identity is available.
+ * @throws what cannot be a finding: a file system or git failure; with `decrypt`, NoIdentityError if no identity is
+ * available; with `base`, UsageError for an unknown revision.
  */
 export async function checkRepository(session: Session, options: CheckOptions = {}): Promise<CheckReport> {
   const files = session.files;
@@ -239,7 +298,9 @@ export async function checkRepository(session: Session, options: CheckOptions = 
   const config = await readChecked(() => session.configFile(), CONFIG_FILE, out);
   const access = await readChecked(() => session.accessFile(), ACCESS_FILE, out);
   if (access) await checkAccess(access, out);
-  const ids = await files.listSecretIds();
+  const scan = files.scanSecretFiles();
+  const ids = scan.ids;
+  checkSecretFiles(scan, out);
   // Leaks and CODEOWNERS ask git, whose processes run while the manifests are read.
   const top = workTreeRoot(files.root);
   const others = Promise.all([
@@ -252,7 +313,6 @@ export async function checkRepository(session: Session, options: CheckOptions = 
   // Read every manifest at once (the disk works while we parse), then check them in order.
   const read = await mapLimit(ids, BULK_CONCURRENCY, async (id) => {
     const file = files.manifestFile(id);
-    if (!isSecretId(id)) return { id, file, m: undefined, bad: true, problems: [] as Finding[] };
     const problems: Finding[] = [];
     const m = await readChecked(
       async () => {
@@ -263,24 +323,16 @@ export async function checkRepository(session: Session, options: CheckOptions = 
       file,
       problems,
     );
-    return { id, file, m, bad: false, problems };
+    return { id, m, problems };
   });
-  for (const { id, file, m, bad, problems } of read) {
-    if (bad) {
-      out.push(
-        finding("schema-invalid", {
-          file,
-          message: `${file} does not name a valid secret id`,
-          fix: "secret ids are <env>/<path>, segments of letters, digits, '.', '_' and '-'",
-        }),
-      );
-      continue;
-    }
+  for (const { id, m, problems } of read) {
     out.push(...problems);
     if (!m) continue;
     manifests.push({ id, m });
     await checkManifest(id, m, context, out);
   }
+  await checkCopies(manifests, out);
+  checkNameClashes(manifests, out);
   await others;
   for (const file of files.leftoverFiles()) {
     out.push(
@@ -291,14 +343,129 @@ export async function checkRepository(session: Session, options: CheckOptions = 
       }),
     );
   }
-  let undecrypted = 0;
-  if (options.decrypt) {
-    const identities = await session.identities();
-    undecrypted = await checkValues(files, manifests, identities, out);
+  const identities = options.decrypt ? await session.identities() : undefined;
+  let undecrypted = identities ? await checkValues(files, manifests, identities, out) : 0;
+  if (options.base !== undefined) {
+    undecrypted += await checkAgainstBase(
+      session,
+      {
+        rev: options.base,
+        manifests,
+        recipientsOf: context.recipientsOf,
+        ...(identities !== undefined && { identities }),
+      },
+      out,
+    );
   }
   if (options.pathsFromGitRoot) {
     const { prefix } = await codeownersPlace(files.root, await workTreeRoot(files.root));
     for (const f of out) f.file = posix.normalize(`${prefix}${f.file}`);
   }
   return { findings: sortFindings(out), secrets: ids.length, undecrypted };
+}
+
+/** What the secrets folder holds besides manifests of valid ids: stray files, links out, ids that collide. */
+function checkSecretFiles(scan: SecretFiles, out: Finding[]): void {
+  for (const file of scan.invalid) {
+    out.push(
+      finding("schema-invalid", {
+        file,
+        message: `${file} does not name a valid secret id (every command leaves it out)`,
+        fix: "a stray copy: remove it; to rename a secret: `lockstep mv OLD NEW`; secret ids are <env>/<path>, segments of letters, digits, '.', '_' and '-'",
+      }),
+    );
+  }
+  for (const link of scan.outside) {
+    const e = outsideLinkError(link);
+    out.push(
+      finding("link-outside", { file: link.rel, message: e.message, ...(e.fix !== undefined && { fix: e.fix }) }),
+    );
+  }
+  for (const c of idCollisions(scan.ids)) {
+    out.push(
+      finding("id-collision", {
+        file: `${SECRETS_DIR}/${c.id}.yaml`,
+        id: c.id,
+        message: `${c.id} and ${c.other} differ only by case (${c.path}): on macOS and Windows checkouts they are one file, and a write to one lands in the other`,
+        fix: `rename one of them (\`lockstep mv ${c.id} NEW\`)`,
+      }),
+    );
+  }
+}
+
+/**
+ * Secrets of one environment that export under one variable name: export
+ * and exec of the environment refuse them, so every deploy of it fails.
+ */
+function checkNameClashes(manifests: readonly { id: string; m: YamlFile<SecretManifest> }[], out: Finding[]): void {
+  const byEnv = new Map<string, { id: string; name: string; consumers?: readonly string[] }[]>();
+  for (const { id, m } of manifests) {
+    const env = id.slice(0, id.indexOf("/"));
+    const list = byEnv.get(env) ?? [];
+    list.push({ id, name: exportName(id, m.data.env), ...(m.data.consumers && { consumers: m.data.consumers }) });
+    byEnv.set(env, list);
+  }
+  for (const [env, secrets] of byEnv) {
+    for (const clash of exportNameClashes(secrets)) {
+      const [first, ...rest] = clash.ids as [string, ...string[]];
+      out.push(
+        finding("duplicate-variable-name", {
+          file: `${SECRETS_DIR}/${rest[0] ?? first}.yaml`,
+          id: rest[0] ?? first,
+          message: `${clash.ids.join(" and ")} ${clash.ids.length === 2 ? "both" : "all"} export as ${clash.name} for a common consumer: export and exec of ${env} refuse them, so those deploys fail`,
+          fix: `give all but one another variable name: \`lockstep set ${rest[0] ?? first} --keep-value --env NAME\``,
+        }),
+      );
+    }
+  }
+}
+
+/**
+ * One ciphertext in two places: a manifest copied or moved by hand (its
+ * versions stay bound to the id they were encrypted for), or a version
+ * copied under another number. The place whose recorded id matches its
+ * path keeps the ciphertext; otherwise the later one in id order is named.
+ */
+async function checkCopies(
+  manifests: readonly { id: string; m: YamlFile<SecretManifest> }[],
+  out: Finding[],
+): Promise<void> {
+  const first = new Map<string, { id: string; version: number }>();
+  const owns = (id: string, m: YamlFile<SecretManifest>) => m.data.id === id;
+  const byId = new Map(manifests.map((x) => [x.id, x.m]));
+  for (const { id, m } of manifests) {
+    for (const [i, v] of m.data.versions.entries()) {
+      const seen = first.get(v.ciphertext);
+      if (!seen) {
+        first.set(v.ciphertext, { id, version: v.version });
+        continue;
+      }
+      if (seen.id === id) {
+        out.push(
+          finding("versions-invalid", {
+            file: m.file,
+            id,
+            ...(await lineOf(m, ["versions", i])),
+            message: `version ${v.version} holds the same ciphertext as version ${seen.version}: bound to one number, it is refused under the other (exit 4)`,
+            fix: "remove the copy; a new version is added with `lockstep set`",
+          }),
+        );
+        continue;
+      }
+      // Name the copy: the one that does not record its own id, else the later one.
+      const other = byId.get(seen.id);
+      const copy = other && owns(id, m) && !owns(seen.id, other) ? seen.id : id;
+      const original = copy === id ? seen.id : id;
+      const copyManifest = byId.get(copy);
+      if (!copyManifest) continue;
+      out.push(
+        finding("manifest-moved", {
+          file: copyManifest.file,
+          id: copy,
+          message: `version ${v.version}'s ciphertext is also in ${byId.get(original)?.file ?? original}: a copy or a move by hand, it stays bound to the secret it was encrypted for (get and export refuse it, exit 4)`,
+          fix: `a stray copy: remove it; to rename a secret: \`lockstep mv ${original} ${copy}\` (re-encrypts every version for the new id)`,
+        }),
+      );
+    }
+  }
 }

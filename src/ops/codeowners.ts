@@ -7,6 +7,7 @@ import { CODEOWNERS_FILE, renderCodeowners } from "../core/codeowners.js";
 import type { AccessConfig } from "../core/model.js";
 import { readTextIfExists, writeFileAtomic } from "../storage/fs.js";
 import { codeownersPlace, workTreeRoot } from "../storage/git.js";
+import type { RepositoryFiles } from "../storage/layout.js";
 import type { Session } from "./session.js";
 
 /** The CODEOWNERS there is, and what access.yaml says it should hold. */
@@ -23,17 +24,26 @@ export interface CodeownersState {
 
 /** CODEOWNERS as it is, and as it should be (`top`: the git work tree's top, if any). */
 export async function codeownersState(
-  root: string,
+  files: RepositoryFiles,
   top: string | undefined,
   access: AccessConfig,
   ids: readonly string[],
 ): Promise<CodeownersState> {
+  const root = files.root;
   const place = await codeownersPlace(root, top);
   return {
     path: place.file,
     relative: relative(root, place.file).split(sep).join("/"),
     actual: await readTextIfExists(place.file),
-    expected: () => renderCodeowners(access, ids, place.prefix),
+    expected: () => {
+      // Manifests reached through a link inside the repository: their real paths need the same owners.
+      const real = new Map<string, string>();
+      for (const id of ids) {
+        const at = files.linkedManifest(id);
+        if (at !== undefined) real.set(id, at);
+      }
+      return renderCodeowners(access, ids, place.prefix, real);
+    },
   };
 }
 
@@ -57,8 +67,8 @@ export interface CodeownersResult {
  * with the file (mode `check`).
  */
 export async function codeowners(session: Session, options: CodeownersOptions = {}): Promise<CodeownersResult> {
-  const ids = await session.files.listSecretIds();
-  const state = await codeownersState(session.root, await workTreeRoot(session.root), session.access, ids);
+  const ids = await session.secretIds();
+  const state = await codeownersState(session.files, await workTreeRoot(session.root), session.access, ids);
   const text = state.expected();
   const result = { file: CODEOWNERS_FILE, text };
   switch (options.mode ?? "print") {

@@ -2,7 +2,9 @@
  * The values an environment's stage (or consumer) gets: what `export` and
  * `exec` publish, and what apps load at start through the library.
  */
-import { defaultEnvName } from "../core/ids.js";
+import { checkedExportName } from "../core/env-names.js";
+import type { ExportEntry } from "../core/export-entry.js";
+import { pickVersion } from "../core/manifest-integrity.js";
 import type { EnvironmentConfig } from "../core/model.js";
 import { stageNames, versionAtStage } from "../core/stages.js";
 import { servesConsumer, stageOfConsumer } from "../core/status.js";
@@ -10,6 +12,7 @@ import { fixWithSuggestion } from "../core/suggest.js";
 import { withCryptoWorkers } from "../crypto/index.js";
 import { LockstepError } from "../errors.js";
 import type { Session } from "./session.js";
+import { assertVariableAllowed } from "./variables.js";
 import { decryptVersion } from "./versions.js";
 
 /** Which values: a stage's, or a consumer's (through the stage that lists it). Default: the last stage. */
@@ -22,17 +25,22 @@ export interface ExportedSecret {
   version: number;
 }
 
-/** The values, by variable name, and where each came from. */
+/** The values, as bytes, by variable name, and where each came from. */
 export interface ExportResult {
   env: string;
   stage: string;
-  values: Record<string, string>;
+  /** Variable name, secret id and the value's bytes, in the order of {@link secrets}. */
+  entries: ExportEntry[];
   secrets: ExportedSecret[];
 }
 
 /**
  * Decrypts the version each secret of `env` has at the selected stage.
- * @throws LockstepError `UNKNOWN_STAGE`; `INVALID_VALUE` when two secrets export under one name.
+ * @throws LockstepError `UNKNOWN_STAGE`; `INVALID_VALUE` when two secrets
+ *   export under one name; `INVALID_NAME` for a name that is no valid
+ *   variable name (a default such as `2FA_SEED`), or one that steers execution
+ *   (PATH, LD_PRELOAD...) that lockstep.yaml does not allow; IntegrityError for a
+ *   manifest moved by hand or with two versions of one number.
  */
 export async function exportValues(session: Session, options: ExportSelector & { env: string }): Promise<ExportResult> {
   const { env, ...selector } = options;
@@ -50,7 +58,7 @@ export async function exportValues(session: Session, options: ExportSelector & {
       fix: fixWithSuggestion(stage, stageNames(config), `stages of ${env}: ${stageNames(config).join(", ")}`),
     });
   }
-  const ids = await session.files.listSecretIds(env);
+  const ids = await session.secretIds(env);
   // Threads start now, and boot while this thread reads the manifests.
   // Without an identity, nothing goes to threads; the first decryption says so.
   return withCryptoWorkers(() => decryptAll(session, env, stage, selector, config, ids));
@@ -69,11 +77,12 @@ async function decryptAll(
   // Each decryption starts as soon as its manifest is read, so that worker
   // threads decrypt while this thread reads on. None may reject unobserved:
   // after an error below, those in flight settle into nothing.
-  const values: Promise<{ value: string } | { error: unknown }>[] = [];
+  const values: Promise<{ value: Uint8Array } | { error: unknown }>[] = [];
   for (const id of ids) {
     const m = await session.manifest(id);
     if (selector.consumer !== undefined && !servesConsumer(m.data, selector.consumer)) continue;
-    const name = m.data.env ?? defaultEnvName(id.slice(env.length + 1));
+    const name = checkedExportName(id, m.data.env, m.file);
+    assertVariableAllowed(session, id, name);
     const other = owners.get(name);
     if (other !== undefined) {
       throw new LockstepError("INVALID_VALUE", `${other} and ${id} both export as ${name}`, {
@@ -83,7 +92,7 @@ async function decryptAll(
     }
     owners.set(name, id);
     const version = versionAtStage(config, m.data, stage, id);
-    const v = m.data.versions.find((x) => x.version === version);
+    const v = pickVersion(id, m.data, m.file, version);
     if (!v) {
       throw new LockstepError(
         "UNKNOWN_VERSION",
@@ -105,11 +114,11 @@ async function decryptAll(
   const settled = await Promise.all(values);
   const failed = settled.find((r) => "error" in r);
   if (failed && "error" in failed) throw failed.error;
-  const plain = settled as { value: string }[];
+  const plain = settled as { value: Uint8Array }[];
   return {
     env,
     stage,
-    values: Object.fromEntries(secrets.map((s, i) => [s.name, plain[i]?.value as string])),
+    entries: secrets.map((s, i) => ({ name: s.name, id: s.id, value: plain[i]?.value as Uint8Array })),
     secrets,
   };
 }

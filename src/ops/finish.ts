@@ -37,7 +37,7 @@ export async function finishRotation(
   session: Session,
   options: { id: string; commit?: boolean },
 ): Promise<FinishResult> {
-  if (options.commit) await ensureCanCommit(session);
+  if (options.commit) await ensureCanCommit(session, [session.files.manifestFile(session.secretId(options.id).id)]);
   const r = await finishOnly(session, options.id);
   const message = `lockstep rotate --finish: ${r.id} retired the credential of version ${r.previous} (the last stage has version ${r.current})\n`;
   return commitIfAsked(session, options.commit, r, [r.file], message);

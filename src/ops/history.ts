@@ -131,6 +131,16 @@ function base(c: HistoryCommit): Omit<AuditEvent, "kind"> {
 export function commitEvents(c: HistoryCommit, parse: <T>(sha: string | undefined) => T | undefined): AuditEvent[] {
   const events: AuditEvent[] = [];
   const b = base(c);
+  // `lockstep mv` re-encrypts every version, so git sees a deletion and an addition, not a rename:
+  // the new manifest's renamedFrom pairs them.
+  const deletedIds = new Set(c.changes.filter((ch) => ch.status === "D").map((ch) => secretIdOf(ch.path)));
+  const movedFrom = new Map<string, string>();
+  for (const ch of c.changes) {
+    const id = ch.status === "A" ? secretIdOf(ch.path) : undefined;
+    const from = id === undefined ? undefined : parse<SecretManifest>(ch.newBlob)?.renamedFrom;
+    if (id !== undefined && from !== undefined && deletedIds.has(from)) movedFrom.set(id, from);
+  }
+  const movedTo = new Map([...movedFrom].map(([to, from]) => [from, to]));
   for (const ch of c.changes) {
     if (ch.path === ACCESS_FILE || ch.path === CONFIG_FILE) {
       const changes =
@@ -156,6 +166,19 @@ export function commitEvents(c: HistoryCommit, parse: <T>(sha: string | undefine
         if (change) events.push(...changeEvents(b, id, change));
         continue;
       }
+    }
+    const from = movedFrom.get(id);
+    if (from !== undefined) {
+      const versions = (after?.versions ?? []).map((v) => v.version).sort((x, y) => x - y);
+      const stages = Object.entries(after?.stages ?? {}).map(([stage, to]) => ({ stage, to }));
+      events.push({ kind: "created", ...b, id, renamed: from, versions, stages });
+      continue;
+    }
+    const to = movedTo.get(id);
+    if (to !== undefined && after === undefined) {
+      const versions = (before?.versions ?? []).map((v) => v.version).sort((x, y) => x - y);
+      events.push({ kind: "deleted", ...b, id, renamed: to, versions });
+      continue;
     }
     const change = compareSecret(id, before, after);
     if (!change) continue;
@@ -202,6 +225,8 @@ function changeEvents(b: Omit<AuditEvent, "kind">, id: string, change: SecretCha
       stages: back,
     });
   }
-  if (change.rekeyed.length > 0) events.push({ kind: "rekeyed", ...b, id, versions: change.rekeyed });
+  // History has no readers to judge a rekey by: every version re-encrypted under its number is one event.
+  const reencrypted = [...change.rekeyed, ...change.rewritten].sort((x, y) => x - y);
+  if (reencrypted.length > 0) events.push({ kind: "rekeyed", ...b, id, versions: reencrypted });
   return events;
 }

@@ -5,9 +5,12 @@
  * its readers checked, all before the first is written, so a bad entry
  * anywhere leaves nothing half-imported.
  */
+import { bytesEqual, textBytes } from "../core/bytes.js";
+import { idCollisions } from "../core/ids.js";
 import { type PlannedSecret, planImport } from "../core/import-plan.js";
 import type { SkippedKey } from "../core/import-tree.js";
-import type { SecretManifest, SecretVersion } from "../core/model.js";
+import { pickVersion } from "../core/manifest-integrity.js";
+import type { SecretVersion } from "../core/model.js";
 import { withCryptoWorkers } from "../crypto/index.js";
 import { LockstepError } from "../errors.js";
 import { readManifest } from "../storage/manifests.js";
@@ -15,8 +18,9 @@ import { commitIfAsked, ensureCanCommit } from "./commit.js";
 import type { ImportFrom, ImportInputFormat } from "./import-sources/read-source.js";
 import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
 import type { Session } from "./session.js";
-import { type SetResult, setSecret, writeMessage } from "./set.js";
+import { assertNoCaseAlias, type SetResult, setSecret, writeMessage } from "./set.js";
 import { validateValue } from "./values.js";
+import { assertNamesFree, assertVariableAllowed } from "./variables.js";
 import { decryptVersion, recipientsOf } from "./versions.js";
 
 /** Input formats of `import` (`ini` only with `from: "sops"`). */
@@ -42,6 +46,10 @@ export interface ImportOptions {
   envKeysFile?: string;
   /** Where `SOPS_AGE_KEY*` and `DOTENV_PRIVATE_KEY*` are read from (default `process.env`). */
   keyEnv?: NodeJS.ProcessEnv;
+  /** A plain .env: expand `$VAR` and `${VAR}` references as dotenv-expand does (default: keep them as written, and warn). */
+  expand?: boolean;
+  /** Receives notices that do not stop the import (references kept as written); never a value. */
+  onWarning?: (message: string) => void;
   /** Commit the manifests written, with a message listing them. */
   commit?: boolean;
 }
@@ -90,6 +98,8 @@ export async function importSecrets(
     ...(options.path !== undefined && { path: options.path }),
     ...(options.keyEnv !== undefined && { env: options.keyEnv }),
     ...(options.envKeysFile !== undefined && { dotenvxKeysFile: options.envKeysFile }),
+    ...(options.expand !== undefined && { expand: options.expand }),
+    ...(options.onWarning !== undefined && { onWarning: options.onWarning }),
   });
   const plan = planImport(input.tree, {
     env,
@@ -98,19 +108,40 @@ export async function importSecrets(
     ...(options.prefix !== undefined && { prefix: options.prefix }),
     ...(options.keepObjects !== undefined && { keepObjects: options.keepObjects }),
   });
-  // Every secret needs readers: fail before writing any.
-  for (const s of plan.secrets) recipientsOf(session, s.id);
+  // Every secret needs readers, and a name that steers nothing: fail before writing any.
+  for (const s of plan.secrets) {
+    assertVariableAllowed(session, s.id, s.envName);
+    recipientsOf(session, s.id);
+  }
+  await assertNoCaseAliases(session, env, plan.secrets);
+  await assertNamesFree(
+    session,
+    env,
+    plan.secrets.map((s) => ({ id: s.id, name: s.envName })),
+  );
+  // The manifests it may write must have no changes of their own, or the commit would carry them.
+  if (options.commit)
+    await ensureCanCommit(
+      session,
+      plan.secrets.map((s) => session.files.manifestFile(s.id)),
+    );
   const { secrets, unchanged, unread } = await session.files.withBulkLock(async () => {
     const checked = await checkAgainstExisting(session, plan.secrets);
     const written = await withCryptoWorkers(() =>
       mapLimit(checked.write, BULK_CONCURRENCY, async ({ planned: s, existing }) => ({
-        ...(await setSecret(session, {
-          id: s.id,
-          value: s.value,
-          // An existing secret keeps its declared type (a json secret stays json).
-          ...(!existing && { type: s.type }),
-          ...(s.recordEnvName !== undefined && { envName: s.recordEnvName }),
-        })),
+        ...(await setSecret(
+          session,
+          {
+            id: s.id,
+            value: s.value,
+            // An existing secret keeps its declared type (a json secret stays json).
+            ...(!existing && { type: s.type }),
+            ...(s.recordEnvName !== undefined && { envName: s.recordEnvName }),
+            // A null in the file is the empty value (see core/import-tree.ts): import keeps it.
+            allowEmpty: true,
+          },
+          { aliasesChecked: true },
+        )),
         from: s,
       })),
     );
@@ -132,6 +163,19 @@ export async function importSecrets(
     secrets.map((s) => session.files.manifestFile(s.id)),
     message,
   );
+}
+
+/**
+ * Refuses a batch with an id that differs only by case from another, of the
+ * batch or of the repository (one file on macOS and Windows checkouts),
+ * before anything is written.
+ * @throws LockstepError `INVALID_ID`.
+ */
+async function assertNoCaseAliases(session: Session, env: string, planned: readonly PlannedSecret[]): Promise<void> {
+  const existing = new Set(await session.files.listSecretIds(env));
+  const added = planned.map((s) => s.id).filter((id) => !existing.has(id));
+  const clash = idCollisions([...existing, ...added]).find((c) => !existing.has(c.id) || !existing.has(c.other));
+  if (clash) await assertNoCaseAlias(session, existing.has(clash.id) ? clash.other : clash.id, env);
 }
 
 /**
@@ -162,10 +206,11 @@ async function checkAgainstExisting(
       () => true,
       () => false,
     );
-    const newest = newestVersion(m);
+    // A moved manifest or an unsound version list is refused here, before the first write (exit 4).
+    const newest = pickVersion(s.id, m, existing.file);
     const current = identities && newest ? await readableValue(session, s.id, newest, existing.file) : undefined;
     if (current === undefined) unread++;
-    if (current === s.value) unchanged.push(s);
+    if (current !== undefined && bytesEqual(current, textBytes(s.value))) unchanged.push(s);
     else write.push({ planned: s, existing: true });
   }
   return { write, unchanged, unread };
@@ -177,18 +222,11 @@ async function readableValue(
   id: string,
   v: SecretVersion,
   file: string,
-): Promise<string | undefined> {
+): Promise<Uint8Array | undefined> {
   try {
     return await decryptVersion(session, id, v, file);
   } catch (e) {
     if (e instanceof LockstepError && e.code === "NO_IDENTITY") return undefined;
     throw e;
   }
-}
-
-function newestVersion(m: SecretManifest): SecretVersion | undefined {
-  return m.versions.reduce<SecretVersion | undefined>(
-    (a, v) => (a === undefined || v.version > a.version ? v : a),
-    undefined,
-  );
 }

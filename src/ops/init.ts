@@ -17,6 +17,7 @@ import {
 import { codeownersPlace, defaultBranch, ensureGitRepository, workTreeRoot } from "../storage/git.js";
 import { ACCESS_FILE, CONFIG_FILE, RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
 import { checkWorkflow, DEFAULT_ACTION, deployWorkflow, rolloutWorkflow, WORKFLOW_FILES } from "../templates/github.js";
+import { setupGitAt } from "./setup-git.js";
 
 /** Options of {@link initRepository}. */
 export interface InitOptions {
@@ -28,6 +29,11 @@ export interface InitOptions {
   github?: boolean;
   /** The lockstep action the workflows use (default {@link DEFAULT_ACTION}: `OWNER/REPO@vMAJOR`). */
   action?: string;
+  /**
+   * How git starts lockstep: when given, the merge driver for manifests is
+   * set up as `setup-git` does (.gitattributes and the git configuration).
+   */
+  mergeDriver?: string;
 }
 
 /** What `init` wrote. */
@@ -40,6 +46,8 @@ export interface InitResult {
   /** What the user should know: deploy jobs and the secrets they need, stages left without one. */
   notes: string[];
   gitInitialized: boolean;
+  /** The merge driver command set up in the git configuration, if it was. */
+  mergeDriver?: string;
 }
 
 function configText(envs: readonly string[]): string {
@@ -224,5 +232,8 @@ export async function initRepository(options: InitOptions = {}): Promise<InitRes
     result.kept = w.kept;
     result.notes = w.notes;
   }
-  return result;
+  if (options.mergeDriver === undefined) return result;
+  const merge = await setupGitAt(new RepositoryFiles(root), { command: options.mergeDriver });
+  files.push(merge.attributes.file);
+  return { ...result, mergeDriver: merge.driver.command };
 }

@@ -10,6 +10,6 @@ import { type SecretInfo, showSecret } from "./show.js";
  */
 export async function listSecrets(session: Session, options: { env?: string } = {}): Promise<SecretInfo[]> {
   if (options.env !== undefined) session.environment(options.env);
-  const ids = await session.files.listSecretIds(options.env);
+  const ids = await session.secretIds(options.env);
   return Promise.all(ids.map((id) => showSecret(session, { id })));
 }

@@ -4,6 +4,7 @@
  */
 import { promote as planPromote } from "../core/rollout.js";
 import { finishWait } from "../core/rotation.js";
+import { stageNames } from "../core/stages.js";
 import { LockstepError } from "../errors.js";
 import { ensureCanCommit } from "./commit.js";
 import type { Session } from "./session.js";
@@ -26,8 +27,18 @@ export async function promoteSecret(
   options: PromoteOptions & { id: string },
 ): Promise<RolloutResult> {
   const sid = session.secretId(options.id);
-  if (options.commit) await ensureCanCommit(session);
-  const result = await moveStages(session, sid.id, (m) => planPromote(sid.id, sid.environment, m, options.stage));
+  if (options.commit) await ensureCanCommit(session, [session.files.manifestFile(sid.id)]);
+  let pending: RolloutResult["pending"];
+  const result = await moveStages(session, sid.id, (m) => {
+    const moves = planPromote(sid.id, sid.environment, m, options.stage);
+    const first = stageNames(sid.environment)[0];
+    const newest = Math.max(...m.versions.map((v) => v.version));
+    if (moves.length === 0 && first !== undefined && (m.stages[first] ?? 0) < newest) {
+      pending = { version: newest, stage: first };
+    }
+    return moves;
+  });
+  if (pending) return { ...result, pending };
   const [done] = options.commit ? await commitMoves(session, "promote", [result]) : [result];
   return finishOnPromote(session, done ?? result);
 }
@@ -70,9 +81,13 @@ export async function promoteEnvironment(
   options: PromoteOptions & { env: string },
 ): Promise<RolloutResult[]> {
   const { config } = session.environment(options.env);
-  if (options.commit) await ensureCanCommit(session);
-  const ids = await session.files.listSecretIds(options.env);
+  const ids = await session.secretIds(options.env);
   for (const id of ids) planPromote(id, config, (await session.manifest(id)).data, options.stage);
+  if (options.commit)
+    await ensureCanCommit(
+      session,
+      ids.map((id) => session.files.manifestFile(id)),
+    );
   const results: RolloutResult[] = [];
   for (const id of ids) {
     const sid = session.secretId(id);

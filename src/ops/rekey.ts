@@ -4,21 +4,29 @@
  * they keep what they could read until a new version replaces it.
  */
 import { recipientKey, sameRecipients } from "../core/access.js";
-import { openEnvelope } from "../core/envelope.js";
+import { openEnvelopeBytes } from "../core/envelope.js";
+import { assertRecordedId, assertVersionList } from "../core/manifest-integrity.js";
 import type { SecretVersion } from "../core/model.js";
 import { addRecipientsArmored, withCryptoWorkers } from "../crypto/index.js";
+import { NoIdentityError } from "../errors.js";
 import { replaceManifestVersions } from "../storage/manifests.js";
 import { commitChange, ensureCanCommit } from "./commit.js";
 import { BULK_CONCURRENCY, mapLimit } from "./pool.js";
 import type { Session } from "./session.js";
 import { decryptVersion, encryptVersion, type Recipients, recipientsOf } from "./versions.js";
 
-/** What `rekey` re-encrypted. */
+/** What `rekey` re-encrypted, and what it could not. */
 export interface RekeyResult {
   id: string;
   versions: number[];
   /** Members who could read one of these versions before, and no longer can through it. */
   removed: string[];
+  /**
+   * Versions that need a rekey which none of this process's identities can
+   * open: left as they were, with the members who can rekey them (those the
+   * version is encrypted to, readers today first).
+   */
+  skipped?: { version: number; canRekey: string[] }[];
   /** With `commit`: the commit that recorded the rekey (the same for every secret). */
   commit?: string;
 }
@@ -26,37 +34,48 @@ export interface RekeyResult {
 /**
  * Re-encrypts every version whose recipients differ from the secret's
  * readers today (all secrets, or those named), 16 secrets at a time,
- * holding the repository's bulk lock. Returns the secrets that changed.
- * With `commit`, their manifests are committed in one commit.
- * @throws LockstepError `NOT_COMMITTED` with `commit`.
+ * holding the repository's bulk lock. A version that none of this
+ * process's identities opens is left as it is and listed in `skipped`
+ * with who can rekey it; everything else is still done. Returns the
+ * secrets that changed or were skipped. With `commit`, the manifests that
+ * changed are committed in one commit.
+ * @throws LockstepError `NOT_COMMITTED` with `commit` (before anything is
+ *   written when git cannot commit or a target manifest has uncommitted changes).
  */
 export async function rekeySecrets(
   session: Session,
   options: { ids?: readonly string[]; commit?: boolean } = {},
 ): Promise<RekeyResult[]> {
-  if (options.commit) await ensureCanCommit(session);
-  const results = await rekeyOnly(session, options.ids);
-  if (!options.commit || results.length === 0) return results;
-  const body = results.map(
+  const targets =
+    options.ids && options.ids.length > 0 ? options.ids.map((i) => session.secretId(i).id) : await session.secretIds();
+  if (options.commit)
+    await ensureCanCommit(
+      session,
+      targets.map((id) => session.files.manifestFile(id)),
+    );
+  const results = await rekeyOnly(session, targets);
+  const changed = results.filter((r) => r.versions.length > 0);
+  if (!options.commit || changed.length === 0) return results;
+  const body = changed.map(
     (r) =>
       `${r.id}: version${r.versions.length === 1 ? "" : "s"} ${[...r.versions].sort((a, b) => a - b).join(", ")}${r.removed.length > 0 ? ` (no longer: ${r.removed.join(", ")})` : ""}`,
   );
-  const n = results.length;
+  const n = changed.length;
   const message = `lockstep rekey: ${n} secret${n === 1 ? "" : "s"} re-encrypted to their readers\n\n${body.join("\n")}\n`;
   const hash = await commitChange(
     session,
-    results.map((r) => session.files.manifestFile(r.id)),
+    changed.map((r) => session.files.manifestFile(r.id)),
     message,
   );
-  return results.map((r) => ({ ...r, commit: hash }));
+  return results.map((r) => (r.versions.length > 0 ? { ...r, commit: hash } : r));
 }
 
-async function rekeyOnly(session: Session, ids: readonly string[] | undefined): Promise<RekeyResult[]> {
-  const targets = ids && ids.length > 0 ? ids.map((i) => session.secretId(i).id) : await session.files.listSecretIds();
+async function rekeyOnly(session: Session, targets: readonly string[]): Promise<RekeyResult[]> {
   const plans = targets.map((id) => ({ id, recipients: recipientsOf(session, id) }));
-  // The worker pool sizes itself from the work it sees (src/crypto/workers.ts).
+  // The worker pool sizes itself from the work it sees (src/crypto/workers.ts). An identity that
+  // cannot be used here (an encrypted file and no terminal) fails every version before any write.
   const rekeyed = await session.files.withBulkLock(() => withCryptoWorkers(() => rekeyAll(session, plans)));
-  return rekeyed.filter((r) => r.versions.length > 0);
+  return rekeyed.filter((r) => r.versions.length > 0 || (r.skipped?.length ?? 0) > 0);
 }
 
 function rekeyAll(session: Session, plans: readonly { id: string; recipients: Recipients }[]): Promise<RekeyResult[]> {
@@ -64,11 +83,22 @@ function rekeyAll(session: Session, plans: readonly { id: string; recipients: Re
     const file = session.files.manifestFile(id);
     const done = await session.files.withLock(file, async () => {
       const manifest = await session.manifest(id);
+      // Versions are replaced by number: two of one number, or bound elsewhere, would be merged into one silently.
+      assertRecordedId(id, manifest.data, manifest.file);
+      assertVersionList(id, manifest.data, manifest.file);
       const stale = manifest.data.versions.filter((v) => !sameRecipients(v.recipients, recipients.list));
       const updates = new Map<number, SecretVersion>();
       const removed = new Set<string>();
+      const skipped: { version: number; canRekey: string[] }[] = [];
       for (const v of stale) {
-        const next = await reencrypt(session, id, v, recipients, manifest.file);
+        let next: SecretVersion;
+        try {
+          next = await reencrypt(session, id, v, recipients, manifest.file);
+        } catch (e) {
+          if (!(e instanceof NoIdentityError)) throw e;
+          skipped.push({ version: v.version, canRekey: whoCanOpen(v, recipients) });
+          continue;
+        }
         // Who loses access keeps what they could read: remember them, so check reports the exposure.
         const kept = new Set(next.recipients.map(recipientKey));
         const former = [...v.recipients, ...(v.formerRecipients ?? [])].filter(
@@ -78,10 +108,21 @@ function rekeyAll(session: Session, plans: readonly { id: string; recipients: Re
         for (const r of v.recipients) if (!kept.has(recipientKey(r))) removed.add(r.member);
       }
       if (updates.size > 0) await replaceManifestVersions(session.files, manifest, updates);
-      return { versions: stale.map((v) => v.version), removed: [...removed].sort() };
+      return {
+        versions: [...updates.keys()],
+        removed: [...removed].sort(),
+        ...(skipped.length > 0 && { skipped }),
+      };
     });
     return { id, ...done };
   });
+}
+
+/** The members a version is encrypted to, those still readers first: who can open it to rekey it. */
+export function whoCanOpen(v: SecretVersion, readers: Recipients): string[] {
+  const members = [...new Set(v.recipients.map((r) => r.member))];
+  const today = new Set(readers.list.map((r) => r.member));
+  return [...members.filter((m) => today.has(m)), ...members.filter((m) => !today.has(m))];
 }
 
 /**
@@ -102,7 +143,7 @@ async function reencrypt(
   const order = v.recipients.map((r) => r.key);
   const added = await addRecipientsArmored(v.ciphertext, identities, order, recipients.keys);
   if (added) {
-    openEnvelope(added.plaintext, { id, version: v.version }, file);
+    openEnvelopeBytes(added.plaintext, { id, version: v.version }, file);
     return { version: v.version, created: v.created, recipients: recipients.list, ciphertext: added.armored };
   }
   const value = await decryptVersion(session, id, v, file);

@@ -28,7 +28,7 @@ export async function removeMember(
   options: { name: string; commit?: boolean },
 ): Promise<RemoveMemberResult> {
   const { name } = options;
-  if (options.commit) await ensureCanCommit(session);
+  if (options.commit) await ensureCanCommit(session, [ACCESS_FILE]);
   const result = await editAccess(session.files, (data, edit): RemoveMemberResult => {
     if (data.members[name] === undefined) {
       throw new LockstepError("UNKNOWN_MEMBER", `access.yaml has no member "${name}"`, {

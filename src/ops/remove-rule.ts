@@ -24,7 +24,7 @@ export async function removeRule(
   const { match } = options;
   const readers = uniqueNames(options.readers);
   const approvers = uniqueNames(options.approvers);
-  if (options.commit) await ensureCanCommit(session);
+  if (options.commit) await ensureCanCommit(session, [ACCESS_FILE]);
   const edited = await editAccess(session.files, (data, edit) => {
     const rules = data.rules ?? [];
     const indexes = rules.flatMap((r, i) => (r.match === match ? [i] : []));

@@ -26,7 +26,7 @@ export async function rollbackSecret(
   options: RollbackOptions & { id: string },
 ): Promise<RolloutResult> {
   const sid = session.secretId(options.id);
-  if (options.commit) await ensureCanCommit(session);
+  if (options.commit) await ensureCanCommit(session, [session.files.manifestFile(sid.id)]);
   const plan = {
     ...(options.stage !== undefined && { stage: options.stage }),
     ...(options.to !== undefined && { to: options.to }),

@@ -9,6 +9,7 @@
  * credential the rotation replaced are marked `revoked`.
  */
 import { parseGenerator } from "../core/generators.js";
+import { pickVersion } from "../core/manifest-integrity.js";
 import type { SecretManifest, SecretRotation } from "../core/model.js";
 import { checkRotationSettings, credentialStates, hasNoOverlap, planRotation } from "../core/rotation.js";
 import { type StagePolicy, stageNames } from "../core/stages.js";
@@ -18,7 +19,7 @@ import { addManifestVersion, type StoredManifest } from "../storage/manifests.js
 import type { Session } from "./session.js";
 import type { SetResult } from "./set.js";
 import { validateValue } from "./values.js";
-import { decryptVersion, encryptVersion, recipientsOf } from "./versions.js";
+import { decryptVersionText, encryptVersion, recipientsOf } from "./versions.js";
 
 /** What a rotation did. */
 export interface RotateResult extends SetResult {
@@ -114,7 +115,8 @@ function generatorSpec(session: Session, m: SecretManifest, option: string | und
  * What the steps are handed: the current version (the last stage's), the
  * previous one if its credential was not retired, and the admin credential
  * (the version the admin secret's last stage has).
- * @throws LockstepError `UNKNOWN_SECRET` for a missing admin secret; decryption errors.
+ * @throws LockstepError `UNKNOWN_SECRET` for a missing admin secret; IntegrityError for a manifest moved by hand or
+ * with two versions of one number; decryption errors.
  */
 export async function stepContext(
   session: Session,
@@ -143,9 +145,10 @@ export async function stepContext(
 }
 
 async function credential(session: Session, id: string, manifest: StoredManifest, n: number): Promise<Credential> {
-  const v = manifest.data.versions.find((x) => x.version === n);
+  // A manifest moved by hand, or two versions of one number (a merge kept both), is refused before any value is read.
+  const v = pickVersion(id, manifest.data, manifest.file, n);
   if (!v) throw new LockstepError("UNKNOWN_VERSION", `${id} has no version ${n}`, { file: manifest.file });
-  return { version: n, value: await decryptVersion(session, id, v, manifest.file) };
+  return { version: n, value: await decryptVersionText(session, id, v, manifest.file) };
 }
 
 /** The error that stopped the write, saying the new version was not written and what undo left. */

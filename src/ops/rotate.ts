@@ -32,7 +32,7 @@ export interface RotateOptions {
  *   `NOT_COMMITTED` with `commit`.
  */
 export async function rotateSecret(session: Session, options: RotateOptions & { id: string }): Promise<RotateResult> {
-  if (options.commit) await ensureCanCommit(session);
+  if (options.commit) await ensureCanCommit(session, [session.files.manifestFile(session.secretId(options.id).id)]);
   const { commit, ...rest } = options;
   const result = await rotateOnly(session, rest);
   const retired =

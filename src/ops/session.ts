@@ -12,7 +12,7 @@ import { closestName, fixWithSuggestion } from "../core/suggest.js";
 import type { AgeIdentity } from "../crypto/index.js";
 import { LockstepError } from "../errors.js";
 import { type IdentitySources, loadIdentities } from "../storage/identities.js";
-import { findRoot, RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
+import { findRoot, outsideLinkError, RepositoryFiles, SECRETS_DIR } from "../storage/layout.js";
 import { idOfManifestPath, idWithoutSecretsDir } from "../storage/manifest-path.js";
 import { readManifest, type StoredManifest } from "../storage/manifests.js";
 import type { YamlFile } from "../storage/yaml-file.js";
@@ -110,6 +110,28 @@ export class Session {
   /** access.yaml as read, with its lines. @throws what reading it threw. */
   accessFile(): YamlFile<AccessConfig> {
     return loaded(this.#access);
+  }
+
+  /** Tells the user something that does not stop the command (through `onWarning`, if given). */
+  warn(message: string): void {
+    this.#sources.onWarning?.(message);
+  }
+
+  /**
+   * The ids of every secret (of one environment), sorted, as every command
+   * sees them: links inside the repository followed; a `.yaml` file whose
+   * path is no valid id (a stray copy, `password copy.yaml`) left out with
+   * a warning, since `check` reports it.
+   * @throws LockstepError `UNSAFE_PATH` if a link under secrets/ leads outside the repository.
+   */
+  async secretIds(env?: string): Promise<string[]> {
+    const found = this.files.scanSecretFiles(env);
+    const [outside] = found.outside;
+    if (outside) throw outsideLinkError(outside);
+    for (const file of found.invalid) {
+      this.warn(`${file} is not a manifest of a valid secret id; left out (\`lockstep check\` reports it)`);
+    }
+    return found.ids;
   }
 
   /** Reads access.yaml again, after an edit. */

@@ -20,6 +20,12 @@ export interface RolloutResult {
   moves: StageMove[];
   /** With `commit`: the commit that recorded the moves. */
   commit?: string;
+  /**
+   * When nothing moved: a version no stage points at yet (`--no-stage`, or
+   * rolled back from), and the stage that releases it
+   * (`promote ID --stage S`).
+   */
+  pending?: { version: number; stage: string };
   /** The finish a promote ran (`rotation.finishOnPromote`). */
   finished?: FinishResult;
 }

@@ -23,7 +23,7 @@ export async function rolloutStatus(session: Session, options: { env?: string } 
   return Promise.all(
     envs.map(async (name) => {
       const environment = session.environment(name).config;
-      const ids = await session.files.listSecretIds(name);
+      const ids = await session.secretIds(name);
       const manifests = await Promise.all(ids.map(async (id) => ({ id, manifest: (await session.manifest(id)).data })));
       const secrets = manifests.map(({ id, manifest }) => secretStatus(id, environment, config, manifest, now));
       const consumers = consumerStatus(

@@ -4,7 +4,8 @@
  * core/envelope.ts).
  */
 import { matchingRules, readersOf, recipientsFor } from "../core/access.js";
-import { openEnvelope, sealEnvelope } from "../core/envelope.js";
+import { utf8Text } from "../core/bytes.js";
+import { openEnvelopeBytes, sealEnvelope } from "../core/envelope.js";
 import type { SecretVersion, VersionRecipient } from "../core/model.js";
 import { type AgeIdentity, AgeRecipient, decryptArmored, encryptArmored, recipientText } from "../crypto/index.js";
 import { LockstepError, NoIdentityError } from "../errors.js";
@@ -36,12 +37,15 @@ export function recipientsOf(session: Session, id: string): Recipients {
   return { list, keys };
 }
 
-/** Encrypts a value as version `version` of `id`, bound to it (`created`: default now). */
+/**
+ * Encrypts a value (bytes, or text as its UTF-8 bytes) as version `version`
+ * of `id`, bound to it (`created`: default now).
+ */
 export async function encryptVersion(
   session: Session,
   id: string,
   version: number,
-  value: string,
+  value: Uint8Array | string,
   recipients: Recipients,
   created?: string,
 ): Promise<SecretVersion> {
@@ -60,11 +64,35 @@ export async function encryptVersion(
 }
 
 /**
- * Decrypts one version of `id` (in `file`) and checks its binding.
+ * Decrypts one version of `id` (in `file`), checks its binding, and returns
+ * the value's bytes, exactly.
  * @throws NoIdentityError (exit 3) saying whom the version is encrypted to
  *   and which rules decide its readers today; IntegrityError (exit 4).
  */
-export async function decryptVersion(session: Session, id: string, v: SecretVersion, file: string): Promise<string> {
+export async function decryptVersion(
+  session: Session,
+  id: string,
+  v: SecretVersion,
+  file: string,
+): Promise<Uint8Array> {
+  if (v.mergedFrom !== undefined) {
+    throw new LockstepError(
+      "CONFLICT",
+      `${id} version ${v.version} is unfinished: a merge renumbered it from ${v.mergedFrom} without a key to re-encrypt it`,
+      { file, fix: `lockstep resolve ${id} (with the key of one of: ${v.recipients.map((r) => r.member).join(", ")})` },
+    );
+  }
+  return openVersion(session, id, v, v.version, file);
+}
+
+/** Decrypts `v` expecting its plaintext bound to `id` and `bound`; the value's bytes. */
+async function openVersion(
+  session: Session,
+  id: string,
+  v: SecretVersion,
+  bound: number,
+  file: string,
+): Promise<Uint8Array> {
   const identities = await session.identities();
   let bytes: Uint8Array;
   try {
@@ -72,13 +100,61 @@ export async function decryptVersion(session: Session, id: string, v: SecretVers
       v.ciphertext,
       identities,
       v.recipients.map((r) => r.key),
-      { file, what: `${id} version ${v.version}` },
+      { file, what: `${id} version ${bound}` },
     );
   } catch (e) {
     if (!(e instanceof NoIdentityError) || identities.length === 0) throw e;
     throw await notARecipient(session, id, v, identities, e);
   }
-  return openEnvelope(bytes, { id, version: v.version }, file);
+  return openEnvelopeBytes(bytes, { id, version: bound }, file);
+}
+
+/**
+ * {@link decryptVersion} for callers that need text (a credential handed to
+ * a rotation hook or a database).
+ * @throws LockstepError `UNREPRESENTABLE_VALUE` when the value is not UTF-8 text; what {@link decryptVersion} throws.
+ */
+export async function decryptVersionText(
+  session: Session,
+  id: string,
+  v: SecretVersion,
+  file: string,
+): Promise<string> {
+  const text = utf8Text(await decryptVersion(session, id, v, file));
+  if (text === undefined) {
+    throw new LockstepError("UNREPRESENTABLE_VALUE", `${id} version ${v.version}: the value is not UTF-8 text`, {
+      file,
+      fix: "a credential that rotation hands on must be text; set it as text",
+    });
+  }
+  return text;
+}
+
+/**
+ * A version renumbered by a merge (`mergedFrom`), re-encrypted bound to its
+ * new number, for the same recipients; its date stays.
+ * @throws NoIdentityError (exit 3), IntegrityError (exit 4), LockstepError `INVALID_KEY`.
+ */
+export async function rebindVersion(
+  session: Session,
+  id: string,
+  v: SecretVersion,
+  file: string,
+): Promise<SecretVersion> {
+  const { mergedFrom, ...rest } = v;
+  const value = await openVersion(session, id, v, mergedFrom ?? v.version, file);
+  const keys = v.recipients.map((r) => {
+    try {
+      return AgeRecipient.parse(r.key);
+    } catch (e) {
+      throw new LockstepError("INVALID_KEY", `${id} version ${v.version} lists an invalid recipient of ${r.member}`, {
+        file,
+        cause: e,
+      });
+    }
+  });
+  const next = await encryptVersion(session, id, v.version, value, { list: v.recipients, keys }, v.created);
+  return { ...rest, recipients: next.recipients, ciphertext: next.ciphertext };
 }
 
 /**

@@ -1,12 +1,13 @@
 /**
  * Editing access.yaml: the one entry for writing it. An edit runs under the
  * file's lock on the file as it is now, and keeps its comments and order
- * (the Document edits are in access-doc.ts, loaded on first use).
+ * (the Document edits are in access-doc.ts, loaded on first use); the
+ * lines it did not mean to change stay byte for byte as they were.
  */
 import type { AccessConfig } from "../core/model.js";
 import type { AccessEditor } from "./access-doc.js";
 import { ACCESS_FILE, type RepositoryFiles } from "./layout.js";
-import { documentOf, stringifyDocument } from "./yaml-file.js";
+import { editedText } from "./yaml-file.js";
 
 export type { AccessEditor };
 
@@ -21,9 +22,12 @@ export function editAccess<T>(
 ): Promise<T> {
   return files.withLock(ACCESS_FILE, async () => {
     const file = await files.readAccess();
-    const [{ accessEditor }, doc] = await Promise.all([import("./access-doc.js"), documentOf(file)]);
-    const result = edit(file.data, accessEditor(doc, file.data));
-    await files.writeText(ACCESS_FILE, stringifyDocument(doc));
-    return result;
+    const { accessEditor } = await import("./access-doc.js");
+    let result: T | undefined;
+    const text = await editedText(file, (doc) => {
+      result = edit(file.data, accessEditor(doc, file.data));
+    });
+    await files.writeText(ACCESS_FILE, text);
+    return result as T;
   });
 }

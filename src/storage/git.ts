@@ -68,7 +68,8 @@ export async function gitText(dir: string, args: readonly string[], options?: Gi
  */
 export async function workTreeRoot(dir: string): Promise<string | undefined> {
   try {
-    return (await gitText(dir, ["rev-parse", "--show-toplevel"])).trim();
+    // Only the line break git ends with: a folder's name may end in a space.
+    return (await gitText(dir, ["rev-parse", "--show-toplevel"])).replace(/\r?\n$/, "");
   } catch (e) {
     if (e instanceof GitError) return undefined;
     throw e;
@@ -151,6 +152,25 @@ export async function commitPaths(dir: string, paths: readonly string[], message
   // The summary line: `[main (root-commit) 0123...] subject`.
   const hash = /^\[[^\]\n]* ([0-9a-f]{40,64})\]/m.exec(out)?.[1];
   return hash ?? (await gitText(dir, ["rev-parse", "HEAD"])).trim();
+}
+
+/**
+ * Of `paths` (relative to `dir`; files or folders), the files whose content
+ * differs from HEAD's, staged or not, and untracked ones: what a commit of
+ * `paths` would sweep in besides a command's own change. `/`-separated,
+ * relative to the work tree's top (git's porcelain v1 format).
+ */
+export async function uncommittedFiles(dir: string, paths: readonly string[]): Promise<string[]> {
+  const out = await gitText(dir, ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", ...paths]);
+  const files: string[] = [];
+  const entries = out.split("\0");
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i] ?? "";
+    if (entry.length < 4) continue;
+    files.push(entry.slice(3));
+    if (entry[0] === "R" || entry[0] === "C") i++; // a rename's or copy's source follows
+  }
+  return files;
 }
 
 /**

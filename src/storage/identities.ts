@@ -127,11 +127,13 @@ async function readIdentityFile(path: string, sources: IdentitySources): Promise
       cause: e,
     });
   }
+  // Parsed first: a public key given by mistake gets its own error, not advice to chmod it.
+  const identities = await parseIdentityFile(bytes, path, { ...(sources.prompts && { prompts: sources.prompts }) });
   const mode = (await stat(path)).mode;
   if (process.platform !== "win32" && (mode & 0o077) !== 0) {
     sources.onWarning?.(
       `identity file ${path} can be read by others (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${path}`,
     );
   }
-  return parseIdentityFile(bytes, path, { ...(sources.prompts && { prompts: sources.prompts }) });
+  return identities;
 }

@@ -36,6 +36,7 @@ import { hostname } from "node:os";
 import { dirname, join } from "node:path";
 import { LockstepError } from "../errors.js";
 import { ioError, isDeadProcess, PROCESS_TAG, removeTemporaryFiles } from "./fs.js";
+import { removeScratchFolders } from "./scratch.js";
 
 const LOCK_WAIT_MS = 15_000;
 /** A lock whose owner file is older than this was left by a process that stopped (holders refresh theirs). */
@@ -317,12 +318,16 @@ function readdirQuietly(path: string): string[] {
 
 /**
  * Removes what this process's writes hold now, synchronously: its locks and
- * the temporary files of writes in flight. For a signal handler, before
- * the process ends; the CLI's does this on Ctrl-C, SIGTERM and SIGHUP.
+ * the temporary files of writes in flight, and the private folders of
+ * values being edited (scratch.ts). For a signal handler, before the
+ * process ends; the CLI's does this on Ctrl-C, SIGTERM and SIGHUP. (A
+ * passphrase prompt's terminal needs nothing: Node gives a terminal on
+ * standard input or error its mode back when a signal ends the process.)
  */
 export function releaseHeldResources(): void {
   releaseHeldLocks();
   removeTemporaryFiles();
+  removeScratchFolders();
 }
 
 /** Whether this process holds any lock now. */

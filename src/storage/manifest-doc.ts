@@ -45,10 +45,18 @@ export function replaceVersionCiphertext(doc: Document, v: SecretVersion): void 
   if (!node) throw new Error(`version ${v.version} not in document`);
   node.set("recipients", doc.createNode(v.recipients));
   node.set("ciphertext", v.ciphertext);
+  node.delete("mergedFrom");
   if (v.formerRecipients && v.formerRecipients.length > 0)
     node.set("formerRecipients", doc.createNode(v.formerRecipients));
   else node.delete("formerRecipients");
   styleVersion(node);
+}
+
+/** Records the secret's id as the manifest's first key, if it records none. */
+export function setId(doc: Document, id: string): void {
+  if (doc.has("id")) return;
+  const map = doc.contents as YAMLMap;
+  map.items.unshift(doc.createPair("id", id));
 }
 
 /** Points stages at versions. */
@@ -58,8 +66,14 @@ export function setStages(doc: Document, stages: Record<string, number>): void {
 
 /** Keeps `generator` as the manifest's `rotation.generate` (`rotation` is made if missing). */
 export function setGenerator(doc: Document, generator: string): void {
-  if (doc.has("rotation")) doc.setIn(["rotation", "generate"], generator);
-  else setMetadata(doc, "rotation", { generate: generator });
+  setRotation(doc, "generate", generator);
+}
+
+/** Sets one key of the manifest's `rotation` (made if missing); `undefined` leaves it. */
+export function setRotation(doc: Document, key: "generate" | "maxAge", value: string | undefined): void {
+  if (value === undefined) return;
+  if (doc.has("rotation")) doc.setIn(["rotation", key], value);
+  else setMetadata(doc, "rotation", { [key]: value });
 }
 
 /** Sets a top-level metadata key, keeping the document's order for existing keys. */
@@ -75,6 +89,12 @@ export function setMetadata(doc: Document, key: keyof SecretManifest, value: unk
   const pair = doc.createPair(key, value);
   if (at === -1) map.items.push(pair);
   else map.items.splice(at, 0, pair);
+}
+
+/** Removes versions by number. */
+export function removeVersions(doc: Document, numbers: ReadonlySet<number>): void {
+  const versions = doc.get("versions", true) as YAMLSeq;
+  versions.items = versions.items.filter((n) => !(isMap(n) && numbers.has(n.get("version") as number)));
 }
 
 /** A time set on one version: `released` (the last stage got it), `revoked` (its credential was retired). */

@@ -68,3 +68,32 @@ export function describeErrors(errors: readonly ErrorObject[] | null | undefined
     return { path, message };
   });
 }
+
+/**
+ * One schema violation of a value, in words taken from the schema only:
+ * where, as the schema names it (`schemaPath`: property names the schema
+ * declares, `[]` for an item), and ajv's message, which quotes the schema
+ * and never the data. The value's own keys and items (`instancePath`, an
+ * additional property's name) are part of the value, and stay out.
+ */
+function describeViolation(e: ErrorObject): string {
+  const parts = e.schemaPath.replace(/^#\/?/, "").split("/").slice(0, -1);
+  const where: string[] = [];
+  for (let i = 0; i < parts.length; i++) {
+    const p = parts[i];
+    if (p === "properties" && parts[i + 1] !== undefined)
+      where.push((parts[++i] as string).replace(/~1/g, "/").replace(/~0/g, "~"));
+    else if (p === "items" || p === "prefixItems" || p === "additionalItems" || p === "contains") where.push("[]");
+    else if (p === "additionalProperties" || p === "patternProperties") {
+      where.push("(another key)");
+      if (p === "patternProperties") i++;
+    }
+  }
+  const at = where.length === 0 ? "the value" : `the value at ${where.join(".").replace(/\.\[\]/g, "[]")}`;
+  return `${at} ${e.message ?? "is invalid"}`;
+}
+
+/** A value's schema violations, as {@link describeViolation} words them: never a part of the value. */
+export function describeValueErrors(errors: readonly ErrorObject[] | null | undefined): string[] {
+  return (errors ?? []).map(describeViolation);
+}

@@ -9,6 +9,7 @@
 
 import { CORE_SCHEMA, load as loadYaml } from "js-yaml";
 import type { Document, LineCounter, Node, Scalar } from "yaml";
+import { conflictFix, conflictMarkerLine } from "../core/conflicts.js";
 import type { ImportEntry, ImportMap, ImportNode, ScalarType } from "../core/import-tree.js";
 import { FileFormatError, LockstepError } from "../errors.js";
 import { scanManifest } from "./manifest-scan.js";
@@ -106,6 +107,19 @@ export async function parseYamlFile<T>(text: string, file: string, schema: FileS
 }
 
 async function parseSlowly<T>(text: string, file: string, schema: FileSchema): Promise<YamlFile<T>> {
+  const conflict = conflictMarkerLine(text);
+  if (conflict !== undefined) {
+    throw new FileFormatError(
+      "YAML_INVALID",
+      `${file}:${conflict}: an unresolved git merge conflict (conflict markers)`,
+      {
+        file,
+        line: conflict,
+        fix: conflictFix(file),
+        mergeConflict: true,
+      },
+    );
+  }
   const positioned = await parsePositioned(text);
   const { doc, lc } = positioned;
   const first = doc.errors[0];
@@ -236,9 +250,27 @@ function keyStart(Y: YamlPackage, doc: Document, path: readonly (string | number
   return (pair?.key as Node | undefined)?.range?.[0];
 }
 
-/** Serializes a document as lockstep writes YAML: no line folding. */
-export function stringifyDocument(doc: Document): string {
-  return doc.toString({ lineWidth: 0, flowCollectionPadding: true });
+/**
+ * Serializes a document as lockstep writes YAML: no line folding, flow
+ * collections padded (`[ a ]`) unless `padding` is `false`.
+ */
+export function stringifyDocument(doc: Document, padding = true): string {
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: padding });
+}
+
+/**
+ * Applies `edit` to the document of `file` and returns the file's new text:
+ * the lines the edit did not change stay byte for byte as the file had
+ * them (see keep-lines.ts), and new lines follow the file's own padding of
+ * flow collections.
+ */
+export async function editedText(file: YamlFile<unknown>, edit: (doc: Document) => void): Promise<string> {
+  // Loaded here, not at the top: read-only commands never edit (node-diff3 stays unloaded).
+  const [doc, { flowPadding, keepUntouchedLines }] = await Promise.all([documentOf(file), import("./keep-lines.js")]);
+  const padding = flowPadding(file.text) ?? true;
+  const before = stringifyDocument(doc, padding);
+  edit(doc);
+  return keepUntouchedLines(file.text, before, stringifyDocument(doc, padding));
 }
 
 /**
@@ -271,6 +303,28 @@ export async function readYamlTrees(text: string, source: string, as: "yaml" | "
   return docs.map((doc) => documentToTree(Y, doc, lc, source, as === "json" ? "a JSON document" : "a YAML document"));
 }
 
+/**
+ * What a YAML syntax error is, by the `yaml` package's error code, and where
+ * on its line: never the package's message, which quotes the text at the
+ * fault (a tag, an escape, a directive: the input's values, for `import`).
+ */
+function syntaxError(code: string, column: number): string {
+  const what: Record<string, string> = {
+    TAG_RESOLVE_FAILED: "an unknown tag (a value starting with ! must be quoted)",
+    BAD_DQ_ESCAPE: "an invalid escape sequence in a double-quoted string",
+    BAD_SCALAR_START: "a plain value starting with a reserved character (quote it)",
+    BAD_DIRECTIVE: "an invalid directive (%...)",
+    BAD_ALIAS: "an invalid alias",
+    BAD_INDENT: "bad indentation",
+    TAB_AS_INDENT: "a tab used as indentation",
+    DUPLICATE_KEY: "a key given twice",
+    MISSING_CHAR: "a missing character (a closing quote or bracket, a comma, a space after :)",
+    MULTILINE_IMPLICIT_KEY: "a key that spans lines",
+    BLOCK_AS_IMPLICIT_KEY: "a block used as a key",
+  };
+  return `not valid YAML (column ${column}): ${what[code] ?? `a syntax error (${code})`}`;
+}
+
 function invalidInput(source: string, message: string, line?: number, fix?: string): LockstepError {
   return new LockstepError("INVALID_VALUE", `${source}${line !== undefined ? `:${line}` : ""}: ${message}`, {
     file: source,
@@ -282,17 +336,26 @@ function invalidInput(source: string, message: string, line?: number, fix?: stri
 function documentToTree(Y: YamlPackage, doc: Document, lc: LineCounter, source: string, what: string): ImportMap {
   const lineAt = (node: { range?: [number, number, number] | null } | null | undefined): number | undefined =>
     node?.range ? lc.linePos(node.range[0]).line : undefined;
-  const [error] = doc.errors;
+  // A warning is an error here: an unknown tag (`KEY: !abc`, an unquoted value) would drop the value's text.
+  const [error] = [...doc.errors, ...doc.warnings];
   if (error) {
-    const line = lc.linePos(error.pos[0]).line;
-    throw invalidInput(source, error.message.split("\n")[0] ?? "not valid YAML", line, "fix the syntax at that line");
+    const { line, col } = lc.linePos(error.pos[0]);
+    throw invalidInput(source, syntaxError(error.code, col), line, "fix the syntax at that line");
   }
   const active = new Set<Node>();
   const convert = (node: unknown, line: number | undefined): ImportNode => {
     if (node === null || node === undefined) return { kind: "scalar", type: "null", text: "" };
     if (Y.isAlias(node)) {
       const target = node.resolve(doc);
-      if (!target) throw invalidInput(source, `the alias *${node.source} has no anchor`, lineAt(node));
+      // The alias's name is not quoted: an unquoted value starting with * is read as one.
+      if (!target) {
+        throw invalidInput(
+          source,
+          "an alias (*name) with no anchor",
+          lineAt(node),
+          "a value starting with * must be quoted",
+        );
+      }
       return convert(target, lineAt(node));
     }
     if (Y.isScalar(node)) return scalarNode(node);

@@ -50,8 +50,10 @@ function installStep(o: WorkflowOptions): string {
 }
 
 /**
- * The pull-request gate: `check --format github` (annotations on the diff),
- * then the check's markdown report and a `diff` in the step summary. It
+ * The pull-request gate: `check --format github --base` the pull request's
+ * base branch (annotations on the diff; old versions rewritten, renumbered or
+ * moved against the base are findings), then the check's markdown report and
+ * a `diff` in the step summary. It
  * runs on every pull request, also in a monorepo: a required check that a
  * `paths` filter skipped would leave pull requests waiting for it forever.
  */
@@ -69,11 +71,15 @@ ${runDefaults(o)}    steps:
       - uses: actions/checkout@v4
         with:
           fetch-depth: 0
-${installStep(o)}      - name: Check access lists, schemas, stages and leaks (no key needed)
-        run: lockstep check --format github
+${installStep(o)}      - name: Check access lists, schemas, stages, leaks, and old versions against the base (no key needed)
+        env:
+          BASE_REF: \${{ github.base_ref }}
+        run: lockstep check --format github --base "origin/$BASE_REF"
       - name: Write the check's report to the step summary
         if: always()
-        run: lockstep check --format markdown >> "$GITHUB_STEP_SUMMARY" || true
+        env:
+          BASE_REF: \${{ github.base_ref }}
+        run: lockstep check --format markdown --base "origin/$BASE_REF" >> "$GITHUB_STEP_SUMMARY" || true
       - name: Summarize what the pull request changes
         if: always()
         env:

@@ -2,9 +2,14 @@
  * The envelope binds a value to the secret id and version it stands at: a
  * ciphertext copied elsewhere is refused, and the refusal never shows the value.
  */
+
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { openEnvelope, sealEnvelope } from "../../src/core/envelope.js";
+import { openEnvelope, openEnvelopeBytes, sealEnvelope } from "../../src/core/envelope.js";
 import { decryptArmored, encryptArmored } from "../../src/crypto/age.js";
 import { type AgeIdentity, AgeRecipient, generateKey, parseIdentityFile } from "../../src/crypto/keys.js";
 import { IntegrityError, type LockstepError } from "../../src/errors.js";
@@ -83,6 +88,9 @@ describe("sealEnvelope / openEnvelope", () => {
       enc.encode(VALUE),
       enc.encode(JSON.stringify({ id: expected.id, version: 1, value: VALUE })),
       enc.encode(JSON.stringify({ lockstep: 2, id: expected.id, version: 1, value: VALUE })),
+      enc.encode(JSON.stringify({ lockstep: 2, id: expected.id, version: 1, encoding: "hex", value: "00" })),
+      enc.encode(JSON.stringify({ lockstep: 2, id: expected.id, version: 1, encoding: "base64", value: "A=A=" })),
+      enc.encode(JSON.stringify({ lockstep: 3, id: expected.id, version: 1, encoding: "base64", value: "AAAA" })),
       enc.encode(JSON.stringify({ lockstep: 1, id: expected.id, version: "1", value: VALUE })),
       enc.encode(JSON.stringify({ lockstep: 1, id: expected.id, version: 1, value: 42 })),
       enc.encode("null"),
@@ -92,7 +100,67 @@ describe("sealEnvelope / openEnvelope", () => {
       const e = refusal(() => openEnvelope(bytes, expected, FILE));
       expect(e.code).toBe("INTEGRITY");
       expect(`${e.message} ${e.fix ?? ""}`).not.toContain(VALUE);
+      expect(refusal(() => openEnvelopeBytes(bytes, expected, FILE)).code).toBe("INTEGRITY");
     }
+  });
+});
+
+/** The issue's key store: NUL, 0x01, bytes that are no UTF-8, then text. */
+const KEYSTORE = Uint8Array.of(0x00, 0x01, 0xff, 0xfe, 0x80, 0x61, 0x62, 0x63);
+const AT = { id: "production/tls/keystore", version: 1 };
+
+describe("values as bytes", () => {
+  it("round-trips any bytes exactly (a 64-byte random file stays 64 bytes)", () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (value) => {
+        expect(openEnvelopeBytes(sealEnvelope({ ...AT, value }), AT, FILE)).toEqual(value);
+      }),
+    );
+    const random = Uint8Array.from({ length: 64 }, (_, i) => (i * 167 + 13) % 256);
+    expect(openEnvelopeBytes(sealEnvelope({ ...AT, value: random }), AT, FILE)).toEqual(random);
+  });
+
+  it("writes UTF-8 bytes as form 1, which every lockstep version reads, and anything else as form 2", () => {
+    const text = new TextEncoder().encode("päss 🔑\r\n");
+    expect(JSON.parse(new TextDecoder().decode(sealEnvelope({ ...AT, value: text })))).toEqual({
+      lockstep: 1,
+      ...AT,
+      value: "päss 🔑\r\n",
+    });
+    expect(JSON.parse(new TextDecoder().decode(sealEnvelope({ ...AT, value: KEYSTORE })))).toEqual({
+      lockstep: 2,
+      ...AT,
+      encoding: "base64",
+      value: Buffer.from(KEYSTORE).toString("base64"),
+    });
+  });
+
+  it("keeps a leading byte order mark (a decoder's default would drop it)", () => {
+    const bom = Uint8Array.of(0xef, 0xbb, 0xbf, 0x78);
+    const sealed = sealEnvelope({ ...AT, value: bom });
+    expect(JSON.parse(new TextDecoder().decode(sealed)).lockstep).toBe(1);
+    expect(openEnvelopeBytes(sealed, AT, FILE)).toEqual(bom);
+    expect(openEnvelope(sealed, AT, FILE)).toBe("\ufeffx");
+  });
+
+  it("opens first-milestone envelopes (form 1 written by JSON.stringify of a string) as their UTF-8 bytes", () => {
+    const old = new TextEncoder().encode(JSON.stringify({ lockstep: 1, ...AT, value: "v1 \u0000 ü" }));
+    expect(new TextDecoder().decode(openEnvelopeBytes(old, AT, FILE))).toBe("v1 \u0000 ü");
+  });
+
+  it("the text API refuses a value that is not UTF-8, with a code and without the value", () => {
+    try {
+      openEnvelope(sealEnvelope({ ...AT, value: KEYSTORE }), AT, FILE);
+      expect.unreachable();
+    } catch (e) {
+      expect((e as LockstepError).code).toBe("UNREPRESENTABLE_VALUE");
+      expect((e as LockstepError).message).toContain(AT.id);
+    }
+  });
+
+  it("a binary value is still bound to its id and version", () => {
+    const e = refusal(() => openEnvelopeBytes(sealEnvelope({ ...AT, value: KEYSTORE }), { ...AT, version: 2 }, FILE));
+    expect(e.code).toBe("INTEGRITY");
   });
 });
 
@@ -117,6 +185,19 @@ describe("envelopes through encryption", () => {
   it("a ciphertext opens at the id and version it was sealed for", async () => {
     const armored = await encryptArmored(sealEnvelope({ id: "production/a", version: 1, value: VALUE }), [recipient]);
     expect(await decryptAt(armored, "production/a", 1)).toBe(VALUE);
+  });
+
+  it("`age -d` opens a form-2 envelope; its base64 value decodes to the exact bytes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lockstep-envelope-"));
+    const keyFile = join(dir, "TEST-ONLY-key.txt");
+    const key = await generateKey(false);
+    writeFileSync(keyFile, key.fileText, { mode: 0o600 });
+    const armored = await encryptArmored(sealEnvelope({ ...AT, value: KEYSTORE }), [AgeRecipient.parse(key.recipient)]);
+    writeFileSync(join(dir, "v1.age"), armored);
+    const plain = execFileSync("age", ["-d", "-i", keyFile, join(dir, "v1.age")], { encoding: "utf8" });
+    const envelope = JSON.parse(plain) as { lockstep: number; encoding: string; value: string };
+    expect(envelope).toMatchObject({ lockstep: 2, ...AT, encoding: "base64" });
+    expect(new Uint8Array(Buffer.from(envelope.value, "base64"))).toEqual(KEYSTORE);
   });
 
   it("a ciphertext for id A version 1, copied to id B or version 2, is refused without its value", async () => {

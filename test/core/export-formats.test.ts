@@ -1,159 +1,138 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import dotenv from "dotenv";
+/**
+ * The renderers, one by one: which form each value gets, and the coded
+ * refusal where a format cannot carry a value. Whether real readers read
+ * the output back exactly is the reader matrix's business
+ * (reader-matrix.test.ts).
+ */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { parseDotenv } from "../../src/core/dotenv.js";
-import { dotenvQuote, renderGithub, renderText } from "../../src/core/export-formats.js";
-import { readGithubEnv } from "../support/github-env.js";
+import { dotenvForm, dotenvQuote } from "../../src/core/dotenv-quote.js";
+import {
+  carries,
+  type ExportEntry,
+  formatsCarrying,
+  renderExport,
+  shellQuote,
+  shellQuoteBytes,
+} from "../../src/core/export-formats.js";
+import type { LockstepError } from "../../src/errors.js";
 
-/** Values that break naive quoting. */
-const nasty: Record<string, string> = {
-  PLAIN: "hunter2",
-  NEWLINES: "line one\nline two\n\nline four",
-  QUOTES: `it's "quoted" \`both\``,
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell expansion that must stay literal
-  DOLLAR: "$HOME ${PATH} $(whoami) `id`",
-  BACKSLASH: "C:\\path\\to\\n\\file\\",
-  UNICODE: "pässwörd 🔐 日本",
-  SPACES: "  padded  ",
-  HASH: "abc # not a comment",
-  EMPTY: "",
-  PEM: "-----BEGIN KEY-----\nMIIB\n-----END KEY-----\n",
-};
-
-const valueArb = fc.string({ unit: "grapheme", maxLength: 30 }).filter((s) => !s.includes("\r"));
-const valuesArb = fc.dictionary(fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,8}$/), valueArb, {
-  maxKeys: 6,
-  noNullPrototype: true,
+const text = (s: string) => new TextEncoder().encode(s);
+const entry = (name: string, value: Uint8Array | string, id = `production/${name.toLowerCase()}`): ExportEntry => ({
+  name,
+  id,
+  value: typeof value === "string" ? text(value) : value,
 });
+const render = (format: Parameters<typeof renderExport>[0], entries: ExportEntry[]) =>
+  new TextDecoder().decode(renderExport(format, entries, { name: "x" }));
+const KEYSTORE = Uint8Array.of(0x00, 0x01, 0xff, 0xfe, 0x80, 0x61, 0x62, 0x63);
+
+function refusal(f: () => unknown): LockstepError {
+  try {
+    f();
+  } catch (e) {
+    expect((e as LockstepError).code).toBe("UNREPRESENTABLE_VALUE");
+    return e as LockstepError;
+  }
+  throw new Error("expected a refusal");
+}
 
 describe("dotenv", () => {
-  it("the dotenv package reads back every value", async () => {
-    const text = await renderText("dotenv", nasty);
-    const { QUOTES, BACKSLASH, ...rest } = nasty;
-    const parsed = dotenv.parse(text);
-    // The dotenv package reads values with both ' and ` through double quotes only partly.
-    expect(parsed).toMatchObject(rest);
-    expect(parsed.BACKSLASH).toBe(BACKSLASH);
-    expect(parseDotenv(text, "out.env").find((e) => e.key === "QUOTES")?.value).toBe(QUOTES);
+  it("the issue's failing inputs each get a form every reader reads back", () => {
+    expect(render("dotenv", [entry("A", "it's")])).toBe(`A="it's"\n`); // not backticks: python-dotenv keeps them
+    expect(render("dotenv", [entry("A", "secret\\")])).toBe("A=secret\\\n"); // '...\' ends python's and godotenv's quote late
+    expect(render("dotenv", [entry("A", "line1\r\nline2")])).toBe('A="line1\\r\\nline2"\n'); // a raw CR is lost
+    expect(render("dotenv", [entry("A", `it's \`x\` "q"`)])).toBe(`A=it's \`x\` "q"\n`); // npm dotenv kept added backslashes
   });
 
-  it("lockstep's own parser reads back any value", async () => {
-    await fc.assert(
-      fc.asyncProperty(valuesArb, async (values) => {
-        const parsed = Object.fromEntries(
-          parseDotenv(await renderText("dotenv", values), "x").map((e) => [e.key, e.value]),
-        );
-        expect(parsed).toEqual(values);
-      }),
-    );
-  });
-
-  it("the dotenv package reads back any value without both quote kinds", async () => {
-    await fc.assert(
-      fc.asyncProperty(valuesArb, async (values) => {
-        fc.pre(Object.values(values).every((v) => !(v.includes("'") && v.includes("`"))));
-        expect(dotenv.parse(await renderText("dotenv", values))).toEqual(values);
-      }),
-    );
-  });
-
-  it("quotes with single quotes when it can", async () => {
+  it("single quotes where it can, lines and all", () => {
     expect(dotenvQuote("a b")).toBe("'a b'");
-    expect(dotenvQuote("it's")).toBe("`it's`");
-    expect(dotenvQuote('it\'s `x` "y"')).toBe('"it\'s `x` \\"y\\""');
+    expect(dotenvQuote('$HOME $(id) `id` "q"')).toBe("'$HOME $(id) `id` \"q\"'");
+    expect(dotenvQuote("-----BEGIN KEY-----\nMIIB\n-----END KEY-----\n")).toBe(
+      "'-----BEGIN KEY-----\nMIIB\n-----END KEY-----\n'",
+    );
+    expect(dotenvQuote("C:\\path")).toBe("'C:\\path'");
+  });
+
+  it.each([
+    ["a ' with a \\ and a $", "it's C:\\$HOME", ["'", "\\", "$"]],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: python-dotenv expands it even in single quotes
+    ["a ${VAR} python-dotenv would expand", "${PATH} and $1", ["$"]],
+    ['a \\\\, and a " at the start', '"C:\\\\dir"', ["\\", '"']],
+    ["a NUL byte", "a\0b", ["a NUL byte"]],
+  ])("refuses %s, naming the secret, why, and json, shell or files", (_what, value, kinds) => {
+    const e = refusal(() => render("dotenv", [entry("OK", "fine"), entry("TOKEN", value, "production/api/token")]));
+    expect(e.message).toContain("production/api/token (TOKEN)");
+    expect(e.message).toContain("--format dotenv");
+    for (const k of kinds) expect(e.message).toContain(k);
+    expect(e.fix).toMatch(/--format json|--format shell/);
+    expect(e.fix).toContain("--format files");
+    expect(`${e.message} ${e.fix}`).not.toContain(value);
+  });
+
+  it("refuses bytes that are not UTF-8, naming the formats that carry them", () => {
+    const e = refusal(() => render("dotenv", [entry("KEYSTORE", KEYSTORE, "production/tls/keystore")]));
+    expect(e.message).toContain("production/tls/keystore");
+    expect(e.message).toContain("not UTF-8");
+    expect(e.fix).toBe("export it with --format k8s, --format files");
+  });
+
+  it("every text value gets one of the three forms, or a refusal", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 20 }), (v) => {
+        const form = dotenvForm(v);
+        if (form === undefined) refusal(() => render("dotenv", [entry("A", v)]));
+        else expect(render("dotenv", [entry("A", v)])).toBe(`A=${dotenvQuote(v)}\n`);
+      }),
+    );
   });
 });
 
 describe("shell", () => {
-  for (const shell of ["bash", "sh"]) {
-    it(`${shell} sourcing the output gets every value exactly`, async () => {
-      const file = join(mkdtempSync(join(tmpdir(), "lockstep-shell-")), "values.sh");
-      writeFileSync(file, await renderText("shell", nasty));
-      const out = execFileSync(shell, ["-c", `. "$1"; exec node -p 'JSON.stringify(process.env)'`, shell, file], {
-        encoding: "utf8",
-        env: { PATH: process.env.PATH },
-      });
-      const env = JSON.parse(out) as Record<string, string>;
-      expect(Object.fromEntries(Object.keys(nasty).map((k) => [k, env[k]]))).toEqual(nasty);
-    });
-  }
+  it("single-quotes bytes, text or not, with ' as '\\''", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme" }), (v) => {
+        expect(new TextDecoder().decode(shellQuoteBytes(text(v)))).toBe(shellQuote(v));
+      }),
+    );
+    const quoted = shellQuoteBytes(Uint8Array.of(0xff, 0x27, 0x80));
+    expect([...quoted]).toEqual([0x27, 0xff, 0x27, 0x5c, 0x27, 0x27, 0x80, 0x27]);
+  });
+
+  it("writes export lines, and refuses a NUL byte (no variable holds one)", () => {
+    expect(render("shell", [entry("A", "it's"), entry("B", "")])).toBe("export A='it'\\''s'\nexport B=''\n");
+    const e = refusal(() => render("shell", [entry("A", KEYSTORE)]));
+    expect(e.message).toContain("NUL");
+    expect(e.fix).toBe("export it with --format k8s, --format files");
+  });
 });
 
 describe("json and yaml", () => {
-  it("parse back to the same map", async () => {
-    expect(JSON.parse(await renderText("json", nasty))).toEqual(nasty);
-    expect(parseYaml(await renderText("yaml", nasty))).toEqual(nasty);
-    expect(parseYaml(await renderText("yaml", {}))).toEqual({});
-  });
-
-  it("yaml round-trips any value", async () => {
-    await fc.assert(
-      fc.asyncProperty(valuesArb, async (values) => {
-        expect(parseYaml(await renderText("yaml", values)) ?? {}).toEqual(values);
-      }),
-    );
-  });
-});
-
-describe("k8s", () => {
-  it("is a v1 Secret whose data decodes to the values", async () => {
-    const doc = parseYaml(
-      await renderText("k8s", nasty, { name: "api-secrets", namespace: "prod", labels: { app: "api" } }),
-    ) as { data: Record<string, string> };
-    expect(doc).toMatchObject({
-      apiVersion: "v1",
-      kind: "Secret",
-      type: "Opaque",
-      metadata: { name: "api-secrets", namespace: "prod", labels: { app: "api" } },
-    });
-    const decoded = Object.fromEntries(
-      Object.entries(doc.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]),
-    );
-    expect(decoded).toEqual(nasty);
-  });
-});
-
-describe("github", () => {
-  it("the runner reads back every value from $GITHUB_ENV", async () => {
-    expect(readGithubEnv(renderGithub(nasty).envFile)).toEqual(nasty);
-    await fc.assert(
-      fc.asyncProperty(valuesArb, async (values) => {
-        expect(readGithubEnv(renderGithub(values).envFile)).toEqual(values);
-      }),
-    );
-  });
-
-  it("masks every non-empty line of every value", async () => {
-    const { masks } = renderGithub(nasty);
-    const masked = masks
-      .trimEnd()
-      .split("\n")
-      .map((l) => l.replace(/^::add-mask::/, ""));
-    for (const value of Object.values(nasty)) {
-      for (const line of value.split("\n").filter((l) => l.trim() !== "")) expect(masked).toContain(line);
+  it("carry any UTF-8 text, NUL included, and refuse other bytes", () => {
+    const values = [entry("A", "a\0b"), entry("B", "no"), entry("C", "12:30:00")];
+    expect(JSON.parse(render("json", values))).toEqual({ A: "a\0b", B: "no", C: "12:30:00" });
+    expect(parseYaml(render("yaml", values))).toEqual({ A: "a\0b", B: "no", C: "12:30:00" });
+    for (const format of ["json", "yaml"] as const) {
+      expect(refusal(() => render(format, [entry("K", KEYSTORE)])).message).toContain("not UTF-8");
     }
-    expect(
-      masks
-        .split("\n")
-        .filter(Boolean)
-        .every((l) => l.startsWith("::add-mask::")),
-    ).toBe(true);
   });
 
-  it("escapes % so a mask command cannot be cut short", async () => {
-    expect(renderGithub({ A: "100%\rx" }).masks).toBe("::add-mask::100%25%0Dx\n");
-  });
-
-  it("never uses a delimiter that occurs in the value", async () => {
-    const { envFile } = renderGithub({ A: "x" });
-    const delimiter = (/^A<<(.+)$/m.exec(envFile) as RegExpExecArray)[1] as string;
-    expect(readGithubEnv(renderGithub({ A: `before\n${delimiter}\nafter` }).envFile).A).toBe(
-      `before\n${delimiter}\nafter`,
+  it("yaml double-quotes every key and value, one line each", () => {
+    expect(render("yaml", [entry("NO", "no"), entry("PEM", 'a\nb\u0085c\u2028\t\u001b\ufeff"\\')])).toBe(
+      '"NO": "no"\n"PEM": "a\\nb\\Nc\\L\\t\\e\\ufeff\\"\\\\"\n',
     );
+    expect(render("yaml", [])).toBe("{}\n");
+    expect(render("json", [])).toBe("{}\n");
+  });
+});
+
+describe("which formats carry what", () => {
+  it("files and k8s carry any bytes; shell all but NUL; the text formats UTF-8", () => {
+    expect(formatsCarrying(KEYSTORE)).toEqual(["k8s", "files"]);
+    expect(formatsCarrying(KEYSTORE.subarray(1))).toEqual(["shell", "k8s", "files"]);
+    expect(formatsCarrying(text("a\0b"))).toEqual(["json", "yaml", "k8s", "files"]);
+    expect(formatsCarrying(text("plain"))).toEqual(["dotenv", "json", "yaml", "shell", "k8s", "github", "files"]);
+    expect(carries("k8s", new Uint8Array(1024 * 1024 + 1))).toBe(false);
   });
 });

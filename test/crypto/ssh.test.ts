@@ -198,3 +198,31 @@ describe("Ed25519 to X25519", () => {
     }
   });
 });
+
+describe("small-order ssh-ed25519 keys", () => {
+  /** An ssh-ed25519 public key line for 32 raw bytes: string "ssh-ed25519", string key (RFC 4253 section 6.6). */
+  const line = (hex: string): string => {
+    const str = (b: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, b.length]), b]);
+    return `ssh-ed25519 ${Buffer.concat([str(Buffer.from("ssh-ed25519")), str(Buffer.from(hex, "hex"))]).toString("base64")}`;
+  };
+  // The Ed25519 points of order 2, 4 and 8 (libsodium's ed25519 blocklist, crypto_core/ed25519/ref10):
+  // each becomes a low-order X25519 point, to which every stanza would have an all-zero shared secret.
+  const SMALL_ORDER = [
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "0000000000000000000000000000000000000000000000000000000000000080",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a",
+    "c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc05",
+    "26e8958fc2b227b045c3f489f2ef98f0d5dfac05d3c63339b13802886d53fc85",
+    "0100000000000000000000000000000000000000000000000000000000000000",
+  ];
+  it.each(SMALL_ORDER)("%s is not a valid recipient", (hex) => {
+    expect(AgeRecipient.isValid(line(hex))).toBe(false);
+  });
+  it("a key ssh-keygen could make is", () => {
+    expect(
+      AgeRecipient.isValid(line(Buffer.from(ed25519.getPublicKey(new Uint8Array(32).fill(7))).toString("hex"))),
+    ).toBe(true);
+  });
+});

@@ -13,6 +13,7 @@ import {
 } from "age-encryption";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { AgeRecipient } from "../../src/crypto/keys.js";
 import { generateNativeX25519Identity, NativeX25519Identity, NativeX25519Recipient } from "../../src/crypto/x25519.js";
 
 const BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
@@ -290,5 +291,28 @@ describe("NativeX25519Identity.unwrapStanza", () => {
       expect(() => id.unwrapStanza(stanza)).toThrow();
       expect(() => id.unwrapFileKey([stanza])).toThrow();
     });
+  });
+});
+
+describe("low-order public keys", () => {
+  // The points of order dividing 8 on Curve25519 and its twist, as libsodium's blocklist lists them
+  // (crypto_scalarmult/curve25519/ref10/x25519_ref10.c), and the non-canonical encodings of 0 and 1.
+  const LOW_ORDER = [
+    "0000000000000000000000000000000000000000000000000000000000000000",
+    "0100000000000000000000000000000000000000000000000000000000000000",
+    "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+    "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+    "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+    "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  ];
+  it.each(LOW_ORDER)("%s is refused as a recipient", (hex) => {
+    const s = bech32.encodeFromBytes("age", Uint8Array.from(Buffer.from(hex, "hex")));
+    expect(() => new NativeX25519Recipient(s)).toThrow(/low-order/);
+    expect(AgeRecipient.isValid(s)).toBe(false);
+  });
+  it("an ordinary key is not", () => {
+    const s = bech32.encodeFromBytes("age", Uint8Array.from(Buffer.from(`09${"00".repeat(31)}`, "hex")));
+    expect(() => new NativeX25519Recipient(s)).not.toThrow();
   });
 });

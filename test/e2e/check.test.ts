@@ -8,31 +8,18 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { parseDocument } from "yaml";
 import {
-  childEnv,
   DEFAULT_RULES,
   expectError,
   expectOk,
   makeSandbox,
   type RunResult,
   requireBuiltCli,
-  runTool,
   type Sandbox,
 } from "./helpers.js";
+import { commitAll, editManifest, type Finding, git, lineNo, manifestFile, setValue } from "./repo-helpers.js";
 
 requireBuiltCli();
-
-/** A finding as `check --format json` prints it. */
-interface Finding {
-  code: string;
-  severity: "error" | "warning";
-  file: string;
-  line?: number;
-  id?: string;
-  message: string;
-  fix?: string;
-}
 
 interface CheckJson {
   findings: Finding[];
@@ -56,38 +43,6 @@ async function checkJson(s: Sandbox, options: { decrypt?: "alice" | "bob" | "ci"
 /** The findings with a code (and, optionally, in a file). */
 function withCode(json: CheckJson, code: string, file?: string): Finding[] {
   return json.findings.filter((f) => f.code === code && (file === undefined || f.file === file));
-}
-
-/** The 1-based line of the first line of `text` that contains `needle` (or matches it). */
-function lineNo(text: string, needle: string | RegExp): number {
-  const i = text.split("\n").findIndex((l) => (typeof needle === "string" ? l.includes(needle) : needle.test(l)));
-  if (i < 0) throw new Error(`no line with ${needle} in:\n${text}`);
-  return i + 1;
-}
-
-const manifestFile = (id: string) => `secrets/${id}.yaml`;
-
-async function setValue(s: Sandbox, id: string, value: string, ...flags: string[]): Promise<void> {
-  expectOk(await s.run(["set", id, ...flags], { input: value }));
-}
-
-/** Edits a manifest as a user in an editor would. */
-async function editManifest(s: Sandbox, id: string, edit: (doc: ReturnType<typeof parseDocument>) => void) {
-  const rel = manifestFile(id);
-  const doc = parseDocument(await s.read(rel));
-  edit(doc);
-  await s.write(rel, doc.toString());
-}
-
-async function git(s: Sandbox, ...args: string[]): Promise<string> {
-  const r = await runTool("git", args, { cwd: s.repo, env: childEnv(s.home) });
-  expect(r.code, r.stderr).toBe(0);
-  return r.stdout;
-}
-
-async function commitAll(s: Sandbox, message = "work"): Promise<void> {
-  await git(s, "add", "-A");
-  await git(s, "commit", "-q", "--allow-empty", "-m", message);
 }
 
 /** Secret-shaped strings, assembled so that this file is not one itself. */
@@ -413,7 +368,7 @@ describe("recipients-drift and exposed-to-former-reader", () => {
     expect((await checkJson(s)).findings).toEqual([]);
   });
 
-  it("a removed reader: recipients-drift and exposed-to-former-reader (fix: rotate) on the version", async () => {
+  it("a removed reader: recipients-drift and exposed-to-former-reader (fix: a new value by edit or set: it has no generator) on the version", async () => {
     await setRules(s, DEFAULT_RULES.replace(/readers: \[platform, ci\]/g, "readers: [platform]"));
     const json = await checkJson(s);
     const text = await s.read(manifestFile(ID));
@@ -425,7 +380,7 @@ describe("recipients-drift and exposed-to-former-reader", () => {
         line: lineNo(text, "- version: 1"),
         id: ID,
         message: expect.stringMatching(/live version 1 could be decrypted by ci/),
-        fix: expect.stringMatching(new RegExp(`^lockstep rotate ${ID}`)),
+        fix: `lockstep edit ${ID} (or lockstep set ${ID}) with a new value, then promote the new version to every stage`,
       },
       expect.objectContaining({
         code: "recipients-drift",
@@ -687,7 +642,8 @@ describe("rotation-overdue", () => {
         file: manifestFile(OWN),
         id: OWN,
         message: expect.stringMatching(/^version 1 is older than its maximum age/),
-        fix: `lockstep rotate ${OWN}`,
+        // Set by hand, with no generator: rotate could not make a value.
+        fix: `lockstep edit ${OWN} (or lockstep set ${OWN}) with a new value, then promote it`,
       },
     ]);
     expect(json.summary).toMatchObject({ errors: 0, warnings: 1 });
@@ -786,10 +742,18 @@ describe("value-invalid (--decrypt)", () => {
       doc.setIn(["versions", 0, "ciphertext"], a.versions[0]?.ciphertext);
       doc.setIn(["versions", 0, "recipients"], doc.createNode(a.versions[0]?.recipients));
     });
-    // Without decrypting, the copy is indistinguishable from a real version.
-    expect((await checkJson(s)).findings).toEqual([]);
+    // Without decrypting, the copy shows as a ciphertext that stands in two manifests.
+    const moved = expect.objectContaining({
+      code: "manifest-moved",
+      severity: "error",
+      file: manifestFile(B),
+      id: B,
+      message: expect.stringContaining(`also in ${manifestFile(A)}`),
+    });
+    expect((await checkJson(s)).findings).toEqual([moved]);
     const json = await checkJson(s, { decrypt: "alice" });
     expect(json.findings).toEqual([
+      moved,
       expect.objectContaining({
         code: "value-invalid",
         severity: "error",

@@ -20,6 +20,8 @@ interface DiffJson {
     versionsRemoved: number[];
     stageMoves: { stage: string; from?: number; to?: number }[];
     rekeyed: number[];
+    rewritten: number[];
+    renumbered: { from: number; to: number }[];
     recipientsAdded: string[];
     recipientsRemoved: string[];
     metadata: string[];
@@ -163,6 +165,8 @@ describe("diff against HEAD, step by step", () => {
         versionsRemoved: [],
         stageMoves: [{ stage: "canary", from: 2, to: 3 }],
         rekeyed: [],
+        rewritten: [],
+        renumbered: [],
         recipientsAdded: [],
         recipientsRemoved: [],
         metadata: [],

@@ -133,8 +133,14 @@ describe("init --github in an existing repository", () => {
   it("the check job writes its markdown report to the step summary", async () => {
     const check = await readWorkflow(s.path(".github/workflows/lockstep-check.yml"));
     const runs = (check.jobs.check?.steps ?? []).map((st) => st.run ?? "");
-    expect(runs).toContain("lockstep check --format github");
-    expect(runs.some((r) => /^lockstep check --format markdown >> "\$GITHUB_STEP_SUMMARY"/.test(r))).toBe(true);
+    expect(runs).toContain('lockstep check --format github --base "origin/$BASE_REF"');
+    const gate = check.jobs.check?.steps?.find((st) => st.run?.startsWith("lockstep check --format github"));
+    expect(gate?.env).toEqual({ BASE_REF: expr("github.base_ref") });
+    expect(
+      runs.some((r) =>
+        /^lockstep check --format markdown --base "origin\/\$BASE_REF" >> "\$GITHUB_STEP_SUMMARY"/.test(r),
+      ),
+    ).toBe(true);
   });
 
   it("the rollout workflow commits on the default branch, then runs the deploy workflow itself, or opens a pull request", async () => {
@@ -175,7 +181,11 @@ describe("deploy jobs only where a CI member reads", () => {
 `,
     });
     try {
-      expectOk(await s.run(["member", "add", "ci-production", "--key", s.keys.bob.recipient]));
+      // A key of its own: a key another member holds is refused.
+      const key = expectOk(await s.run(["keygen", "-o", join(s.home, "ci-production.txt")])).stderr.match(
+        /age1\S+/,
+      )?.[0] as string;
+      expectOk(await s.run(["member", "add", "ci-production", "--key", key]));
       const access = await s.read("access.yaml");
       // (member add rewrites flow lists as "[ platform, ci ]")
       await s.write(
@@ -249,7 +259,10 @@ describe("a secrets repository inside a larger git repository", () => {
       /age1\S+/,
     )?.[0] as string;
     expectOk(await runCli(["member", "add", "alice", "--key", key, "--github", "alice-gh"], sub, env));
-    expectOk(await runCli(["member", "add", "ci-production", "--key", key], sub, env));
+    const ciKey = expectOk(await runCli(["keygen", "-o", join(home, "ci.txt")], home, env)).stderr.match(
+      /age1\S+/,
+    )?.[0] as string;
+    expectOk(await runCli(["member", "add", "ci-production", "--key", ciKey], sub, env));
     expectOk(
       await runCli(
         ["rule", "add", "production/**", "--readers", "alice,ci-production", "--approvers", "alice"],

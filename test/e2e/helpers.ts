@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, expect } from "vitest";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { parseDocument } from "yaml";
 
 const execFileP = promisify(execFile);
@@ -127,6 +127,7 @@ export interface Manifest {
   type?: string;
   schema?: string;
   env?: string;
+  consumers?: string[];
   rotation?: { generate?: string; maxAge?: string };
   stages: Record<string, number>;
   versions: { version: number; created: string; recipients: { member: string; key: string }[]; ciphertext: string }[];
@@ -240,6 +241,27 @@ export async function makeSandbox(options: SandboxOptions = {}): Promise<Sandbox
     },
     cleanup: () => rm(home, { recursive: true, force: true }),
   };
+}
+
+/**
+ * A sandbox maker for one test file: every sandbox it makes is removed after
+ * the test that made it.
+ */
+export function sandboxPerTest(): (options?: SandboxOptions) => Promise<Sandbox> {
+  const made: Sandbox[] = [];
+  afterEach(async () => {
+    await Promise.all(made.splice(0).map((s) => s.cleanup()));
+  });
+  return async (options = {}) => {
+    const s = await makeSandbox(options);
+    made.push(s);
+    return s;
+  };
+}
+
+/** `lockstep set ID [ARGS]` with the value on stdin, as alice; it must succeed. */
+export async function setValue(s: Sandbox, id: string, value: string, ...args: string[]): Promise<void> {
+  expectOk(await s.run(["set", id, ...args], { input: value }));
 }
 
 /** Writes an identity file with a given mode (for identity-source tests). */

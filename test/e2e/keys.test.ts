@@ -83,6 +83,13 @@ describe.skipIf(!HAVE_SSH || !HAVE_AGE)("a teammate with only an SSH key", () =>
     }
   });
 
+  it("--identity ~/.ssh/id_ed25519.pub (the public key, by mistake) says so and names the private key, with no chmod advice", async () => {
+    const pub = `${ed.path}.pub`;
+    const r = await s.run(["get", id, "--identity", pub]);
+    expectError(r, 1, "this is a public key (a recipient), not an identity", `--identity ${ed.path}`);
+    expect(r.stderr).not.toContain("chmod");
+  });
+
   it("`age -d -i ~/.ssh/id_ed25519` and `-i ~/.ssh/id_rsa` open the version lockstep wrote", async () => {
     const ciphertext = (await s.manifest(id)).versions[0]?.ciphertext ?? "";
     for (const key of [ed.path, rsa.path]) expect(ageDecrypt(ciphertext, key)).toContain("s3cret-for-carol");
@@ -152,6 +159,13 @@ describe.skipIf(!HAVE_SSH || !HAVE_TTY)("keys behind a passphrase", () => {
     );
     expect(r.code, r.screen).toBe(0);
     expect(r.screen).toContain("token-behind-passphrase");
+  });
+
+  it("Ctrl-C at the passphrase prompt interrupts the command, as anywhere else (exit 130)", async () => {
+    const r = await run(["get", id, "--identity", enc.path], [[/Enter passphrase for "[^"]*id_locked":/, "\u0003"]]);
+    expect(r.code, r.screen).toBe(130);
+    expect(r.screen).not.toContain("token-behind-passphrase");
+    expect(r.screen).not.toMatch(/without a terminal/);
   });
 });
 

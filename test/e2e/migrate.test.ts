@@ -229,8 +229,10 @@ describe("plain YAML and nested JSON", () => {
     expectOk(await s.run(["import", "staging", "--format", "json"], { input: json }));
     expect(await get("staging/limits/rps")).toBe("10");
     expect(await get("staging/limits/burst")).toBe("[1,2]");
+    // Under a prefix the variables keep their names: API_KEY again would clash with staging/api_key.
+    const objects = JSON.stringify({ limits: { rps: 10, burst: [1, 2] } });
     expectOk(
-      await s.run(["import", "staging", "--format", "json", "--prefix", "kept", "--keep-objects"], { input: json }),
+      await s.run(["import", "staging", "--format", "json", "--prefix", "kept", "--keep-objects"], { input: objects }),
     );
     expect(JSON.parse(await get("staging/kept/limits"))).toEqual({ rps: 10, burst: [1, 2] });
     expect((await s.manifest("staging/kept/limits")).type).toBe("json");

@@ -7,7 +7,7 @@
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import dotenv from "dotenv";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -51,12 +51,12 @@ const SECRETS: Record<string, { name: string; value: string }> = {
     value: "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIU\nZm9vYmFy==\n-----END CERTIFICATE-----\n",
   },
   "production/app/quotes": { name: "APP_QUOTES", value: `it's "double" quoted` },
-  // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ${PATH}, for the shells to leave alone
-  "production/app/dollar": { name: "APP_DOLLAR", value: "$HOME ${PATH} $(whoami) `id` 100% \\$x" },
+  // Expansions for the shells to leave alone (no ${...}: python-dotenv expands that in any quotes, so dotenv refuses it)
+  "production/app/dollar": { name: "APP_DOLLAR", value: "$HOME $PATH $(whoami) `id` 100% \\$x" },
   "production/app/backslash": { name: "APP_BACKSLASH", value: "C:\\path\\to\\n\\file\\" },
   "production/app/unicode": { name: "APP_UNICODE", value: "pässwörd 🔐 日本\ttab" },
-  // both quote kinds: the dotenv package cannot read every such value back (see dotenvQuote)
-  "production/app/both-quotes": { name: "APP_BOTH_QUOTES", value: 'it\'s `both` "and"\n  second line  ' },
+  // all three quote kinds: dotenv writes it unquoted (see src/core/dotenv-quote.ts)
+  "production/app/both-quotes": { name: "APP_BOTH_QUOTES", value: 'it\'s `both` "and"' },
   "production/app/empty": { name: "APP_EMPTY", value: "" },
 };
 /** Only for consumer worker, exported under a name of its own (`env:`). */
@@ -123,7 +123,7 @@ beforeAll(async () => {
   const setFile = async (id: string, value: string) => {
     const file = join(s.home, "values", String(++n));
     await writeFile(file, value);
-    expectOk(await s.run(["set", id, "--file", file]));
+    expectOk(await s.run(["set", id, "--file", file, ...(value === "" ? ["--allow-empty"] : [])]));
   };
   await Promise.all([
     ...Object.entries(SECRETS).map(([id, x]) => setFile(id, x.value)),
@@ -145,8 +145,8 @@ describe("export formats, read back by real parsers", () => {
     const r = expectOk(await exportAs([]));
     const parsed = dotenv.parse(r.stdout);
     expect(Object.keys(parsed).sort()).toEqual(Object.keys(STABLE).sort());
-    expect(parsed).toEqual({ ...STABLE, APP_BOTH_QUOTES: parsed.APP_BOTH_QUOTES });
-    // a value with both ' and `: lockstep's own dotenv reader (used by `import`) gets it exactly
+    expect(parsed).toEqual(STABLE);
+    // lockstep's own dotenv reader (used by `import`) gets every value exactly too
     const own = Object.fromEntries(parseDotenv(r.stdout, "export.env").map((e) => [e.key, e.value]));
     expect(own).toEqual(STABLE);
     expect(r.stderr).toBe("");
@@ -175,7 +175,7 @@ describe("export formats, read back by real parsers", () => {
         "--label",
         "app=api",
         "--label",
-        "tier=web=x",
+        "tier=web",
       ]),
     );
     const doc = parseYaml(r.stdout) as {
@@ -186,7 +186,7 @@ describe("export formats, read back by real parsers", () => {
       data: Values;
     };
     expect(doc).toMatchObject({ apiVersion: "v1", kind: "Secret", type: "Opaque" });
-    expect(doc.metadata).toEqual({ name: "api-secrets", namespace: "prod", labels: { app: "api", tier: "web=x" } });
+    expect(doc.metadata).toEqual({ name: "api-secrets", namespace: "prod", labels: { app: "api", tier: "web" } });
     for (const b64 of Object.values(doc.data)) expect(b64).toMatch(/^[A-Za-z0-9+/]*={0,2}$/);
     const decoded = Object.fromEntries(
       Object.entries(doc.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]),
@@ -250,13 +250,15 @@ describe("--stage and --consumer", () => {
   });
 
   it("two secrets exporting under one variable name: exit 1 naming both, no values out", async () => {
-    await Promise.all([
-      s.run(["set", "staging/db-password"], { input: "first" }).then(expectOk),
-      s.run(["set", "staging/db/password"], { input: "second" }).then(expectOk),
-    ]);
+    // set refuses to make such a pair (test/e2e/name-clash.test.ts): a hand edit makes it.
+    expectOk(await s.run(["set", "staging/db/password"], { input: "second" }));
+    expectOk(await s.run(["set", "staging/db-password", "--env", "DB_PASSWORD_TMP"], { input: "first" }));
+    const file = "secrets/staging/db-password.yaml";
+    await s.write(file, (await s.read(file)).replace("env: DB_PASSWORD_TMP", "env: DB_PASSWORD"));
     const r = await s.as("ci", ["export", "staging", "--format", "json"]);
     expectError(r, 1, "staging/db-password", "staging/db/password", "DB_PASSWORD");
     expect(r.stdout).toBe("");
+    await rm(s.path(file)); // the pair would fail every later check of this repository
   });
 });
 
@@ -360,6 +362,16 @@ describe("exec", () => {
       }),
     );
     expect(JSON.parse(viaFile.stdout)).toEqual([null, null, STABLE.APP_QUOTES]);
+    // sops' variables are identity sources too (a sops user's key works as it is): removed as well.
+    const sops = `process.stdout.write(JSON.stringify([process.env.SOPS_AGE_KEY ?? null, process.env.SOPS_AGE_KEY_FILE ?? null, process.env.APP_QUOTES]))`;
+    for (const env of [{ SOPS_AGE_KEY: s.keys.ci.text }, { SOPS_AGE_KEY_FILE: s.keys.ci.file }]) {
+      const r = expectOk(
+        await s.run(["exec", "production", "--stage", "stable", "--", process.execPath, "-e", sops], {
+          env: { ...env, XDG_CONFIG_HOME: join(s.home, "no-config") },
+        }),
+      );
+      expect(JSON.parse(r.stdout)).toEqual([null, null, STABLE.APP_QUOTES]);
+    }
   });
 
   it("a child that runs lockstep itself cannot decrypt another stage's version", async () => {

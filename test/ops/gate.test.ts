@@ -1,5 +1,6 @@
 /** check, diff, audit, exposure and codeowners: what the repository and its history say, never a value. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateKey } from "../../src/crypto/index.js";
 import { addMember } from "../../src/ops/add-member.js";
 import { auditEvents, parseEventKinds } from "../../src/ops/audit.js";
 import { checkRepository } from "../../src/ops/check.js";
@@ -81,14 +82,15 @@ describe("check, diff, audit, exposure, codeowners", () => {
 
   it("exposure: what a member who left could decrypt, and what to rotate", async () => {
     const session = await s.open();
-    await addMember(session, { name: "mallory", keys: [s.recipients.bob as string], groups: ["platform"] });
+    const key = (await generateKey(false)).recipient;
+    await addMember(session, { name: "mallory", keys: [key], groups: ["platform"] });
     await setSecret(session, { id, value: "v3", stages: "all" });
     await s.git("commit", "-qam", "mallory reads");
     await removeMember(session, { name: "mallory" });
     const report = await exposure(session, { member: "mallory" });
     expect(report.versions).toMatchObject([{ id, version: 3, live: true, stages: ["canary", "stable"] }]);
     expect(report.rotate).toEqual([id]);
-    expect(report.keys).toContain(s.recipients.bob);
+    expect(report.keys).toContain(key);
   });
 
   it("codeowners: printed, checked, written, and then up to date", async () => {

@@ -1,5 +1,6 @@
 /** member add and member rm: edits of access.yaml that keep it as a person wrote it. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateKey } from "../../src/crypto/index.js";
 import { addMember } from "../../src/ops/add-member.js";
 import { removeMember } from "../../src/ops/remove-member.js";
 import { type Sandbox, sandbox } from "./support.js";
@@ -12,26 +13,39 @@ describe("add-member and remove-member", () => {
   afterAll(() => s.cleanup());
 
   it("adds a member to a new group and an existing one, keeps the comments, and the session sees it", async () => {
+    const before = await s.read("access.yaml");
     const session = await s.open();
-    const key = s.recipients.bob as string;
+    const key = (await generateKey(false)).recipient;
     const result = await addMember(session, {
       name: "carol",
       keys: [key],
       github: "carol-gh",
       groups: ["platform", "oncall"],
     });
-    expect(result).toEqual({ name: "carol", created: true, addedKeys: [key], groups: ["platform", "oncall"] });
+    expect(result).toEqual({
+      name: "carol",
+      created: true,
+      addedKeys: [key],
+      groups: ["platform", "oncall"],
+      needsRekey: [],
+    });
     const text = await s.read("access.yaml");
     expect(text.startsWith("# who reads what\n")).toBe(true);
-    expect(text).toContain(`carol:\n    recipients: [ ${key} ]\n    github: carol-gh`);
-    expect(text).toContain("platform: [ alice, carol ]");
-    expect(text).toContain("oncall: [ carol ]");
+    // New lines follow the file's own style of flow lists ([a], not [ a ]).
+    expect(text).toContain(`carol:\n    recipients: [${key}]\n    github: carol-gh`);
+    expect(text).toContain("platform: [alice, carol]");
+    expect(text).toContain("oncall: [carol]");
+    // Every line the edit did not mean to change is as it was, byte for byte.
+    const kept = before.split("\n").filter((l) => l !== "  platform: [alice]");
+    const after = text.split("\n");
+    for (const line of kept) expect(after).toContain(line);
+    expect(text).toContain("    readers: [platform, ci-production]\n");
     expect(session.access.groups?.oncall).toEqual(["carol"]);
   });
 
   it("adds keys to an existing member; the same again changes nothing", async () => {
     const session = await s.open();
-    const extra = s.recipients["ci-production"] as string;
+    const extra = (await generateKey(false)).recipient;
     expect(await addMember(session, { name: "carol", keys: [extra] })).toMatchObject({
       created: false,
       addedKeys: [extra],
@@ -55,8 +69,15 @@ describe("add-member and remove-member", () => {
     await expect(addMember(session, { name: "platform", keys: [key] })).rejects.toMatchObject({
       code: "ALREADY_EXISTS",
     });
-    await expect(addMember(session, { name: "dave", keys: [key], groups: ["bob"] })).rejects.toMatchObject({
+    const fresh = (await generateKey(false)).recipient;
+    await expect(addMember(session, { name: "dave", keys: [fresh], groups: ["bob"] })).rejects.toMatchObject({
       code: "ALREADY_EXISTS",
+      message: 'access.yaml: "bob" is a member, not a group',
+    });
+    // bob's key for dave: a key belongs to one member.
+    await expect(addMember(session, { name: "dave", keys: [key] })).rejects.toMatchObject({
+      code: "ALREADY_EXISTS",
+      message: "access.yaml: member bob already holds this key",
     });
     expect(await s.read("access.yaml")).toBe(before);
   });

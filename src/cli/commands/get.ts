@@ -8,7 +8,7 @@ type Get = typeof commands.get;
 
 /**
  * Decrypts a version (default: newest; or `--version N`, `--stage S`) and
- * writes its value. Without either, a person at a terminal is told on
+ * writes its exact bytes. Without either, a person at a terminal is told on
  * stderr which version that is and where the stages are: the newest may be
  * on canary only.
  */
@@ -20,6 +20,6 @@ export async function get([id]: ArgsOf<Get>, o: OptionsOf<Get>): Promise<void> {
   });
   process.stdout.write(read.value);
   // On a terminal the prompt would otherwise follow the value on its line; piped, the value stays exact.
-  if (process.stdout.isTTY && !read.value.endsWith("\n")) process.stdout.write("\n");
+  if (process.stdout.isTTY && read.value.at(-1) !== 0x0a) process.stdout.write("\n");
   if (process.stderr.isTTY && o.version === undefined && o.stage === undefined) note(describeRead(read));
 }

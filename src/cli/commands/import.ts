@@ -1,6 +1,6 @@
 /** `lockstep import`: many secrets from a file: .env, JSON or YAML, or one sops or dotenvx encrypted. */
-import { openRepo } from "../context.js";
-import { readInputFile, readStdin } from "../input.js";
+import { openRepo, warn } from "../context.js";
+import { readInputText } from "../input.js";
 import { out } from "../output.js";
 import type { ArgsOf, commands, OptionsOf } from "../program.js";
 import { describeCommit, describeImport } from "../render/writes.js";
@@ -10,7 +10,7 @@ type Import = typeof commands.import;
 /** Imports every value of FILE (or stdin) as a secret of ENV, and says what became what. */
 export async function importCommand([env, file]: ArgsOf<Import>, o: OptionsOf<Import>): Promise<void> {
   const repo = await openRepo(o);
-  const text = file === undefined ? await readStdin() : await readInputFile(file);
+  const text = await readInputText(file === "-" ? undefined : file);
   const result = await repo.import(env, text, {
     source: file ?? "stdin",
     ...(file !== undefined && { path: file }),
@@ -19,6 +19,8 @@ export async function importCommand([env, file]: ArgsOf<Import>, o: OptionsOf<Im
     ...(o.prefix !== undefined && { prefix: o.prefix }),
     ...(o.keepObjects !== undefined && { keepObjects: o.keepObjects }),
     ...(o.envKeysFile !== undefined && { envKeysFile: o.envKeysFile }),
+    ...(o.expand && { expand: true }),
+    onWarning: warn,
     ...(o.commit && { commit: true }),
   });
   out([describeImport(result), ...describeCommit(result)].join("\n"));

@@ -6,7 +6,7 @@ import { openRepo } from "../context.js";
 import { readValue } from "../input.js";
 import { out } from "../output.js";
 import type { ArgsOf, commands, OptionsOf } from "../program.js";
-import { describeCommit, describeWrite } from "../render/writes.js";
+import { describeCommit, describeMetadata, describeWrite } from "../render/writes.js";
 
 type Set = typeof commands.set;
 
@@ -16,10 +16,51 @@ export function stagePolicy(o: { allStages?: boolean; stage?: boolean }): StageP
   return o.allStages ? "all" : o.stage === false ? "none" : undefined;
 }
 
-/** Encrypts the value (from stdin, `--file` or `--generate`) to the secret's readers as a new version. */
+/** `--consumers a,b`: the names, white space around each dropped; `""` is none. */
+function consumerList(s: string): string[] {
+  return s
+    .split(",")
+    .map((c) => c.trim())
+    .filter((c) => c !== "");
+}
+
+/**
+ * Encrypts the value (from stdin, `--file` or `--generate`) to the secret's
+ * readers as a new version; with `--keep-value`, changes only metadata.
+ */
 export async function set([id]: ArgsOf<Set>, o: OptionsOf<Set>): Promise<void> {
   if (o.file !== undefined && o.generate !== undefined) {
     throw new UsageError("--file and --generate exclude each other");
+  }
+  if (o.keepValue) {
+    const clash = [
+      o.file !== undefined && "--file",
+      o.generate !== undefined && "--generate",
+      o.type !== undefined && "--type",
+      o.allowEmpty && "--allow-empty",
+      o.allStages && "--all-stages",
+      o.stage === false && "--no-stage",
+    ].filter(Boolean);
+    if (clash.length > 0) throw new UsageError(`--keep-value adds no version: leave out ${clash.join(", ")}`);
+    const repo = await openRepo(o);
+    const r = await repo.setMetadata(id, {
+      ...(o.description !== undefined && { description: o.description }),
+      ...(o.schema !== undefined && { schema: o.schema }),
+      ...(o.env !== undefined && { envName: o.env }),
+      ...(o.consumers !== undefined && { consumers: consumerList(o.consumers) }),
+      ...(o.maxAge !== undefined && { maxAge: o.maxAge }),
+      ...(o.commit && { commit: true }),
+    });
+    out([describeMetadata(r), ...describeCommit(r)].join("\n"));
+    return;
+  }
+  const metadataOnly = [o.consumers !== undefined && "--consumers", o.maxAge !== undefined && "--max-age"].filter(
+    Boolean,
+  );
+  if (metadataOnly.length > 0) {
+    throw new UsageError(`${metadataOnly.join(" and ")} go with --keep-value`, {
+      fix: `change them without a new version: lockstep set ${id} --keep-value ${metadataOnly.join(" ... ")} ...`,
+    });
   }
   const policy = stagePolicy(o);
   const repo = await openRepo(o);
@@ -29,6 +70,8 @@ export async function set([id]: ArgsOf<Set>, o: OptionsOf<Set>): Promise<void> {
     ...(o.type !== undefined && { type: o.type }),
     ...(o.description !== undefined && { description: o.description }),
     ...(o.schema !== undefined && { schema: o.schema }),
+    ...(o.env !== undefined && { envName: o.env }),
+    ...(o.allowEmpty && { allowEmpty: true }),
     ...(policy !== undefined && { stages: policy }),
     ...(o.commit && { commit: true }),
   });

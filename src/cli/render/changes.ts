@@ -25,6 +25,15 @@ export function describeSecret(c: SecretChange): string[] {
     );
   }
   if (c.rekeyed.length > 0) parts.push(`re-encrypted: ${list(c.rekeyed)}`);
+  if (c.rewritten.length > 0) {
+    parts.push(`REWRITTEN, not a rekey (another ciphertext or recipients under the same number): ${list(c.rewritten)}`);
+  }
+  for (const r of c.renumbered) parts.push(`RENUMBERED: v${r.from} now stands as v${r.to}`);
+  if (c.steering) {
+    parts.push(
+      `exports as ${c.steering.name}, a variable that steers what a process runs${c.steering.allowed ? " (allowed in lockstep.yaml)" : " (not allowed in lockstep.yaml)"}`,
+    );
+  }
   if (c.recipientsAdded.length > 0) parts.push(`readers added: ${c.recipientsAdded.join(", ")}`);
   if (c.recipientsRemoved.length > 0) parts.push(`readers removed: ${c.recipientsRemoved.join(", ")}`);
   if (c.metadata.length > 0) parts.push(`changed: ${c.metadata.join(", ")}`);

@@ -34,10 +34,15 @@ export function eventsTable(events: readonly AuditEvent[]): string {
   );
 }
 
-/** A member's exposure: the versions it could decrypt, and what to rotate. */
+/** A member's exposure: the versions it could decrypt, and what to rotate (once it is no longer a reader). */
 export function exposureText(report: ExposureReport): string {
   const { member } = report;
-  if (report.versions.length === 0) return `${member} could never decrypt any secret version.`;
+  if (report.versions.length === 0) {
+    return report.current
+      ? `${member} is a member of access.yaml, and no secret version is encrypted to them yet.`
+      : `${member} could never decrypt any secret version${report.shallow ? " in the history of this shallow clone" : ""}.`;
+  }
+  const live = report.rotate.length;
   return [
     `${member} could decrypt ${report.versions.length} secret versions:`,
     table(
@@ -48,8 +53,10 @@ export function exposureText(report: ExposureReport): string {
         v.since ? `since ${v.since.slice(0, 8)}` : "uncommitted",
       ]),
     ),
-    report.rotate.length === 0
-      ? "None of them is live: nothing to rotate."
-      : `Rotate, then promote to every stage: ${report.rotate.join(", ")}`,
+    report.current
+      ? `${member} is a current member of access.yaml: what they read is their access, nothing to rotate. When they leave: \`lockstep member rm ${member}\`, \`lockstep rekey\`, then rotate and promote each secret still live here (${live}).`
+      : live === 0
+        ? "None of them is live: nothing to rotate."
+        : `Rotate, then promote to every stage: ${report.rotate.join(", ")}`,
   ].join("\n");
 }

@@ -26,6 +26,15 @@ export function statusText(envs: readonly EnvironmentStatus[], config: ProjectCo
         ]),
       ]),
     );
+    const first = stages[0];
+    for (const s of e.secrets) {
+      const held = s.pending.find((p) => first !== undefined && p.stages.includes(first));
+      if (held && first !== undefined) {
+        lines.push(
+          `  ${s.id}: v${held.version} is pending at every stage: release it with \`lockstep promote ${s.id} --stage ${first}\``,
+        );
+      }
+    }
     for (const s of e.secrets) {
       if (!s.finish) continue;
       const when = s.finish.ready ? "finish is due" : `finish from ${s.finish.due}`;

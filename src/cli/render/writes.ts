@@ -8,6 +8,7 @@ import {
   type FinishResult,
   type ImportResult,
   type ImportValueKind,
+  type MetadataResult,
   type RekeyResult,
   type RemoveMemberResult,
   type RolloutResult,
@@ -52,6 +53,19 @@ export function describeWrite(r: SetResult): string {
   return `${r.created ? "Created" : "Updated"} ${r.id}: version ${r.version} (${where})`;
 }
 
+/** A metadata change: what changed, and that the value and versions did not. */
+export function describeMetadata(r: MetadataResult): string {
+  const names: Record<MetadataResult["changed"][number], string> = {
+    description: "description",
+    schema: "schema",
+    envName: "variable name",
+    consumers: "consumers",
+    maxAge: "maximum age",
+  };
+  if (r.changed.length === 0) return `${r.id}: nothing changed (version ${r.version} stays the newest)`;
+  return `Updated ${r.id}: ${r.changed.map((c) => names[c]).join(", ")}; no new version (version ${r.version} stays the newest)`;
+}
+
 /** An import: a line per secret (where it came from, what it was, its variable name), the counts, how it was opened. */
 export function describeImport(result: ImportResult): string {
   const rows = result.secrets.map((r) => [
@@ -82,20 +96,38 @@ const KIND: Partial<Record<ImportValueKind, string>> = {
   object: " (object -> json)",
 };
 
-/** A rekey: a line per secret re-encrypted, and who lost access. */
+/** A rekey: a line per secret re-encrypted, who lost access, and what is left for others to rekey. */
 export function describeRekey(results: readonly RekeyResult[]): string {
   if (results.length === 0) return "Every version is already encrypted to its readers.";
-  const lines = [table(results.map((r) => ["rekeyed", r.id, `versions ${r.versions.join(", ")}`]))];
+  const done = results.filter((r) => r.versions.length > 0);
+  const lines = done.length > 0 ? [table(done.map((r) => ["rekeyed", r.id, `versions ${r.versions.join(", ")}`]))] : [];
   const removed = [...new Set(results.flatMap((r) => r.removed))].sort();
   if (removed.length > 0) {
     lines.push(
       `No longer readers: ${removed.join(", ")}. They may still hold old ciphertexts from Git history: rotate what they could read.`,
     );
   }
+  const left = describeSkipped(results);
+  if (left !== "") lines.push(left);
   return lines.join("\n");
 }
 
-/** `member add`: what changed, and the rekey it calls for. */
+/** The versions a rekey left because no identity of ours opens them, and who can rekey them. */
+export function describeSkipped(results: readonly RekeyResult[]): string {
+  const skipped = results.filter((r) => (r.skipped?.length ?? 0) > 0);
+  if (skipped.length === 0) return "";
+  return [
+    "Not rekeyed (none of your identities opens them; nothing was written to them):",
+    table(
+      skipped.flatMap((r) =>
+        (r.skipped ?? []).map((s) => [`  ${r.id}`, `version ${s.version}`, `can rekey: ${s.canRekey.join(", ")}`]),
+      ),
+    ),
+    "Ask one of them to run `lockstep rekey` for these secrets.",
+  ].join("\n");
+}
+
+/** `member add`: what changed, and the rekey it calls for (or what `--rekey` did). */
 export function describeMemberAdd(r: AddMemberResult): string {
   const changed = r.addedKeys.length > 0 || r.groups.length > 0;
   const what = r.created ? "Added member" : changed ? "Updated member" : "Member unchanged:";
@@ -104,8 +136,24 @@ export function describeMemberAdd(r: AddMemberResult): string {
     ...(r.groups.length > 0 ? [`groups: ${r.groups.join(", ")}`] : []),
   ];
   const lines = [`${what} ${r.name}${details.length > 0 ? ` (${details.join("; ")})` : ""}`];
-  if (!r.created && changed) lines.push("Run `lockstep rekey` so existing versions are encrypted to the new readers.");
+  if (r.rekeyed !== undefined) {
+    const done = r.rekeyed.filter((x) => x.versions.length > 0);
+    if (done.length > 0) lines.push(describeRekey(done));
+    const left = describeSkipped(r.rekeyed);
+    if (left !== "") lines.push(left);
+  } else if (r.needsRekey.length > 0) {
+    const n = r.needsRekey.length;
+    lines.push(
+      `${r.name} reads ${n} existing secret${n === 1 ? "" : "s"} not yet encrypted to its key (${preview(r.needsRekey)}).`,
+      `Run \`lockstep rekey\` (or add --rekey) so that ${r.name} can read ${n === 1 ? "it" : "them"}; it needs a reader's key.`,
+    );
+  }
   return lines.join("\n");
+}
+
+/** The first few items of a list, and how many more. */
+function preview(items: readonly string[], max = 5): string {
+  return items.length <= max ? items.join(", ") : `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
 }
 
 /** `member rm`: where the member was taken out of, and what to rotate. */
@@ -122,7 +170,16 @@ export function describeMemberRm(r: RemoveMemberResult): string {
  */
 export function describeMoves(verb: "promote" | "roll back", results: readonly RolloutResult[]): string {
   const lines = results.flatMap((r) => r.moves.map((m) => `${r.id}: ${m.stage} ${m.from} -> ${m.to}`));
-  if (lines.length === 0) return `Nothing to ${verb}: no stage lags.`;
+  if (lines.length === 0) {
+    const pending = results.flatMap((r) => (r.pending ? [{ id: r.id, ...r.pending }] : []));
+    return [
+      `Nothing to ${verb}: no stage lags its predecessor.`,
+      ...pending.map(
+        (p) =>
+          `${p.id}: version ${p.version} is pending (no stage points at it): release it with \`lockstep promote ${p.id} --stage ${p.stage}\``,
+      ),
+    ].join("\n");
+  }
   const out = lines.map((l) => `${verb === "promote" ? "promoted" : "rolled back"}  ${l}`);
   const commit = results.find((r) => r.commit !== undefined)?.commit;
   if (commit !== undefined) out.push(`Committed ${commit}`);

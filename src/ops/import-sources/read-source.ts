@@ -6,7 +6,7 @@
  * values) is refused, never imported as values.
  */
 import { basename } from "node:path";
-import { parseDotenv } from "../../core/dotenv.js";
+import { readDotenv } from "../../core/dotenv.js";
 import { assertNotEncrypted, type ImportMap, type SkippedKey } from "../../core/import-tree.js";
 import type { AgeIdentity } from "../../crypto/index.js";
 import { LockstepError } from "../../errors.js";
@@ -39,6 +39,10 @@ export interface ImportSourceOptions {
   readonly identities?: () => Promise<readonly AgeIdentity[]>;
   /** dotenvx's `.env.keys` file, when not beside the input. */
   readonly dotenvxKeysFile?: string;
+  /** A plain .env: expand references as dotenv-expand does (default: keep them, and warn). */
+  readonly expand?: boolean;
+  /** Receives notices that do not stop the import; never a value. */
+  readonly onWarning?: (message: string) => void;
 }
 
 /** An input, read and decrypted. */
@@ -117,9 +121,12 @@ export async function readImportSource(text: string, options: ImportSourceOption
   if (format === "json") tree = await readJsonTree(text, source);
   else if (format === "yaml") tree = await readYamlTree(text, source);
   else if (format === "dotenv") {
+    // npm dotenv's reading, with references reported (or expanded): see core/dotenv.ts.
+    const { entries, warnings } = readDotenv(text, source, { expand: options.expand === true });
+    for (const w of warnings) options.onWarning?.(w);
     tree = {
       kind: "map",
-      entries: parseDotenv(text, source).map((e) => ({
+      entries: entries.map((e) => ({
         key: e.key,
         line: e.line,
         node: { kind: "scalar", type: "string", text: e.value },

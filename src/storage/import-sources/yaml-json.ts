@@ -11,6 +11,12 @@ import type { ImportMap } from "../../core/import-tree.js";
 import { LockstepError } from "../../errors.js";
 import { readYamlTrees } from "../yaml-file.js";
 
+/** The 1-based line and column of an offset in `text`. */
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  return { line: before.split("\n").length, column: offset - before.lastIndexOf("\n") };
+}
+
 function invalid(source: string, message: string, line?: number, fix?: string): LockstepError {
   return new LockstepError("INVALID_VALUE", `${source}${line !== undefined ? `:${line}` : ""}: ${message}`, {
     file: source,
@@ -57,10 +63,13 @@ export async function readJsonTree(text: string, source: string): Promise<Import
   try {
     data = JSON.parse(text);
   } catch (e) {
+    // The parser's message quotes the text around the fault, values included: say only where it is.
+    const at = /at position (\d+)/.exec((e as Error).message)?.[1];
+    const where = at === undefined ? undefined : lineAndColumn(text, Number(at));
     throw invalid(
       source,
-      `not valid JSON: ${(e as Error).message}`,
-      undefined,
+      `not valid JSON${where ? ` (column ${where.column})` : ""}`,
+      where?.line,
       'pass a JSON object, e.g. {"DB_PASSWORD": "..."}',
     );
   }

@@ -5,7 +5,7 @@
 import { AgeRecipient, recipientText } from "../crypto/index.js";
 import { LockstepError, UsageError } from "../errors.js";
 import { editAccess } from "../storage/access-file.js";
-import { ACCESS_FILE, SECRETS_DIR } from "../storage/layout.js";
+import { ACCESS_FILE } from "../storage/layout.js";
 import { commitIfAsked, ensureCanCommit } from "./commit.js";
 import { awaitingRekey } from "./list-members.js";
 import { type RekeyResult, rekeySecrets } from "./rekey.js";
@@ -62,7 +62,11 @@ export async function addMember(
   }
   if (options.keys.length === 0) throw new UsageError("member add needs at least one --key age1...");
   for (const k of options.keys) AgeRecipient.parse(k);
-  if (options.commit) await ensureCanCommit(session, options.rekey ? [ACCESS_FILE, SECRETS_DIR] : [ACCESS_FILE]);
+  if (options.commit) {
+    // With rekey, any manifest may be rewritten: none may carry changes of its own into the commit.
+    const manifests = options.rekey ? (await session.secretIds()).map((id) => session.files.manifestFile(id)) : [];
+    await ensureCanCommit(session, [ACCESS_FILE, ...manifests]);
+  }
   const result = await editAccess(session.files, (data, edit): Omit<AddMemberResult, "needsRekey"> => {
     if (data.groups?.[name] !== undefined) {
       throw new LockstepError("ALREADY_EXISTS", `access.yaml: "${name}" is already a group`, {

@@ -64,8 +64,11 @@ export function renamedChange(
     rewritten: [],
     renumbered: [],
   };
-  // renamedFrom itself is the rename, not a change of metadata.
-  return { ...base, ...change, id, kind: "changed", renamedFrom: from };
+  // renamedFrom itself is the rename, not a change of metadata. mv re-encrypts every version for the
+  // new id (same readers): under a rename that is the expected re-encryption, not a rewrite.
+  const merged = { ...base, ...change };
+  const rekeyed = [...new Set([...merged.rekeyed, ...merged.rewritten])].sort((a, b) => a - b);
+  return { ...merged, id, kind: "changed", renamedFrom: from, rekeyed, rewritten: [] };
 }
 
 /**

@@ -76,7 +76,9 @@ describe("--commit on every writing command", () => {
 
   it("member add, rule add, rekey and member rm: access.yaml, then the manifests", async () => {
     const before = await commits();
-    expectOk(await s.run(["member", "add", "dave", "--key", s.keys.bob.recipient, "--commit"]));
+    // A key of dave's own: a key belongs to one member.
+    const dave = expectOk(await s.run(["keygen", "-o", s.path("../dave.txt")])).stderr.match(/age1\S+/)?.[0] as string;
+    expectOk(await s.run(["member", "add", "dave", "--key", dave, "--commit"]));
     expect(await head()).toEqual({ message: "lockstep member add: dave", files: ["access.yaml"] });
     expectOk(await s.run(["rule", "add", "production/**", "--readers", "dave", "--commit"]));
     const rule = await head();
@@ -96,6 +98,70 @@ describe("--commit on every writing command", () => {
     expect(rm.files).toEqual(["access.yaml"]);
     expect(rm.message).toMatch(/^lockstep member rm: dave \(and from rules\[\d\]\.readers\)/);
     expect(await commits()).toBe(before + 4);
+  });
+
+  it("set --keep-value and edit commit the manifest they changed", async () => {
+    const meta = expectOk(
+      await s.as("alice", ["set", "production/db/password", "--keep-value", "--description", "Primary", "--commit"]),
+    );
+    expect(meta.stdout).toMatch(/^Committed [0-9a-f]{7,}$/m);
+    expect(await head()).toEqual({
+      message: "lockstep set: production/db/password metadata (description), no new version",
+      files: ["secrets/production/db/password.yaml"],
+    });
+    await s.write("../ed.sh", `#!/bin/sh\nfor last; do :; done\nprintf 'edited\\n' > "$last"\n`);
+    await runTool("chmod", ["+x", s.path("../ed.sh")], { cwd: s.repo });
+    const edit = expectOk(
+      await s.as("alice", ["edit", "production/db/password", "--commit"], {
+        env: { VISUAL: undefined, EDITOR: s.path("../ed.sh") },
+      }),
+    );
+    expect(edit.stdout).toMatch(/^Committed [0-9a-f]{7,}$/m);
+    expect(await head()).toEqual({
+      message: "lockstep edit: production/db/password version 3 (stages: canary)",
+      files: ["secrets/production/db/password.yaml"],
+    });
+    expect(expectOk(await s.as("alice", ["get", "production/db/password"])).stdout).toBe("edited");
+  });
+
+  it("member add --rekey --commit commits access.yaml and the rekeyed manifests in one commit", async () => {
+    const erin = expectOk(await s.run(["keygen", "-o", s.path("../erin.txt")])).stderr.match(/age1\S+/)?.[0] as string;
+    const r = expectOk(
+      await s.as("alice", ["member", "add", "erin", "--key", erin, "--group", "platform", "--rekey", "--commit"]),
+    );
+    expect(r.stdout).toMatch(/^Committed [0-9a-f]{7,}$/m);
+    const { message, files } = await head();
+    expect(files[0]).toBe("access.yaml");
+    expect(files).toContain("secrets/production/db/password.yaml");
+    expect(message).toMatch(/^lockstep member add: erin \(groups: platform; rekeyed \d+ secret\(s\)\)$/);
+    expect(expectOk(await s.run(["--identity", s.path("../erin.txt"), "get", "production/db/password"])).stdout).toBe(
+      "edited",
+    );
+  });
+
+  it("--commit refuses, writing nothing, when the files it would change have changes of their own", async () => {
+    expectOk(await s.as("alice", ["set", "production/db/password"], { input: "not committed" }));
+    const before = await s.read("secrets/production/db/password.yaml");
+    const count = await commits();
+    expectError(
+      await s.as("alice", ["set", "production/db/password", "--commit"], { input: "x" }),
+      1,
+      "secrets/production/db/password.yaml already has changes that are not committed",
+      "nothing was changed",
+    );
+    expect(await s.read("secrets/production/db/password.yaml")).toBe(before);
+    expect(await commits()).toBe(count);
+    await git(
+      "-c",
+      "user.name=T",
+      "-c",
+      "user.email=t@t.invalid",
+      "commit",
+      "-qm",
+      "by hand",
+      "--",
+      "secrets/production/db/password.yaml",
+    );
   });
 
   it("without a git identity, --commit refuses before writing anything", async () => {

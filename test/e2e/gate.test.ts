@@ -293,6 +293,9 @@ describe("3. merges that keep both sides", () => {
   const FILE = `secrets/${ID}.yaml`;
   beforeAll(async () => {
     s = await makeSandbox();
+    // A clone where nobody ran `lockstep setup-git` (git does not clone .git/config): no merge driver,
+    // so git writes its conflict markers. (With the driver, test/e2e/merge.test.ts.)
+    await runTool("git", ["config", "--remove-section", "merge.lockstep"], { cwd: s.repo, env: childEnv(s.home) });
     await setValue(s, ID, "token-one");
     await commitAll(s, "base");
   });
